@@ -1,0 +1,44 @@
+using System.ComponentModel.DataAnnotations;
+
+namespace AuthServer.Clients;
+
+/// <summary>The clients and scopes the server knows. Configuration is the source of truth; the store is synced from it at start.</summary>
+public sealed class CatalogOptions
+{
+    public const string Section = "Catalog";
+
+    public Dictionary<string, ClientRegistration> Clients { get; } = new(StringComparer.Ordinal);
+
+    /// <summary>API scopes and the resources (audiences) they grant access to.</summary>
+    public Dictionary<string, ScopeRegistration> Scopes { get; } = new(StringComparer.Ordinal);
+}
+
+public sealed class ClientRegistration
+{
+    public string? DisplayName { get; set; }
+
+    /// <summary>Present for confidential clients only; stored hashed. Supply it from a secret store, never appsettings.json.</summary>
+    public string? ClientSecret { get; set; }
+
+    [MinLength(1)]
+    public IList<string> GrantTypes { get; } = [];
+
+    public IList<Uri> RedirectUris { get; } = [];
+
+    public IList<Uri> PostLogoutRedirectUris { get; } = [];
+
+    public IList<string> Scopes { get; } = [];
+
+    /// <summary>First-party clients are trusted implicitly; `explicit` shows a consent screen.</summary>
+    public string ConsentType { get; set; } = "implicit";
+
+    public bool IsConfidential => !string.IsNullOrEmpty(ClientSecret);
+}
+
+public sealed class ScopeRegistration
+{
+    public string? DisplayName { get; set; }
+
+    [MinLength(1)]
+    public IList<string> Resources { get; } = [];
+}

@@ -1,0 +1,75 @@
+using System.Data.Common;
+using System.Text.Json;
+using Microsoft.AspNetCore.Http.Features;
+using static OpenIddict.Abstractions.OpenIddictConstants;
+
+namespace AuthServer.ErrorHandling;
+
+/// <summary>
+/// The last line of defence: whatever escapes a handler becomes an OAuth error (protocol endpoints) or a
+/// problem-details response (everything else), never a stack trace. A database that cannot be reached
+/// answers 503 `temporarily_unavailable` (RFC 6749 §4.1.2.1), so clients retry instead of giving up.
+/// </summary>
+public static partial class ProtocolErrors
+{
+    /// <summary>A token request is a few hundred bytes; nothing legitimate comes near this.</summary>
+    public const long MaxProtocolBodyBytes = 64 * 1024;
+
+    public static IServiceCollection AddProtocolErrors(this IServiceCollection services)
+    {
+        services.AddProblemDetails();
+        return services;
+    }
+
+    public static IApplicationBuilder UseProtocolErrors(this IApplicationBuilder app) => app.Use(async (context, next) =>
+    {
+        var isProtocol = context.Request.Path.StartsWithSegments("/connect");
+        if (isProtocol && context.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } limit)
+        {
+            limit.MaxRequestBodySize = MaxProtocolBodyBytes;
+        }
+
+        try
+        {
+            await next(context);
+        }
+        catch (Exception exception) when (!context.Response.HasStarted && !context.RequestAborted.IsCancellationRequested)
+        {
+            var (status, error, description) = Classify(exception);
+            var logger = context.RequestServices.GetRequiredService<ILoggerFactory>().CreateLogger(typeof(ProtocolErrors));
+            if (status >= 500)
+            {
+                LogUnhandled(logger, exception.GetType().Name, context.Request.Path, exception);
+            }
+
+            context.Response.Clear();
+            context.Response.StatusCode = status;
+            context.Response.Headers.CacheControl = "no-store";
+            if (isProtocol)
+            {
+                context.Response.ContentType = "application/json;charset=UTF-8";
+                await JsonSerializer.SerializeAsync(context.Response.Body, new Dictionary<string, string>
+                {
+                    ["error"] = error,
+                    ["error_description"] = description,
+                });
+            }
+            else
+            {
+                await Results.Problem(statusCode: status, title: description).ExecuteAsync(context);
+            }
+        }
+    });
+
+    private static (int Status, string Error, string Description) Classify(Exception exception) => exception switch
+    {
+        BadHttpRequestException bad => (bad.StatusCode, Errors.InvalidRequest, "The request is malformed or too large."),
+        InvalidDataException => (StatusCodes.Status400BadRequest, Errors.InvalidRequest, "The request body is malformed."),
+        DbException or TimeoutException or Microsoft.EntityFrameworkCore.Storage.RetryLimitExceededException =>
+            (StatusCodes.Status503ServiceUnavailable, Errors.TemporarilyUnavailable, "The server is temporarily unable to handle the request."),
+        _ => (StatusCodes.Status500InternalServerError, Errors.ServerError, "The server encountered an unexpected error."),
+    };
+
+    [LoggerMessage(EventId = 9001, Level = LogLevel.Error, Message = "Unhandled {ExceptionType} on {Path}")]
+    private static partial void LogUnhandled(ILogger logger, string exceptionType, PathString path, Exception exception);
+}

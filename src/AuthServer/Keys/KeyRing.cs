@@ -1,0 +1,156 @@
+using System.Security.Cryptography;
+using System.Security.Cryptography.X509Certificates;
+using Microsoft.IdentityModel.Tokens;
+
+namespace AuthServer.Keys;
+
+/// <summary>
+/// The server's signing and encryption keys, loaded once at start. Every instance must load the same
+/// set: refresh tokens are encrypted, so an instance without the key cannot redeem another's tokens.
+/// </summary>
+public sealed class KeyRing
+{
+    private const int AesKeyBytes = 32;
+    private const string DevelopmentSigningFile = "signing-rsa.pem";
+    private const string DevelopmentEncryptionFile = "encryption-aes.key";
+
+    public required IReadOnlyList<SecurityKey> SigningKeys { get; init; }
+
+    public required IReadOnlyList<SymmetricSecurityKey> EncryptionKeys { get; init; }
+
+    public static KeyRing Load(KeyOptions options, IHostEnvironment environment)
+    {
+        if (options.SigningKeyFiles.Count == 0 || options.EncryptionKeyFiles.Count == 0)
+        {
+            if (!environment.IsDevelopment())
+            {
+                throw new InvalidOperationException(
+                    "Keys:SigningKeyFiles and Keys:EncryptionKeyFiles must name key files outside Development; see docs/operations.md to create them.");
+            }
+
+            return LoadDevelopmentKeys(Path.Combine(environment.ContentRootPath, options.DevelopmentKeyFolder));
+        }
+
+        return new KeyRing
+        {
+            SigningKeys = [.. options.SigningKeyFiles.Select(file => LoadSigningKey(file, options.CertificatePassword))],
+            EncryptionKeys = [.. options.EncryptionKeyFiles.Select(LoadEncryptionKey)],
+        };
+    }
+
+    /// <summary>RSA-2048: a tenth of the cost of the 4096-bit development certificates, and what RS256 verifiers expect.</summary>
+    private static KeyRing LoadDevelopmentKeys(string folder)
+    {
+        Directory.CreateDirectory(folder);
+        var signingFile = Path.Combine(folder, DevelopmentSigningFile);
+        var encryptionFile = Path.Combine(folder, DevelopmentEncryptionFile);
+
+        // Two processes may start together on one folder: the first to create the file wins, the other reads it.
+        WriteOnce(signingFile, () =>
+        {
+            using var rsa = RSA.Create(2048);
+            return rsa.ExportPkcs8PrivateKeyPem();
+        });
+        WriteOnce(encryptionFile, () => Convert.ToBase64String(RandomNumberGenerator.GetBytes(AesKeyBytes)));
+
+        return new KeyRing
+        {
+            SigningKeys = [LoadSigningKey(signingFile, password: null)],
+            EncryptionKeys = [LoadEncryptionKey(encryptionFile)],
+        };
+    }
+
+    private static void WriteOnce(string path, Func<string> content)
+    {
+        if (File.Exists(path))
+        {
+            return;
+        }
+
+        var temporary = $"{path}.{Environment.ProcessId}.tmp";
+        File.WriteAllText(temporary, content());
+        if (!OperatingSystem.IsWindows())
+        {
+            File.SetUnixFileMode(temporary, UnixFileMode.UserRead | UnixFileMode.UserWrite);
+        }
+
+        try
+        {
+            File.Move(temporary, path, overwrite: false);
+        }
+        catch (IOException) when (File.Exists(path))
+        {
+            File.Delete(temporary);
+        }
+    }
+
+    private static SecurityKey LoadSigningKey(string file, string? password)
+    {
+        if (!File.Exists(file))
+        {
+            throw new InvalidOperationException($"Signing key file '{file}' does not exist.");
+        }
+
+        if (Path.GetExtension(file) is ".pfx" or ".p12")
+        {
+            var certificate = X509CertificateLoader.LoadPkcs12FromFile(file, password, X509KeyStorageFlags.EphemeralKeySet);
+            var asymmetric = (AsymmetricAlgorithm?)certificate.GetRSAPrivateKey() ?? certificate.GetECDsaPrivateKey()
+                ?? throw new InvalidOperationException($"Certificate '{file}' has no RSA or EC private key.");
+            return WithThumbprintKeyId(asymmetric);
+        }
+
+        var pem = File.ReadAllText(file);
+        if (pem.Contains("EC PRIVATE KEY", StringComparison.Ordinal))
+        {
+            var ec = ECDsa.Create();
+            ec.ImportFromPem(pem);
+            return WithThumbprintKeyId(ec);
+        }
+
+        var rsa = RSA.Create();
+        try
+        {
+            rsa.ImportFromPem(pem);
+            return WithThumbprintKeyId(rsa);
+        }
+        catch (ArgumentException)
+        {
+            rsa.Dispose();
+            var ec = ECDsa.Create();
+            ec.ImportFromPem(pem);
+            return WithThumbprintKeyId(ec);
+        }
+    }
+
+    /// <summary>The key id is the RFC 7638 thumbprint, so every instance derives the same `kid` from the same key.</summary>
+    private static SecurityKey WithThumbprintKeyId(AsymmetricAlgorithm algorithm)
+    {
+        SecurityKey key = algorithm switch
+        {
+            RSA rsa => new RsaSecurityKey(rsa),
+            ECDsa ec => new ECDsaSecurityKey(ec),
+            _ => throw new InvalidOperationException("Only RSA and EC signing keys are supported."),
+        };
+        var jwk = key is RsaSecurityKey r ? JsonWebKeyConverter.ConvertFromRSASecurityKey(r) : JsonWebKeyConverter.ConvertFromECDsaSecurityKey((ECDsaSecurityKey)key);
+        key.KeyId = Base64UrlEncoder.Encode(jwk.ComputeJwkThumbprint());
+        return key;
+    }
+
+    private static SymmetricSecurityKey LoadEncryptionKey(string file)
+    {
+        if (!File.Exists(file))
+        {
+            throw new InvalidOperationException($"Encryption key file '{file}' does not exist.");
+        }
+
+        var bytes = Convert.FromBase64String(File.ReadAllText(file).Trim());
+        if (bytes.Length != AesKeyBytes)
+        {
+            throw new InvalidOperationException($"Encryption key file '{file}' must hold a base64 {AesKeyBytes * 8}-bit key.");
+        }
+
+        var key = new SymmetricSecurityKey(bytes);
+        key.KeyId = Base64UrlEncoder.Encode(SHA256.HashData(bytes)[..8]);
+        return key;
+    }
+}

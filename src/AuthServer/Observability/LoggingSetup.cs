@@ -1,0 +1,37 @@
+using Serilog;
+using Serilog.Events;
+
+namespace AuthServer.Observability;
+
+public static class LoggingSetup
+{
+    /// <summary>Catches what goes wrong before configuration is read; replaced once the host is built.</summary>
+    public static Serilog.ILogger CreateBootstrapLogger() => new LoggerConfiguration()
+        .MinimumLevel.Information()
+        .WriteTo.Console(formatProvider: System.Globalization.CultureInfo.InvariantCulture)
+        .CreateLogger();
+
+    /// <summary>
+    /// Serilog from the `Serilog` section, plus any sink registered in DI (tests capture events that way).
+    /// The static logger is left alone, so several hosts can live in one process.
+    /// </summary>
+    public static WebApplicationBuilder AddLogging(this WebApplicationBuilder builder)
+    {
+        builder.Services.AddSerilog(
+            (services, logger) => logger
+                .ReadFrom.Configuration(builder.Configuration)
+                .ReadFrom.Services(services)
+                .Enrich.FromLogContext(),
+            preserveStaticLogger: true);
+        return builder;
+    }
+
+    /// <summary>One line per request: method, path (never the query string), status and time.</summary>
+    public static IApplicationBuilder UseRequestLogging(this IApplicationBuilder app) => app.UseSerilogRequestLogging(options =>
+    {
+        options.MessageTemplate = "HTTP {RequestMethod} {RequestPath} responded {StatusCode} in {Elapsed:0.0} ms";
+        options.GetLevel = (context, _, exception) => exception is not null || context.Response.StatusCode >= 500
+            ? LogEventLevel.Error
+            : context.Request.Path.StartsWithSegments("/health") ? LogEventLevel.Verbose : LogEventLevel.Information;
+    });
+}

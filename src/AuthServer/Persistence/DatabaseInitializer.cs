@@ -1,0 +1,53 @@
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Options;
+
+namespace AuthServer.Persistence;
+
+/// <summary>
+/// Brings the schema up to date at start where configured (SQLite by default); otherwise refuses to
+/// serve from a schema older than the code, so a forgotten `migrate` fails loudly instead of per request.
+/// </summary>
+public sealed partial class DatabaseInitializer(IServiceProvider services, IOptions<DatabaseOptions> options)
+    : IHostedService
+{
+    public async Task StartAsync(CancellationToken cancellationToken)
+    {
+        if (options.Value.ShouldMigrateOnStartup)
+        {
+            await MigrateAsync(services, cancellationToken);
+            return;
+        }
+
+        await using var scope = services.CreateAsyncScope();
+        var db = scope.ServiceProvider.GetRequiredService<AuthDbContext>();
+        var pending = (await db.Database.GetPendingMigrationsAsync(cancellationToken)).ToList();
+        if (pending.Count > 0)
+        {
+            throw new InvalidOperationException(
+                $"The database is missing {pending.Count} migration(s), starting with '{pending[0]}'. Run `AuthServer migrate` or apply deploy/sql/migrate.sql first.");
+        }
+    }
+
+    public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+    /// <summary>Applies every pending migration; the `migrate` command and migrate-on-start both come here.</summary>
+    public static async Task MigrateAsync(IServiceProvider services, CancellationToken cancellationToken)
+    {
+        await using var scope = services.CreateAsyncScope();
+        var db = scope.ServiceProvider.GetRequiredService<AuthDbContext>();
+        var logger = scope.ServiceProvider.GetRequiredService<ILogger<DatabaseInitializer>>();
+
+        var pending = (await db.Database.GetPendingMigrationsAsync(cancellationToken)).ToList();
+        await db.Database.MigrateAsync(cancellationToken);
+        if (db.Database.IsSqlite())
+        {
+            // WAL lets readers run beside the writer; the setting is stored in the file, so once is enough.
+            await db.Database.ExecuteSqlRawAsync("PRAGMA journal_mode=WAL;", cancellationToken);
+        }
+
+        LogMigrated(logger, pending.Count, db.Database.ProviderName ?? "unknown");
+    }
+
+    [LoggerMessage(EventId = 1001, Level = LogLevel.Information, Message = "Database schema is current: applied {Count} migration(s) on {Provider}")]
+    private static partial void LogMigrated(ILogger logger, int count, string provider);
+}

@@ -1,0 +1,61 @@
+using Microsoft.AspNetCore.DataProtection;
+using Microsoft.Data.Sqlite;
+using Microsoft.EntityFrameworkCore;
+
+namespace AuthServer.Persistence;
+
+public static class PersistenceSetup
+{
+    private const string SqliteMigrations = "AuthServer.Migrations.Sqlite";
+    private const string SqlServerMigrations = "AuthServer.Migrations.SqlServer";
+
+    public static IServiceCollection AddPersistence(this IServiceCollection services, IConfiguration configuration, IHostEnvironment environment)
+    {
+        services.AddOptions<DatabaseOptions>().BindConfiguration(DatabaseOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+
+        var database = configuration.GetSection(DatabaseOptions.Section).Get<DatabaseOptions>() ?? new DatabaseOptions();
+        var connectionString = database.Provider == DatabaseProvider.Sqlite
+            ? ResolveSqlitePath(database.ConnectionString, environment.ContentRootPath)
+            : database.ConnectionString;
+
+        services.AddDbContextPool<AuthDbContext>(options =>
+        {
+            _ = database.Provider switch
+            {
+                DatabaseProvider.Sqlite => options.UseSqlite(connectionString, sqlite => sqlite.MigrationsAssembly(SqliteMigrations)),
+                DatabaseProvider.SqlServer => options.UseSqlServer(connectionString, sql => sql
+                    .MigrationsAssembly(SqlServerMigrations)
+                    .EnableRetryOnFailure()),
+                _ => throw new InvalidOperationException($"Unknown database provider '{database.Provider}'."),
+            };
+            options.UseOpenIddict();
+        }, database.ContextPoolSize);
+
+        // Registered before Data Protection's own hosted service, which reads the key ring from the schema this creates.
+        services.AddHostedService<DatabaseInitializer>();
+
+        // Cookies and antiforgery tokens must decrypt on every instance, so the key ring lives in the shared database.
+        services.AddDataProtection()
+            .SetApplicationName("AuthServer")
+            .PersistKeysToDbContext<AuthDbContext>();
+        return services;
+    }
+
+    /// <summary>Anchors a relative SQLite file to the content root and makes sure its folder exists.</summary>
+    private static string ResolveSqlitePath(string connectionString, string contentRoot)
+    {
+        var builder = new SqliteConnectionStringBuilder(connectionString);
+        if (builder.DataSource is { Length: > 0 } path && path != ":memory:" && !Path.IsPathRooted(path))
+        {
+            builder.DataSource = Path.Combine(contentRoot, path);
+        }
+
+        if (Path.GetDirectoryName(builder.DataSource) is { Length: > 0 } folder)
+        {
+            Directory.CreateDirectory(folder);
+        }
+
+        builder.Pooling = true;
+        return builder.ToString();
+    }
+}

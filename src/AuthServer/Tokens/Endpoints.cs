@@ -1,0 +1,13 @@
+namespace AuthServer.Tokens;
+
+/// <summary>Protocol endpoint paths, in one place for the server, the discovery document and the tests.</summary>
+public static class Endpoints
+{
+    public const string Token = "/connect/token";
+    public const string Revocation = "/connect/revoke";
+    public const string Authorization = "/connect/authorize";
+    public const string EndSession = "/connect/logout";
+    public const string UserInfo = "/connect/userinfo";
+    public const string Jwks = "/.well-known/jwks";
+    public const string Discovery = "/.well-known/openid-configuration";
+}

@@ -1,0 +1,57 @@
+using System.Collections.Immutable;
+using System.Security.Claims;
+using AuthServer.Clients;
+using AuthServer.Users;
+using Microsoft.AspNetCore.Identity;
+using OpenIddict.Abstractions;
+using static OpenIddict.Abstractions.OpenIddictConstants;
+
+namespace AuthServer.Tokens;
+
+/// <summary>
+/// Builds the identity that OpenIddict turns into tokens. Access tokens carry only what resource
+/// servers need (sub, client, scope, audience, roles); profile data goes to the identity token.
+/// </summary>
+public sealed class PrincipalFactory(UserGate gate, ScopeCatalog catalog)
+{
+    private const string AuthenticationType = "AuthServer";
+
+    public async Task<ClaimsPrincipal> ForUserAsync(IdentityUser user, ImmutableArray<string> scopes)
+    {
+        var identity = new ClaimsIdentity(AuthenticationType, Claims.Name, Claims.Role);
+        identity.SetClaim(Claims.Subject, user.Id)
+            .SetClaim(Claims.Name, user.UserName)
+            .SetClaim(Claims.Email, user.Email)
+            .SetClaim(UserGate.SecurityStampClaim, user.SecurityStamp)
+            .SetClaims(Claims.Role, [.. await gate.GetRolesAsync(user)]);
+
+        return Finish(identity, scopes);
+    }
+
+    /// <summary>RFC 9068 §2.2: with no user involved, the subject is the client itself.</summary>
+    public ClaimsPrincipal ForClient(string clientId, ImmutableArray<string> scopes)
+    {
+        var identity = new ClaimsIdentity(AuthenticationType, Claims.Name, Claims.Role);
+        identity.SetClaim(Claims.Subject, clientId);
+        return Finish(identity, scopes);
+    }
+
+    private ClaimsPrincipal Finish(ClaimsIdentity identity, ImmutableArray<string> scopes)
+    {
+        identity.SetScopes(scopes);
+        identity.SetResources(catalog.ResourcesFor(scopes));
+        identity.SetDestinations(claim => DestinationsOf(claim, scopes));
+        return new ClaimsPrincipal(identity);
+    }
+
+    private static IEnumerable<string> DestinationsOf(Claim claim, ImmutableArray<string> scopes) => claim.Type switch
+    {
+        Claims.Name when scopes.Contains(Scopes.Profile) => [Destinations.IdentityToken],
+        Claims.Email when scopes.Contains(Scopes.Email) => [Destinations.IdentityToken],
+        Claims.Role when scopes.Contains(Scopes.Roles) => [Destinations.AccessToken, Destinations.IdentityToken],
+        Claims.Role => [Destinations.AccessToken],
+
+        // No destination (the security stamp among them): kept inside refresh tokens and codes, never shown to a client.
+        _ => [],
+    };
+}

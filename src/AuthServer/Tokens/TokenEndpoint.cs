@@ -1,0 +1,86 @@
+using AuthServer.Observability;
+using AuthServer.Users;
+using Microsoft.AspNetCore;
+using Microsoft.AspNetCore.Authentication;
+using OpenIddict.Abstractions;
+using OpenIddict.Server.AspNetCore;
+using static OpenIddict.Abstractions.OpenIddictConstants;
+
+namespace AuthServer.Tokens;
+
+/// <summary>
+/// The token endpoint after OpenIddict has validated the request (client, secret, grant permission,
+/// scopes, and for refresh tokens and codes: signature, expiry, revocation and replay). What is left
+/// here is the user: who they are, and whether they may still have tokens.
+/// </summary>
+public static class TokenEndpoint
+{
+    private const string InvalidCredentials = "The user name or password is invalid.";
+
+    public static IEndpointRouteBuilder MapTokenEndpoint(this IEndpointRouteBuilder app)
+    {
+        app.MapPost(Endpoints.Token, ExchangeAsync).ExcludeFromDescription();
+        return app;
+    }
+
+    private static async Task<IResult> ExchangeAsync(HttpContext context, UserGate gate, PrincipalFactory principals, ILoggerFactory loggers)
+    {
+        var logger = loggers.CreateLogger(typeof(TokenEndpoint));
+        var request = context.GetOpenIddictServerRequest()
+            ?? throw new InvalidOperationException("The OpenIddict server request cannot be retrieved.");
+
+        if (request.IsPasswordGrantType())
+        {
+            var (outcome, user) = await gate.CheckPasswordAsync(request.Username ?? "", request.Password ?? "");
+            if (outcome != SignInOutcome.Succeeded || user is null)
+            {
+                Audit.SignInFailed(logger, outcome.ToString(), request.ClientId, user?.Id);
+                if (outcome == SignInOutcome.LockedOut && user is not null)
+                {
+                    Audit.LockedOut(logger, user.Id);
+                }
+
+                // One message for every failure: the response must not reveal whether an account exists or is locked.
+                return Reject(Errors.InvalidGrant, InvalidCredentials);
+            }
+
+            return Issue(logger, request, await principals.ForUserAsync(user, request.GetScopes()));
+        }
+
+        if (request.IsRefreshTokenGrantType() || request.IsAuthorizationCodeGrantType())
+        {
+            var result = await context.AuthenticateAsync(OpenIddictServerAspNetCoreDefaults.AuthenticationScheme);
+            if (result.Principal is not { } previous || await gate.RecheckAsync(previous) is not { } user)
+            {
+                Audit.RefreshRefused(logger, result.Principal?.GetClaim(Claims.Subject), request.ClientId);
+                return Reject(Errors.InvalidGrant, "The token is no longer valid.");
+            }
+
+            // RFC 6749 §6: a refresh may narrow the scopes (OpenIddict refuses wider ones); otherwise the original grant stands.
+            var scopes = request.GetScopes() is { IsEmpty: false } narrowed ? narrowed : previous.GetScopes();
+            return Issue(logger, request, await principals.ForUserAsync(user, scopes));
+        }
+
+        if (request.IsClientCredentialsGrantType())
+        {
+            return Issue(logger, request, principals.ForClient(request.ClientId!, request.GetScopes()));
+        }
+
+        return Reject(Errors.UnsupportedGrantType, "The grant type is not supported.");
+    }
+
+    private static IResult Issue(ILogger logger, OpenIddictRequest request, System.Security.Claims.ClaimsPrincipal principal)
+    {
+        var subject = principal.GetClaim(Claims.Subject)!;
+        Audit.TokenIssued(logger, request.GrantType!, request.ClientId, subject);
+        return Results.SignIn(principal, properties: null, OpenIddictServerAspNetCoreDefaults.AuthenticationScheme);
+    }
+
+    private static IResult Reject(string error, string description) => Results.Forbid(
+        new AuthenticationProperties(new Dictionary<string, string?>
+        {
+            [OpenIddictServerAspNetCoreConstants.Properties.Error] = error,
+            [OpenIddictServerAspNetCoreConstants.Properties.ErrorDescription] = description,
+        }),
+        [OpenIddictServerAspNetCoreDefaults.AuthenticationScheme]);
+}

@@ -1,0 +1,69 @@
+using System.ComponentModel.DataAnnotations;
+using Microsoft.Extensions.Options;
+
+namespace AuthServer.Tokens;
+
+public sealed class TokenOptions
+{
+    public const string Section = "Tokens";
+
+    /// <summary>The `iss` of every token. Required, and HTTPS, outside Development.</summary>
+    public Uri? Issuer { get; set; }
+
+    /// <summary>Short, because resource servers validate locally and cannot see revocation (RFC 9068 §5).</summary>
+    [Range(typeof(TimeSpan), "00:00:30", "1.00:00:00")]
+    public TimeSpan AccessTokenLifetime { get; set; } = TimeSpan.FromMinutes(15);
+
+    [Range(typeof(TimeSpan), "00:01:00", "365.00:00:00")]
+    public TimeSpan RefreshTokenLifetime { get; set; } = TimeSpan.FromDays(7);
+
+    /// <summary>
+    /// How long a redeemed refresh token may be redeemed again before it counts as a replay.
+    /// 30 s absorbs a lost response or two tabs refreshing at once; beyond it the whole chain is revoked.
+    /// </summary>
+    [Range(typeof(TimeSpan), "00:00:00", "00:05:00")]
+    public TimeSpan RefreshTokenReuseLeeway { get; set; } = TimeSpan.FromSeconds(30);
+
+    [Range(typeof(TimeSpan), "00:00:10", "00:10:00")]
+    public TimeSpan AuthorizationCodeLifetime { get; set; } = TimeSpan.FromMinutes(1);
+
+    /// <summary>Development may run on plain HTTP on localhost; nothing else may.</summary>
+    public bool RequireHttps { get; set; } = true;
+}
+
+public sealed class TokenOptionsValidator(IHostEnvironment environment) : IValidateOptions<TokenOptions>
+{
+    public ValidateOptionsResult Validate(string? name, TokenOptions options)
+    {
+        List<string> failures = [];
+        if (options.AccessTokenLifetime >= options.RefreshTokenLifetime)
+        {
+            failures.Add("Tokens:AccessTokenLifetime must be shorter than Tokens:RefreshTokenLifetime.");
+        }
+
+        if (options.RefreshTokenReuseLeeway >= options.RefreshTokenLifetime)
+        {
+            failures.Add("Tokens:RefreshTokenReuseLeeway must be shorter than Tokens:RefreshTokenLifetime.");
+        }
+
+        if (options.Issuer is { IsAbsoluteUri: false })
+        {
+            failures.Add("Tokens:Issuer must be an absolute URI.");
+        }
+
+        if (!environment.IsDevelopment())
+        {
+            if (options.Issuer is null || options.Issuer.Scheme != Uri.UriSchemeHttps)
+            {
+                failures.Add("Tokens:Issuer must be set to an https:// URI outside Development.");
+            }
+
+            if (!options.RequireHttps)
+            {
+                failures.Add("Tokens:RequireHttps may be turned off only in Development.");
+            }
+        }
+
+        return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
+    }
+}

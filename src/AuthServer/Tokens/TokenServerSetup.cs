@@ -1,0 +1,83 @@
+using AuthServer.Clients;
+using AuthServer.Keys;
+using AuthServer.Persistence;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Options;
+using Microsoft.IdentityModel.Tokens;
+using OpenIddict.Server;
+using OpenIddict.Server.AspNetCore;
+
+namespace AuthServer.Tokens;
+
+public static class TokenServerSetup
+{
+    public static IServiceCollection AddTokenServer(this IServiceCollection services)
+    {
+        services.AddOptions<TokenOptions>().BindConfiguration(TokenOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        services.AddSingleton<IValidateOptions<TokenOptions>, TokenOptionsValidator>();
+        services.AddOptions<KeyOptions>().BindConfiguration(KeyOptions.Section);
+        services.AddSingleton(provider => KeyRing.Load(
+            provider.GetRequiredService<IOptions<KeyOptions>>().Value, provider.GetRequiredService<IHostEnvironment>()));
+        services.TryAddSingleton(TimeProvider.System);
+        services.AddScoped<PrincipalFactory>();
+
+        services.AddOpenIddict()
+            .AddCore(core => core.UseEntityFrameworkCore().UseDbContext<AuthDbContext>())
+            .AddServer(server =>
+            {
+                server.SetTokenEndpointUris(Endpoints.Token)
+                    .SetJsonWebKeySetEndpointUris(Endpoints.Jwks)
+                    .SetConfigurationEndpointUris(Endpoints.Discovery);
+
+                server.AllowPasswordFlow()
+                    .AllowRefreshTokenFlow()
+                    .AllowClientCredentialsFlow();
+
+                // RFC 9068: access tokens are signed JWTs that resource servers read and validate themselves.
+                server.DisableAccessTokenEncryption();
+                server.AddEventHandler(SkipUnrevocableTokenEntries.Descriptor);
+
+                server.UseAspNetCore().EnableTokenEndpointPassthrough();
+            });
+
+        services.AddSingleton<IConfigureOptions<OpenIddictServerOptions>, ConfigureFromOptions>();
+        services.AddSingleton<IConfigureOptions<OpenIddictServerAspNetCoreOptions>, ConfigureFromOptions>();
+        return services;
+    }
+
+    /// <summary>Feeds validated options and the loaded keys into OpenIddict, once, when its options are first built.</summary>
+    private sealed class ConfigureFromOptions(IOptions<TokenOptions> tokens, KeyRing keys, ScopeCatalog catalog)
+        : IConfigureOptions<OpenIddictServerOptions>, IConfigureOptions<OpenIddictServerAspNetCoreOptions>
+    {
+        public void Configure(OpenIddictServerOptions options)
+        {
+            var settings = tokens.Value;
+            options.Issuer = settings.Issuer;
+            options.AccessTokenLifetime = settings.AccessTokenLifetime;
+            options.RefreshTokenLifetime = settings.RefreshTokenLifetime;
+            options.RefreshTokenReuseLeeway = settings.RefreshTokenReuseLeeway;
+            options.AuthorizationCodeLifetime = settings.AuthorizationCodeLifetime;
+
+            // Registered scopes are checked in memory; unregistered ones would cost a store lookup per request.
+            options.Scopes.UnionWith(CatalogValidator.IdentityScopes);
+            options.Scopes.UnionWith(catalog.ApiScopes);
+
+            options.SigningCredentials.AddRange(keys.SigningKeys.Select(key => new SigningCredentials(key, SigningAlgorithm(key))));
+            options.EncryptionCredentials.AddRange(keys.EncryptionKeys.Select(key =>
+                new EncryptingCredentials(key, SecurityAlgorithms.Aes256KW, SecurityAlgorithms.Aes256CbcHmacSha512)));
+        }
+
+        // Transport security is enforced by our own options check (HTTPS outside Development), not by OpenIddict
+        // per request, so that TLS can end at a reverse proxy that forwards the scheme.
+        public void Configure(OpenIddictServerAspNetCoreOptions options) =>
+            options.DisableTransportSecurityRequirement = !tokens.Value.RequireHttps;
+
+        private static string SigningAlgorithm(SecurityKey key) => key switch
+        {
+            ECDsaSecurityKey { ECDsa.KeySize: 384 } => SecurityAlgorithms.EcdsaSha384,
+            ECDsaSecurityKey { ECDsa.KeySize: 521 } => SecurityAlgorithms.EcdsaSha512,
+            ECDsaSecurityKey => SecurityAlgorithms.EcdsaSha256,
+            _ => SecurityAlgorithms.RsaSha256,
+        };
+    }
+}

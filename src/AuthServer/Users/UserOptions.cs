@@ -1,0 +1,42 @@
+using System.ComponentModel.DataAnnotations;
+
+namespace AuthServer.Users;
+
+public sealed class UserOptions
+{
+    public const string Section = "Users";
+
+    /// <summary>Failed password attempts before the account locks (OWASP: slow online guessing down).</summary>
+    [Range(1, 100)]
+    public int MaxFailedAccessAttempts { get; set; } = 5;
+
+    [Range(typeof(TimeSpan), "00:00:01", "30.00:00:00")]
+    public TimeSpan LockoutDuration { get; set; } = TimeSpan.FromMinutes(15);
+
+    [Range(8, 128)]
+    public int RequiredPasswordLength { get; set; } = 12;
+}
+
+/// <summary>Demo users for a newcomer's first run. Seeded only when asked for (appsettings.Development.json does).</summary>
+public sealed class DemoDataOptions
+{
+    public const string Section = "DemoData";
+
+    public bool Seed { get; set; }
+
+    public IList<DemoUser> Users { get; } = [];
+}
+
+public sealed class DemoUser
+{
+    [Required]
+    public string UserName { get; set; } = "";
+
+    [Required]
+    public string Email { get; set; } = "";
+
+    [Required]
+    public string Password { get; set; } = "";
+
+    public IList<string> Roles { get; } = [];
+}

@@ -1,0 +1,32 @@
+using AuthServer.Persistence;
+using Microsoft.AspNetCore.Identity;
+
+namespace AuthServer.Users;
+
+public static class UsersSetup
+{
+    public static IServiceCollection AddUsers(this IServiceCollection services)
+    {
+        services.AddOptions<UserOptions>().BindConfiguration(UserOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        services.AddOptions<DemoDataOptions>().BindConfiguration(DemoDataOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+
+        services.AddIdentityCore<IdentityUser>()
+            .AddRoles<IdentityRole>()
+            .AddEntityFrameworkStores<AuthDbContext>()
+            .AddSignInManager()
+            .AddDefaultTokenProviders();
+
+        services.AddOptions<IdentityOptions>().Configure<Microsoft.Extensions.Options.IOptions<UserOptions>>((identity, users) =>
+        {
+            identity.Lockout.AllowedForNewUsers = true;
+            identity.Lockout.MaxFailedAccessAttempts = users.Value.MaxFailedAccessAttempts;
+            identity.Lockout.DefaultLockoutTimeSpan = users.Value.LockoutDuration;
+            identity.Password.RequiredLength = users.Value.RequiredPasswordLength;
+            identity.User.RequireUniqueEmail = true;
+        });
+
+        services.AddScoped<UserGate>();
+        services.AddHostedService<DemoDataSeeder>();
+        return services;
+    }
+}
