@@ -5,6 +5,7 @@ using AuthServer.Observability;
 using AuthServer.Persistence;
 using AuthServer.Tokens;
 using AuthServer.Users;
+using Microsoft.Extensions.Options;
 using Serilog;
 
 Log.Logger = LoggingSetup.CreateBootstrapLogger();
@@ -36,6 +37,11 @@ try
 
     await app.RunAsync();
     return 0;
+}
+catch (OptionsValidationException ex)
+{
+    Log.Fatal("AuthServer cannot start, the configuration is invalid: {Failures}", string.Join(" ", ex.Failures));
+    return 1;
 }
 catch (Exception ex) when (ex is not HostAbortedException)
 {

@@ -31,6 +31,12 @@ public static partial class ProtocolErrors
 
         try
         {
+            // Checked here too: not every server (the test host among them) enforces the body size feature.
+            if (isProtocol && context.Request.ContentLength > MaxProtocolBodyBytes)
+            {
+                throw new BadHttpRequestException("Request body too large.", StatusCodes.Status413PayloadTooLarge);
+            }
+
             await next(context);
         }
         catch (Exception exception) when (!context.Response.HasStarted && !context.RequestAborted.IsCancellationRequested)

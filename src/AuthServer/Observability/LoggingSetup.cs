@@ -21,10 +21,21 @@ public static class LoggingSetup
             (services, logger) => logger
                 .ReadFrom.Configuration(builder.Configuration)
                 .ReadFrom.Services(services)
-                .Enrich.FromLogContext(),
+                .Enrich.FromLogContext()
+                .Filter.ByExcluding(IsTokenDump),
             preserveStaticLogger: true);
         return builder;
     }
+
+    /// <summary>
+    /// OpenIddict's debug and trace events print token payloads and the claims behind them (the security stamp
+    /// among them). No log level may let those out, so they are dropped whatever the configuration says.
+    /// </summary>
+    private static bool IsTokenDump(LogEvent logEvent) =>
+        logEvent.Level < LogEventLevel.Information
+        && logEvent.Properties.TryGetValue("SourceContext", out var source)
+        && source is ScalarValue { Value: string name }
+        && name.StartsWith("OpenIddict", StringComparison.Ordinal);
 
     /// <summary>One line per request: method, path (never the query string), status and time.</summary>
     public static IApplicationBuilder UseRequestLogging(this IApplicationBuilder app) => app.UseSerilogRequestLogging(options =>

@@ -15,7 +15,8 @@ public static class TokenServerSetup
     {
         services.AddOptions<TokenOptions>().BindConfiguration(TokenOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         services.AddSingleton<IValidateOptions<TokenOptions>, TokenOptionsValidator>();
-        services.AddOptions<KeyOptions>().BindConfiguration(KeyOptions.Section);
+        services.AddOptions<KeyOptions>().BindConfiguration(KeyOptions.Section).ValidateOnStart();
+        services.AddSingleton<IValidateOptions<KeyOptions>, KeyOptionsValidator>();
         services.AddSingleton(provider => KeyRing.Load(
             provider.GetRequiredService<IOptions<KeyOptions>>().Value, provider.GetRequiredService<IHostEnvironment>()));
         services.TryAddSingleton(TimeProvider.System);
@@ -41,6 +42,9 @@ public static class TokenServerSetup
             });
 
         services.AddSingleton<IConfigureOptions<OpenIddictServerOptions>, ConfigureFromOptions>();
+
+        // Build OpenIddict's options (and so load the keys) at start: a bad key file fails the start, not the first request.
+        services.AddOptions<OpenIddictServerOptions>().ValidateOnStart();
         services.AddSingleton<IConfigureOptions<OpenIddictServerAspNetCoreOptions>, ConfigureFromOptions>();
         return services;
     }

@@ -1,0 +1,114 @@
+using System.Collections.Concurrent;
+using AuthServer.Persistence;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Identity;
+using Microsoft.AspNetCore.Mvc.Testing;
+using Microsoft.AspNetCore.TestHost;
+using Microsoft.Data.Sqlite;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Time.Testing;
+using Serilog.Core;
+using Serilog.Events;
+
+namespace AuthServer.Tests.Infrastructure;
+
+/// <summary>
+/// The real server over its real HTTP pipeline, on its own SQLite file and key folder, with a clock the
+/// test moves. Only configuration is overridden; one factory per test class, so no class sees another's data.
+/// </summary>
+public class AuthServerFactory : WebApplicationFactory<Program>
+{
+    private readonly Dictionary<string, string?> _settings = new(StringComparer.Ordinal);
+
+    public AuthServerFactory()
+    {
+        Folder = Directory.CreateTempSubdirectory("authserver-tests-").FullName;
+        Set("Database:ConnectionString", $"Data Source={Path.Combine(Folder, "auth.db")}");
+        Set("Keys:DevelopmentKeyFolder", Path.Combine(Folder, "keys"));
+        Set("Serilog:MinimumLevel:Default", "Verbose");
+        Set("Serilog:MinimumLevel:Override:OpenIddict", "Verbose");
+        Set("Serilog:MinimumLevel:Override:Microsoft.AspNetCore", "Information");
+    }
+
+    /// <summary>Where this server keeps its database and keys.</summary>
+    public string Folder { get; }
+
+    public FakeTimeProvider Clock { get; } = new(DateTimeOffset.UtcNow);
+
+    /// <summary>Every log event the server wrote, rendered, for the redaction and audit tests.</summary>
+    public ConcurrentQueue<LogEvent> LogEvents { get; } = new();
+
+    /// <summary>Overrides one configuration value; call before the first request.</summary>
+    public AuthServerFactory Set(string key, string? value)
+    {
+        _settings[key] = value;
+        return this;
+    }
+
+    public async Task<IdentityUser> CreateUserAsync(string? password = null, string? userName = null)
+    {
+        using var scope = Services.CreateScope();
+        var users = scope.ServiceProvider.GetRequiredService<UserManager<IdentityUser>>();
+        var name = userName ?? $"user-{Guid.NewGuid():N}"[..16];
+        var user = new IdentityUser { UserName = name, Email = $"{name}@example.test", EmailConfirmed = true };
+        var result = await users.CreateAsync(user, password ?? TestUsers.Password);
+        Assert.True(result.Succeeded, string.Join("; ", result.Errors.Select(e => e.Description)));
+        return user;
+    }
+
+    public async Task WithUsersAsync(Func<UserManager<IdentityUser>, Task> action)
+    {
+        using var scope = Services.CreateScope();
+        await action(scope.ServiceProvider.GetRequiredService<UserManager<IdentityUser>>());
+    }
+
+    public async Task<T> WithDbAsync<T>(Func<AuthDbContext, Task<T>> query)
+    {
+        using var scope = Services.CreateScope();
+        return await query(scope.ServiceProvider.GetRequiredService<AuthDbContext>());
+    }
+
+    protected override void ConfigureWebHost(IWebHostBuilder builder)
+    {
+        builder.UseEnvironment("Development");
+        foreach (var (key, value) in _settings)
+        {
+            builder.UseSetting(key, value);
+        }
+
+        builder.ConfigureTestServices(services =>
+        {
+            services.AddSingleton<TimeProvider>(Clock);
+            services.AddSingleton<ILogEventSink>(new QueueSink(LogEvents));
+        });
+    }
+
+    protected override void Dispose(bool disposing)
+    {
+        base.Dispose(disposing);
+        if (disposing)
+        {
+            SqliteConnection.ClearAllPools();
+            try
+            {
+                Directory.Delete(Folder, recursive: true);
+            }
+            catch (IOException)
+            {
+                // A file still held open is removed with the temp folder later; the test result does not depend on it.
+            }
+        }
+    }
+
+    private sealed class QueueSink(ConcurrentQueue<LogEvent> events) : ILogEventSink
+    {
+        public void Emit(LogEvent logEvent) => events.Enqueue(logEvent);
+    }
+}
+
+public static class TestUsers
+{
+    public const string Password = "Test-Pass-1234!";
+    public const string AlicePassword = "Alice-Demo-Pass1";
+    public const string BobPassword = "Bob-Demo-Pass1!";
+}

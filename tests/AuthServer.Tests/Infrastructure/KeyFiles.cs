@@ -1,0 +1,17 @@
+using System.Security.Cryptography;
+
+namespace AuthServer.Tests.Infrastructure;
+
+/// <summary>Key files as an operator would provision them: an RSA private key in PEM and a base64 AES-256 key.</summary>
+public static class KeyFiles
+{
+    public static (string Signing, string Encryption) Create(string folder, string name = "key")
+    {
+        var signing = Path.Combine(folder, $"{name}-signing.pem");
+        var encryption = Path.Combine(folder, $"{name}-encryption.key");
+        using var rsa = RSA.Create(2048);
+        File.WriteAllText(signing, rsa.ExportPkcs8PrivateKeyPem());
+        File.WriteAllText(encryption, Convert.ToBase64String(RandomNumberGenerator.GetBytes(32)));
+        return (signing, encryption);
+    }
+}

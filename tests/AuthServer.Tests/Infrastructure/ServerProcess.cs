@@ -1,0 +1,75 @@
+using System.Diagnostics;
+using System.Text;
+
+namespace AuthServer.Tests.Infrastructure;
+
+/// <summary>Runs the built server as its own process, as an operator would, for start-up and multi-process behaviour.</summary>
+public static class ServerProcess
+{
+    public static string ContentRoot { get; } = FindContentRoot();
+
+    /// <summary>Starts the server, waits for it to exit (or kills it after the timeout), and returns its exit code and output.</summary>
+    public static async Task<(int ExitCode, string Output)> RunUntilExitAsync(IDictionary<string, string> environment, TimeSpan timeout, params string[] args)
+    {
+        var start = new ProcessStartInfo("dotnet")
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            WorkingDirectory = ContentRoot,
+        };
+        start.ArgumentList.Add(typeof(Program).Assembly.Location);
+        start.ArgumentList.Add("--contentRoot");
+        start.ArgumentList.Add(ContentRoot);
+        foreach (var arg in args)
+        {
+            start.ArgumentList.Add(arg);
+        }
+
+        foreach (var (key, value) in environment)
+        {
+            start.Environment[key] = value;
+        }
+
+        using var process = Process.Start(start)!;
+        var output = new StringBuilder();
+        process.OutputDataReceived += (_, e) => { lock (output) { output.AppendLine(e.Data); } };
+        process.ErrorDataReceived += (_, e) => { lock (output) { output.AppendLine(e.Data); } };
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+
+        using var cancel = new CancellationTokenSource(timeout);
+        try
+        {
+            await process.WaitForExitAsync(cancel.Token);
+        }
+        catch (OperationCanceledException)
+        {
+            process.Kill(entireProcessTree: true);
+            await process.WaitForExitAsync();
+            lock (output)
+            {
+                return (-1, output.ToString());
+            }
+        }
+
+        await process.WaitForExitAsync();
+        lock (output)
+        {
+            return (process.ExitCode, output.ToString());
+        }
+    }
+
+    private static string FindContentRoot()
+    {
+        for (var folder = new DirectoryInfo(AppContext.BaseDirectory); folder is not null; folder = folder.Parent)
+        {
+            var candidate = Path.Combine(folder.FullName, "src", "AuthServer");
+            if (File.Exists(Path.Combine(candidate, "AuthServer.csproj")))
+            {
+                return candidate;
+            }
+        }
+
+        throw new InvalidOperationException("src/AuthServer was not found above the test output folder.");
+    }
+}

@@ -1,0 +1,97 @@
+using System.Net;
+using AuthServer.Tests.Infrastructure;
+
+namespace AuthServer.Tests;
+
+public sealed class RefreshRotationTests(AuthServerFactory server) : IClassFixture<AuthServerFactory>
+{
+    private static readonly TimeSpan PastLeeway = TimeSpan.FromSeconds(31);
+    private readonly TokenClient _client = new(server.CreateClient());
+
+    [Fact]
+    public async Task Every_redemption_returns_a_new_refresh_token_and_a_valid_access_token()
+    {
+        var user = await server.CreateUserAsync();
+        var first = (await _client.PasswordAsync(user.UserName!, TestUsers.Password)).ShouldSucceed();
+
+        var second = (await _client.RefreshAsync(first.RefreshToken!)).ShouldSucceed();
+        var third = (await _client.RefreshAsync(second.RefreshToken!)).ShouldSucceed();
+
+        Assert.Equal(3, new[] { first.RefreshToken, second.RefreshToken, third.RefreshToken }.Distinct().Count());
+        var token = await _client.ValidateAsync(third.AccessToken!, "resource-api", server.Clock.GetUtcNow());
+        Assert.Equal(user.Id, token.Subject);
+        Assert.Equal("openid offline_access api", token.GetClaim("scope").Value);
+    }
+
+    [Fact]
+    public async Task Replay_after_the_leeway_is_refused_and_revokes_the_whole_chain_including_the_newest_token()
+    {
+        var user = await server.CreateUserAsync();
+        var first = (await _client.PasswordAsync(user.UserName!, TestUsers.Password)).ShouldSucceed();
+        var second = (await _client.RefreshAsync(first.RefreshToken!)).ShouldSucceed();
+        var third = (await _client.RefreshAsync(second.RefreshToken!)).ShouldSucceed();
+
+        server.Clock.Advance(PastLeeway);
+
+        (await _client.RefreshAsync(first.RefreshToken!)).ShouldFail(HttpStatusCode.BadRequest, "invalid_grant");
+        (await _client.RefreshAsync(third.RefreshToken!)).ShouldFail(HttpStatusCode.BadRequest, "invalid_grant");
+    }
+
+    [Fact]
+    public async Task Replay_inside_the_leeway_succeeds_as_documented_and_a_later_replay_still_kills_every_branch()
+    {
+        var user = await server.CreateUserAsync();
+        var first = (await _client.PasswordAsync(user.UserName!, TestUsers.Password)).ShouldSucceed();
+        var branchA = (await _client.RefreshAsync(first.RefreshToken!)).ShouldSucceed();
+
+        server.Clock.Advance(TimeSpan.FromSeconds(10));
+        var branchB = (await _client.RefreshAsync(first.RefreshToken!)).ShouldSucceed();
+        Assert.NotEqual(branchA.RefreshToken, branchB.RefreshToken);
+
+        server.Clock.Advance(PastLeeway);
+        (await _client.RefreshAsync(first.RefreshToken!)).ShouldFail(HttpStatusCode.BadRequest, "invalid_grant");
+        (await _client.RefreshAsync(branchA.RefreshToken!)).ShouldFail(HttpStatusCode.BadRequest, "invalid_grant");
+        (await _client.RefreshAsync(branchB.RefreshToken!)).ShouldFail(HttpStatusCode.BadRequest, "invalid_grant");
+    }
+
+    [Fact]
+    public async Task Replay_does_not_touch_the_same_users_other_sessions()
+    {
+        var user = await server.CreateUserAsync();
+        var laptop = (await _client.PasswordAsync(user.UserName!, TestUsers.Password)).ShouldSucceed();
+        var phone = (await _client.PasswordAsync(user.UserName!, TestUsers.Password)).ShouldSucceed();
+        (await _client.RefreshAsync(laptop.RefreshToken!)).ShouldSucceed();
+
+        server.Clock.Advance(PastLeeway);
+        (await _client.RefreshAsync(laptop.RefreshToken!)).ShouldFail(HttpStatusCode.BadRequest, "invalid_grant");
+
+        (await _client.RefreshAsync(phone.RefreshToken!)).ShouldSucceed();
+    }
+
+    [Fact]
+    public async Task Parallel_redemptions_of_one_token_never_fail_with_a_server_error_and_all_succeed_inside_the_leeway()
+    {
+        var user = await server.CreateUserAsync();
+        var first = (await _client.PasswordAsync(user.UserName!, TestUsers.Password)).ShouldSucceed();
+
+        var results = await Task.WhenAll(Enumerable.Range(0, 12).Select(_ => _client.RefreshAsync(first.RefreshToken!)));
+
+        Assert.All(results, r => r.ShouldSucceed());
+        Assert.Equal(12, results.Select(r => r.RefreshToken).Distinct().Count());
+    }
+
+    [Fact]
+    public async Task Refresh_token_of_one_client_cannot_be_redeemed_by_another()
+    {
+        var user = await server.CreateUserAsync();
+        var first = (await _client.PasswordAsync(user.UserName!, TestUsers.Password)).ShouldSucceed();
+
+        var stolen = await _client.PostAsync(new()
+        {
+            ["grant_type"] = "refresh_token", ["client_id"] = TokenClient.Ops, ["client_secret"] = TokenClient.OpsSecret, ["refresh_token"] = first.RefreshToken!,
+        });
+
+        Assert.True(stolen.Status is HttpStatusCode.BadRequest or HttpStatusCode.Unauthorized, stolen.Body.ToString());
+        Assert.Contains(stolen.Error, new[] { "invalid_grant", "unauthorized_client" });
+    }
+}

@@ -1,0 +1,114 @@
+using System.Net;
+using AuthServer.Tests.Infrastructure;
+
+namespace AuthServer.Tests;
+
+public sealed class UserChecksTests(AuthServerFactory server) : IClassFixture<AuthServerFactory>
+{
+    private readonly TokenClient _client = new(server.CreateClient());
+
+    [Fact]
+    public async Task Account_locks_after_the_configured_failures_and_then_refuses_even_the_right_password()
+    {
+        var user = await server.CreateUserAsync();
+        for (var attempt = 0; attempt < 5; attempt++)
+        {
+            (await _client.PasswordAsync(user.UserName!, "wrong-password")).ShouldFail(HttpStatusCode.BadRequest, "invalid_grant");
+        }
+
+        var locked = (await _client.PasswordAsync(user.UserName!, TestUsers.Password)).ShouldFail(HttpStatusCode.BadRequest, "invalid_grant");
+        var unknown = (await _client.PasswordAsync("nobody-" + Guid.NewGuid(), TestUsers.Password)).ShouldFail(HttpStatusCode.BadRequest, "invalid_grant");
+
+        // The same words for a locked account and a missing one: the response must not reveal which accounts exist.
+        Assert.Equal(unknown.Get("error_description"), locked.Get("error_description"));
+        await server.WithUsersAsync(async users => Assert.True(await users.IsLockedOutAsync((await users.FindByIdAsync(user.Id))!)));
+    }
+
+    [Fact]
+    public async Task Lockout_lasts_the_configured_fifteen_minutes()
+    {
+        var user = await server.CreateUserAsync();
+        for (var attempt = 0; attempt < 5; attempt++)
+        {
+            await _client.PasswordAsync(user.UserName!, "wrong-password");
+        }
+
+        // ASP.NET Core Identity reads the wall clock, not TimeProvider, so the end is checked rather than waited for.
+        await server.WithUsersAsync(async users =>
+        {
+            var end = await users.GetLockoutEndDateAsync((await users.FindByIdAsync(user.Id))!);
+            Assert.NotNull(end);
+            Assert.InRange(end.Value - DateTimeOffset.UtcNow, TimeSpan.FromMinutes(14), TimeSpan.FromMinutes(15));
+        });
+    }
+
+    [Fact]
+    public async Task Failures_below_the_limit_do_not_lock_and_a_success_resets_the_count()
+    {
+        var user = await server.CreateUserAsync();
+        for (var attempt = 0; attempt < 4; attempt++)
+        {
+            await _client.PasswordAsync(user.UserName!, "wrong-password");
+        }
+
+        (await _client.PasswordAsync(user.UserName!, TestUsers.Password)).ShouldSucceed();
+        for (var attempt = 0; attempt < 4; attempt++)
+        {
+            await _client.PasswordAsync(user.UserName!, "wrong-password");
+        }
+
+        (await _client.PasswordAsync(user.UserName!, TestUsers.Password)).ShouldSucceed();
+    }
+
+    [Fact]
+    public async Task User_can_sign_in_with_email_as_well_as_user_name()
+    {
+        var user = await server.CreateUserAsync();
+
+        (await _client.PasswordAsync(user.Email!, TestUsers.Password)).ShouldSucceed();
+    }
+
+    [Fact]
+    public async Task Password_change_kills_refresh_tokens_issued_before_it()
+    {
+        var user = await server.CreateUserAsync();
+        var before = (await _client.PasswordAsync(user.UserName!, TestUsers.Password)).ShouldSucceed();
+
+        await server.WithUsersAsync(async users =>
+            Assert.True((await users.ChangePasswordAsync((await users.FindByIdAsync(user.Id))!, TestUsers.Password, "Another-Pass-5678!")).Succeeded));
+
+        (await _client.RefreshAsync(before.RefreshToken!)).ShouldFail(HttpStatusCode.BadRequest, "invalid_grant");
+        var after = (await _client.PasswordAsync(user.UserName!, "Another-Pass-5678!")).ShouldSucceed();
+        (await _client.RefreshAsync(after.RefreshToken!)).ShouldSucceed();
+    }
+
+    [Fact]
+    public async Task Deleted_user_cannot_refresh()
+    {
+        var user = await server.CreateUserAsync();
+        var tokens = (await _client.PasswordAsync(user.UserName!, TestUsers.Password)).ShouldSucceed();
+
+        await server.WithUsersAsync(async users => Assert.True((await users.DeleteAsync((await users.FindByIdAsync(user.Id))!)).Succeeded));
+
+        (await _client.RefreshAsync(tokens.RefreshToken!)).ShouldFail(HttpStatusCode.BadRequest, "invalid_grant");
+    }
+
+    [Fact]
+    public async Task Disabled_user_cannot_sign_in_or_refresh()
+    {
+        var user = await server.CreateUserAsync();
+        var tokens = (await _client.PasswordAsync(user.UserName!, TestUsers.Password)).ShouldSucceed();
+
+        await server.WithUsersAsync(async users => await users.SetLockoutEndDateAsync((await users.FindByIdAsync(user.Id))!, DateTimeOffset.MaxValue));
+
+        (await _client.RefreshAsync(tokens.RefreshToken!)).ShouldFail(HttpStatusCode.BadRequest, "invalid_grant");
+        (await _client.PasswordAsync(user.UserName!, TestUsers.Password)).ShouldFail(HttpStatusCode.BadRequest, "invalid_grant");
+    }
+
+    [Fact]
+    public async Task Demo_users_are_seeded_in_development()
+    {
+        (await _client.PasswordAsync("alice", TestUsers.AlicePassword)).ShouldSucceed();
+        (await _client.PasswordAsync("bob", TestUsers.BobPassword)).ShouldSucceed();
+    }
+}
