@@ -68,6 +68,16 @@ public sealed class AccessTokenTests(AuthServerFactory server) : IClassFixture<A
     }
 
     [Fact]
+    public async Task Client_secret_is_checked_on_every_request_after_a_success()
+    {
+        (await _client.ClientCredentialsAsync()).ShouldSucceed();
+
+        (await _client.ClientCredentialsAsync("ops-demo-secreT")).ShouldFail(System.Net.HttpStatusCode.Unauthorized, "invalid_client");
+        (await _client.ClientCredentialsAsync("ops-demo-secret ")).ShouldFail(System.Net.HttpStatusCode.Unauthorized, "invalid_client");
+        (await _client.ClientCredentialsAsync()).ShouldSucceed();
+    }
+
+    [Fact]
     public async Task Jwks_publishes_only_public_asymmetric_keys()
     {
         using var jwks = JsonDocument.Parse(await _client.Http.GetStringAsync("/.well-known/jwks"));

@@ -18,6 +18,10 @@ public sealed class RefreshRotationTests(AuthServerFactory server) : IClassFixtu
         var third = (await _client.RefreshAsync(second.RefreshToken!)).ShouldSucceed();
 
         Assert.Equal(3, new[] { first.RefreshToken, second.RefreshToken, third.RefreshToken }.Distinct().Count());
+
+        // OpenID Connect Core §12.2: the identity token comes with sign-in, not with every refresh.
+        Assert.NotNull(first.Get("id_token"));
+        Assert.Null(third.Get("id_token"));
         var token = await _client.ValidateAsync(third.AccessToken!, "resource-api", server.Clock.GetUtcNow());
         Assert.Equal(user.Id, token.Subject);
         Assert.Equal("openid offline_access api", token.GetClaim("scope").Value);

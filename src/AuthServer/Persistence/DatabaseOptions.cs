@@ -8,6 +8,12 @@ public enum DatabaseProvider
     SqlServer,
 }
 
+public enum SqliteSynchronous
+{
+    Normal,
+    Full,
+}
+
 public sealed class DatabaseOptions
 {
     public const string Section = "Database";
@@ -22,6 +28,9 @@ public sealed class DatabaseOptions
     public bool? MigrateOnStartup { get; set; }
 
     public bool ShouldMigrateOnStartup => MigrateOnStartup ?? Provider == DatabaseProvider.Sqlite;
+
+    /// <summary>SQLite durability: Normal (default, WAL) survives process crashes; Full also survives power loss, at an fsync per commit.</summary>
+    public SqliteSynchronous SqliteSynchronous { get; set; } = SqliteSynchronous.Normal;
 
     /// <summary>Pooled contexts avoid rebuilding services per request; the pool bounds the contexts kept for reuse.</summary>
     [Range(8, 4096)]

@@ -18,11 +18,16 @@ public static class PersistenceSetup
             ? ResolveSqlitePath(database.ConnectionString, environment.ContentRootPath)
             : database.ConnectionString;
 
-        services.AddDbContextPool<AuthDbContext>(options =>
+        // One gate per process: every pooled context shares it.
+        services.AddSingleton<SqliteWriteGate>();
+        var tuning = new SqliteConnectionTuning(database.SqliteSynchronous.ToString().ToUpperInvariant());
+        services.AddDbContextPool<AuthDbContext>((services, options) =>
         {
             _ = database.Provider switch
             {
-                DatabaseProvider.Sqlite => options.UseSqlite(connectionString, sqlite => sqlite.MigrationsAssembly(SqliteMigrations)),
+                DatabaseProvider.Sqlite => options
+                    .UseSqlite(connectionString, sqlite => sqlite.MigrationsAssembly(SqliteMigrations))
+                    .AddInterceptors(services.GetRequiredService<SqliteWriteGate>(), tuning),
                 DatabaseProvider.SqlServer => options.UseSqlServer(connectionString, sql => sql
                     .MigrationsAssembly(SqlServerMigrations)
                     .EnableRetryOnFailure()),

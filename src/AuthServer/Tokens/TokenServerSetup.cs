@@ -23,7 +23,11 @@ public static class TokenServerSetup
         services.AddScoped<PrincipalFactory>();
 
         services.AddOpenIddict()
-            .AddCore(core => core.UseEntityFrameworkCore().UseDbContext<AuthDbContext>())
+            .AddCore(core =>
+            {
+                core.UseEntityFrameworkCore().UseDbContext<AuthDbContext>();
+                core.ReplaceApplicationManager(typeof(CachingApplicationManager<>));
+            })
             .AddServer(server =>
             {
                 server.SetTokenEndpointUris(Endpoints.Token)
@@ -37,6 +41,7 @@ public static class TokenServerSetup
                 // RFC 9068: access tokens are signed JWTs that resource servers read and validate themselves.
                 server.DisableAccessTokenEncryption();
                 server.AddEventHandler(SkipUnrevocableTokenEntries.Descriptor);
+                server.AddEventHandler(NoIdentityTokenOnRefresh.Descriptor);
 
                 server.UseAspNetCore().EnableTokenEndpointPassthrough();
             });

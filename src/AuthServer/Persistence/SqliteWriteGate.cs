@@ -1,0 +1,176 @@
+using System.Data.Common;
+using System.Runtime.CompilerServices;
+using Microsoft.EntityFrameworkCore.Diagnostics;
+
+namespace AuthServer.Persistence;
+
+/// <summary>
+/// SQLite allows one writer at a time, and Microsoft.Data.Sqlite answers a busy database by sleeping 150 ms
+/// before retrying: at 16 concurrent refreshes half the CPU sat idle. Writers of this process therefore queue
+/// here, in memory, and reach SQLite one at a time; readers never wait (WAL). Other processes on the same file
+/// still meet SQLite's own busy handling.
+/// </summary>
+public sealed class SqliteWriteGate : DbCommandInterceptor, IDbTransactionInterceptor, IDisposable
+{
+    private readonly SemaphoreSlim _writer = new(1, 1);
+    private readonly ConditionalWeakTable<DbCommand, object> _holders = [];
+    private static readonly object s_held = new();
+
+    // Explicit transactions (several statements) hold the gate from BEGIN to COMMIT or ROLLBACK.
+    public async ValueTask<InterceptionResult<DbTransaction>> TransactionStartingAsync(
+        DbConnection connection, TransactionStartingEventData eventData, InterceptionResult<DbTransaction> result, CancellationToken cancellationToken = default)
+    {
+        await _writer.WaitAsync(cancellationToken);
+        return result;
+    }
+
+    public InterceptionResult<DbTransaction> TransactionStarting(DbConnection connection, TransactionStartingEventData eventData, InterceptionResult<DbTransaction> result)
+    {
+        _writer.Wait();
+        return result;
+    }
+
+    public Task TransactionCommittedAsync(DbTransaction transaction, TransactionEndEventData eventData, CancellationToken cancellationToken = default) => Release();
+
+    public void TransactionCommitted(DbTransaction transaction, TransactionEndEventData eventData) => Release();
+
+    public Task TransactionRolledBackAsync(DbTransaction transaction, TransactionEndEventData eventData, CancellationToken cancellationToken = default) => Release();
+
+    public void TransactionRolledBack(DbTransaction transaction, TransactionEndEventData eventData) => Release();
+
+    public Task TransactionFailedAsync(DbTransaction transaction, TransactionErrorEventData eventData, CancellationToken cancellationToken = default) =>
+        eventData.Action is "Commit" or "Rollback" ? Release() : Task.CompletedTask;
+
+    public void TransactionFailed(DbTransaction transaction, TransactionErrorEventData eventData)
+    {
+        if (eventData.Action is "Commit" or "Rollback")
+        {
+            Release();
+        }
+    }
+
+    // A lone write statement (EF sends a single-statement SaveChanges without a transaction) holds the gate while it runs.
+    public override async ValueTask<InterceptionResult<int>> NonQueryExecutingAsync(
+        DbCommand command, CommandEventData eventData, InterceptionResult<int> result, CancellationToken cancellationToken = default)
+    {
+        await EnterAsync(command, cancellationToken);
+        return result;
+    }
+
+    public override InterceptionResult<int> NonQueryExecuting(DbCommand command, CommandEventData eventData, InterceptionResult<int> result)
+    {
+        Enter(command);
+        return result;
+    }
+
+    public override ValueTask<int> NonQueryExecutedAsync(DbCommand command, CommandExecutedEventData eventData, int result, CancellationToken cancellationToken = default)
+    {
+        Leave(command);
+        return ValueTask.FromResult(result);
+    }
+
+    public override int NonQueryExecuted(DbCommand command, CommandExecutedEventData eventData, int result)
+    {
+        Leave(command);
+        return result;
+    }
+
+    // INSERT … RETURNING runs as a reader: SQLite keeps the write lock until the reader is disposed.
+    public override async ValueTask<InterceptionResult<DbDataReader>> ReaderExecutingAsync(
+        DbCommand command, CommandEventData eventData, InterceptionResult<DbDataReader> result, CancellationToken cancellationToken = default)
+    {
+        await EnterAsync(command, cancellationToken);
+        return result;
+    }
+
+    public override InterceptionResult<DbDataReader> ReaderExecuting(DbCommand command, CommandEventData eventData, InterceptionResult<DbDataReader> result)
+    {
+        Enter(command);
+        return result;
+    }
+
+    public override InterceptionResult DataReaderDisposing(DbCommand command, DataReaderDisposingEventData eventData, InterceptionResult result)
+    {
+        Leave(command);
+        return result;
+    }
+
+    public override void CommandFailed(DbCommand command, CommandErrorEventData eventData) => Leave(command);
+
+    public override Task CommandFailedAsync(DbCommand command, CommandErrorEventData eventData, CancellationToken cancellationToken = default)
+    {
+        Leave(command);
+        return Task.CompletedTask;
+    }
+
+    public override void CommandCanceled(DbCommand command, CommandEndEventData eventData) => Leave(command);
+
+    public override Task CommandCanceledAsync(DbCommand command, CommandEndEventData eventData, CancellationToken cancellationToken = default)
+    {
+        Leave(command);
+        return Task.CompletedTask;
+    }
+
+    private static bool IsLoneWrite(DbCommand command) =>
+        command.Transaction is null && command.CommandText.AsSpan().TrimStart() is var text
+        && (text.StartsWith("INSERT", StringComparison.OrdinalIgnoreCase)
+            || text.StartsWith("UPDATE", StringComparison.OrdinalIgnoreCase)
+            || text.StartsWith("DELETE", StringComparison.OrdinalIgnoreCase));
+
+    private async ValueTask EnterAsync(DbCommand command, CancellationToken cancellationToken)
+    {
+        if (IsLoneWrite(command))
+        {
+            await _writer.WaitAsync(cancellationToken);
+            _holders.AddOrUpdate(command, s_held);
+        }
+    }
+
+    private void Enter(DbCommand command)
+    {
+        if (IsLoneWrite(command))
+        {
+            _writer.Wait();
+            _holders.AddOrUpdate(command, s_held);
+        }
+    }
+
+    private void Leave(DbCommand command)
+    {
+        if (_holders.Remove(command))
+        {
+            _writer.Release();
+        }
+    }
+
+    public void Dispose() => _writer.Dispose();
+
+    private Task Release()
+    {
+        _writer.Release();
+        return Task.CompletedTask;
+    }
+}
+
+/// <summary>
+/// WAL with synchronous=NORMAL: a commit no longer waits for an fsync. The database survives a process crash
+/// intact; only an OS crash or power loss can drop the last commits, never corrupt the file (sqlite.org/wal.html).
+/// </summary>
+public sealed class SqliteConnectionTuning(string synchronous) : DbConnectionInterceptor
+{
+    private readonly string _pragma = $"PRAGMA synchronous={synchronous};";
+
+    public override async Task ConnectionOpenedAsync(DbConnection connection, ConnectionEndEventData eventData, CancellationToken cancellationToken = default)
+    {
+        await using var command = connection.CreateCommand();
+        command.CommandText = _pragma;
+        await command.ExecuteNonQueryAsync(cancellationToken);
+    }
+
+    public override void ConnectionOpened(DbConnection connection, ConnectionEndEventData eventData)
+    {
+        using var command = connection.CreateCommand();
+        command.CommandText = _pragma;
+        command.ExecuteNonQuery();
+    }
+}

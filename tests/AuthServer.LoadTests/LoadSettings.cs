@@ -1,0 +1,87 @@
+namespace AuthServer.LoadTests;
+
+/// <summary>Command-line settings. Every run is bounded in time and requests, and targets loopback only.</summary>
+public sealed record LoadSettings
+{
+    public const string Usage = """
+        usage: dotnet run -c Release --project tests/AuthServer.LoadTests -- [options]
+          --scenario  password|refresh|client-credentials|api|open|mixed|all (repeatable; default all token scenarios)
+          --server    token server base URL (default http://127.0.0.1:5000)
+          --api       resource API base URL for api/open (default http://127.0.0.1:5080)
+          --connections N   concurrent connections / refresh chains (default 16)
+          --seconds N       measured seconds per scenario (default 15, max 300)
+          --warmup N        warm-up seconds per scenario (default 3)
+          --max-requests N  stop a scenario after N requests (default 1000000)
+          --server-pid PID  token server process: report its CPU ms per request and RSS
+          --api-pid PID     resource API process, for api/open
+          --user, --password, --client, --secret, --scope  credentials (defaults: the Development demo data)
+        """;
+
+    private static readonly string[] TokenScenarios = ["password", "refresh", "client-credentials"];
+    private static readonly string[] Known = ["password", "refresh", "client-credentials", "api", "open", "mixed"];
+
+    public IReadOnlyList<string> Scenarios { get; init; } = TokenScenarios;
+    public Uri Server { get; init; } = new("http://127.0.0.1:5000");
+    public Uri Api { get; init; } = new("http://127.0.0.1:5080");
+    public int Connections { get; init; } = 16;
+    public TimeSpan Duration { get; init; } = TimeSpan.FromSeconds(15);
+    public TimeSpan Warmup { get; init; } = TimeSpan.FromSeconds(3);
+    public long MaxRequests { get; init; } = 1_000_000;
+    public int? ServerPid { get; init; }
+    public int? ApiPid { get; init; }
+    public string User { get; init; } = "alice";
+    public string Password { get; init; } = "Alice-Demo-Pass1";
+    public string Client { get; init; } = "spa";
+    public string ConfidentialClient { get; init; } = "ops";
+    public string Secret { get; init; } = "ops-demo-secret";
+    public string Scope { get; init; } = "openid offline_access api";
+
+    public static LoadSettings? Parse(string[] args)
+    {
+        var settings = new LoadSettings();
+        var scenarios = new List<string>();
+        for (var i = 0; i < args.Length; i++)
+        {
+            var value = i + 1 < args.Length ? args[i + 1] : null;
+            if (value is null)
+            {
+                return null;
+            }
+
+            i++;
+            switch (args[i - 1])
+            {
+                case "--scenario" when value == "all": scenarios.AddRange(Known.Except(["mixed"])); break;
+                case "--scenario" when Known.Contains(value): scenarios.Add(value); break;
+                case "--server": settings = settings with { Server = Loopback(value) }; break;
+                case "--api": settings = settings with { Api = Loopback(value) }; break;
+                case "--connections": settings = settings with { Connections = Math.Clamp(int.Parse(value), 1, 512) }; break;
+                case "--seconds": settings = settings with { Duration = TimeSpan.FromSeconds(Math.Clamp(int.Parse(value), 1, 300)) }; break;
+                case "--warmup": settings = settings with { Warmup = TimeSpan.FromSeconds(Math.Clamp(int.Parse(value), 0, 60)) }; break;
+                case "--max-requests": settings = settings with { MaxRequests = Math.Clamp(long.Parse(value), 1, 10_000_000) }; break;
+                case "--server-pid": settings = settings with { ServerPid = int.Parse(value) }; break;
+                case "--api-pid": settings = settings with { ApiPid = int.Parse(value) }; break;
+                case "--user": settings = settings with { User = value }; break;
+                case "--password": settings = settings with { Password = value }; break;
+                case "--client": settings = settings with { Client = value }; break;
+                case "--secret": settings = settings with { Secret = value }; break;
+                case "--scope": settings = settings with { Scope = value }; break;
+                default: return null;
+            }
+        }
+
+        return scenarios.Count == 0 ? settings : settings with { Scenarios = scenarios };
+    }
+
+    /// <summary>Load goes only to this machine: anything but a loopback address is refused.</summary>
+    private static Uri Loopback(string value)
+    {
+        var uri = new Uri(value);
+        if (!uri.IsLoopback)
+        {
+            throw new ArgumentException($"{value} is not a loopback address; this tool only loads servers on this machine.");
+        }
+
+        return uri;
+    }
+}

@@ -1,0 +1,27 @@
+using System.Globalization;
+
+namespace AuthServer.LoadTests;
+
+/// <summary>A Markdown table, ready to paste into docs/benchmarks.md.</summary>
+public static class Report
+{
+    public static void Print(IReadOnlyList<ScenarioResult> results, LoadSettings settings, TextWriter output)
+    {
+        var c = CultureInfo.InvariantCulture;
+        output.WriteLine(string.Create(c, $"connections {settings.Connections}, {settings.Duration.TotalSeconds:0} s measured after {settings.Warmup.TotalSeconds:0} s warm-up, {Environment.ProcessorCount} cores"));
+        output.WriteLine();
+        output.WriteLine("| scenario | ok | errors | req/s | p50 ms | p90 ms | p99 ms | max ms | server CPU ms/req | peak RSS MB |");
+        output.WriteLine("|---|---:|---|---:|---:|---:|---:|---:|---:|---:|");
+        foreach (var r in results)
+        {
+            var errors = r.Failures.Count == 0 ? "0" : string.Join(", ", r.Failures.Select(f => $"{f.Value}× {f.Key.Trim()}"));
+            var rate = r.Succeeded / r.Elapsed.TotalSeconds;
+            var cpu = r.ServerCpuMs is { } ms && r.Succeeded > 0 ? (ms / r.Succeeded).ToString("0.00", c) : "n/a";
+            var rss = r.ServerPeakRssBytes is { } b ? (b / 1024.0 / 1024).ToString("0", c) : "n/a";
+            output.WriteLine(string.Create(c, $"| {r.Name} | {r.Succeeded} | {errors} | {rate:0} | {P(r, 0.50):0.0} | {P(r, 0.90):0.0} | {P(r, 0.99):0.0} | {P(r, 1):0.0} | {cpu} | {rss} |"));
+        }
+    }
+
+    private static double P(ScenarioResult r, double quantile) =>
+        r.LatenciesMs.Length == 0 ? double.NaN : r.LatenciesMs[Math.Min(r.LatenciesMs.Length - 1, (int)(quantile * r.LatenciesMs.Length))];
+}
