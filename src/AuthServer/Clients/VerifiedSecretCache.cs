@@ -22,14 +22,11 @@ public sealed class CachingApplicationManager<TApplication>(
     : OpenIddictApplicationManager<TApplication>(cache, logger, options, store)
     where TApplication : class
 {
-    private const int MaxEntries = 1024;
-    private static readonly byte[] s_processKey = RandomNumberGenerator.GetBytes(32);
-    private static readonly ConcurrentDictionary<string, byte[]> s_verified = new(StringComparer.Ordinal);
+    private static readonly VerifiedSecrets s_verified = new();
 
     protected override async ValueTask<bool> ValidateClientSecretAsync(string secret, string comparand, CancellationToken cancellationToken = default)
     {
-        var fingerprint = HMACSHA256.HashData(s_processKey, Encoding.UTF8.GetBytes(secret));
-        if (s_verified.TryGetValue(comparand, out var known) && CryptographicOperations.FixedTimeEquals(fingerprint, known))
+        if (s_verified.IsKnown(secret, comparand))
         {
             return true;
         }
@@ -39,12 +36,30 @@ public sealed class CachingApplicationManager<TApplication>(
             return false;
         }
 
-        if (s_verified.Count >= MaxEntries)
-        {
-            s_verified.Clear();
-        }
-
-        s_verified[comparand] = fingerprint;
+        s_verified.Remember(secret, comparand);
         return true;
     }
+}
+
+/// <summary>HMACs of secrets that passed a full check, under a key that never leaves this process.</summary>
+public sealed class VerifiedSecrets
+{
+    private const int MaxEntries = 1024;
+    private readonly byte[] _processKey = RandomNumberGenerator.GetBytes(32);
+    private readonly ConcurrentDictionary<string, byte[]> _verified = new(StringComparer.Ordinal);
+
+    public bool IsKnown(string secret, string comparand) =>
+        _verified.TryGetValue(comparand, out var known) && CryptographicOperations.FixedTimeEquals(Fingerprint(secret), known);
+
+    public void Remember(string secret, string comparand)
+    {
+        if (_verified.Count >= MaxEntries)
+        {
+            _verified.Clear();
+        }
+
+        _verified[comparand] = Fingerprint(secret);
+    }
+
+    private byte[] Fingerprint(string secret) => HMACSHA256.HashData(_processKey, Encoding.UTF8.GetBytes(secret));
 }
