@@ -1,0 +1,98 @@
+using System.Collections.Concurrent;
+using System.Data.Common;
+using AuthServer.Persistence;
+using AuthServer.Tests.Infrastructure;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.TestHost;
+using Microsoft.EntityFrameworkCore.Diagnostics;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace AuthServer.Tests;
+
+/// <summary>
+/// Database commands per grant, counted at the ADO.NET level. The budgets are the counts measured today
+/// (docs/architecture.md); a change that adds a round trip to a hot path fails here first.
+/// </summary>
+public sealed class RoundTripTests(RoundTripTests.CountingFactory server) : IClassFixture<RoundTripTests.CountingFactory>
+{
+    private readonly TokenClient _client = new(server.CreateClient());
+
+    [Fact]
+    public async Task Refresh_grant_stays_within_its_round_trip_budget()
+    {
+        var user = await server.CreateUserAsync();
+        var first = (await _client.PasswordAsync(user.UserName!, TestUsers.Password)).ShouldSucceed();
+        var second = (await _client.RefreshAsync(first.RefreshToken!)).ShouldSucceed();
+
+        var commands = await server.CountAsync(() => _client.RefreshAsync(second.RefreshToken!));
+
+        Assert.True(commands.Count <= 6, $"{commands.Count} commands:\n{string.Join("\n", commands)}");
+        Assert.Equal(2, commands.Count(c => c.StartsWith("INSERT", StringComparison.Ordinal) || c.StartsWith("UPDATE", StringComparison.Ordinal)));
+    }
+
+    [Fact]
+    public async Task Client_credentials_grant_writes_nothing()
+    {
+        (await _client.ClientCredentialsAsync()).ShouldSucceed();
+
+        var commands = await server.CountAsync(() => _client.ClientCredentialsAsync());
+
+        Assert.DoesNotContain(commands, c => c.StartsWith("INSERT", StringComparison.Ordinal) || c.StartsWith("UPDATE", StringComparison.Ordinal));
+        Assert.True(commands.Count <= 1, $"{commands.Count} commands:\n{string.Join("\n", commands)}");
+    }
+
+    [Fact]
+    public async Task Password_grant_stays_within_its_round_trip_budget()
+    {
+        var user = await server.CreateUserAsync();
+        (await _client.PasswordAsync(user.UserName!, TestUsers.Password)).ShouldSucceed();
+
+        var commands = await server.CountAsync(() => _client.PasswordAsync(user.UserName!, TestUsers.Password));
+
+        Assert.True(commands.Count <= 5, $"{commands.Count} commands:\n{string.Join("\n", commands)}");
+    }
+
+    public sealed class CountingFactory : AuthServerFactory
+    {
+        private readonly CommandLog _log = new();
+
+        public async Task<List<string>> CountAsync(Func<Task> action)
+        {
+            _log.Commands.Clear();
+            await action();
+            return [.. _log.Commands.Where(c => !c.StartsWith("PRAGMA", StringComparison.Ordinal))];
+        }
+
+        protected override void ConfigureWebHost(IWebHostBuilder builder)
+        {
+            base.ConfigureWebHost(builder);
+            builder.ConfigureTestServices(services => services.ConfigureDbContext<AuthDbContext>(options => options.AddInterceptors(_log)));
+        }
+    }
+
+    private sealed class CommandLog : DbCommandInterceptor
+    {
+        public ConcurrentQueue<string> Commands { get; } = new();
+
+        public override ValueTask<InterceptionResult<DbDataReader>> ReaderExecutingAsync(
+            DbCommand command, CommandEventData eventData, InterceptionResult<DbDataReader> result, CancellationToken cancellationToken = default)
+        {
+            Commands.Enqueue(command.CommandText.TrimStart());
+            return base.ReaderExecutingAsync(command, eventData, result, cancellationToken);
+        }
+
+        public override ValueTask<InterceptionResult<int>> NonQueryExecutingAsync(
+            DbCommand command, CommandEventData eventData, InterceptionResult<int> result, CancellationToken cancellationToken = default)
+        {
+            Commands.Enqueue(command.CommandText.TrimStart());
+            return base.NonQueryExecutingAsync(command, eventData, result, cancellationToken);
+        }
+
+        public override ValueTask<InterceptionResult<object>> ScalarExecutingAsync(
+            DbCommand command, CommandEventData eventData, InterceptionResult<object> result, CancellationToken cancellationToken = default)
+        {
+            Commands.Enqueue(command.CommandText.TrimStart());
+            return base.ScalarExecutingAsync(command, eventData, result, cancellationToken);
+        }
+    }
+}
