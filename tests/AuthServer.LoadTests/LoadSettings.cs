@@ -15,6 +15,7 @@ public sealed record LoadSettings
           --server-pid PID  token server process: report its CPU ms per request and RSS
           --api-pid PID     resource API process, for api/open
           --user, --password, --client, --secret, --scope  credentials (defaults: the Development demo data)
+        or: dotnet run -c Release --project tests/AuthServer.LoadTests -- --seed-tokens N --database FILE   (server stopped)
         """;
 
     private static readonly string[] TokenScenarios = ["password", "refresh", "client-credentials"];

@@ -1,5 +1,11 @@
 using AuthServer.LoadTests;
 
+if (args is ["--seed-tokens", var count, "--database", var file])
+{
+    TokenTableSeeder.Seed(file, int.Parse(count, System.Globalization.CultureInfo.InvariantCulture), Console.Out);
+    return 0;
+}
+
 var settings = LoadSettings.Parse(args);
 if (settings is null)
 {
