@@ -5,6 +5,7 @@ namespace AuthServer.Tests;
 /// <summary>Bad configuration stops the real server process at start, with a non-zero exit code and a message naming the setting.</summary>
 public sealed class StartupValidationTests : IDisposable
 {
+    private const string NoClients = "TEST_NO_CLIENTS";
     private readonly DirectoryInfo _folder = Directory.CreateTempSubdirectory("authserver-startup-");
 
     [Theory]
@@ -15,6 +16,7 @@ public sealed class StartupValidationTests : IDisposable
     [InlineData("Development", "Users__MaxFailedAccessAttempts", "0", "MaxFailedAccessAttempts")]
     [InlineData("Production", "Tokens__Issuer", "http://id.example.com/", "Tokens:Issuer must be set to an https:// URI outside Development", true)]
     [InlineData("Production", "Tokens__RequireHttps", "false", "Tokens:RequireHttps may be turned off only in Development", true)]
+    [InlineData("Production", NoClients, "", "Catalog:Clients must define at least one client", true)]
     [InlineData("Production", "Keys__SigningKeyFiles__0", "/nonexistent/signing.pem", "Key file(s) not found: /nonexistent/signing.pem", true)]
     [InlineData("Production", "Tokens__Issuer", "https://id.example.com/", "Keys:SigningKeyFiles and Keys:EncryptionKeyFiles must name key files outside Development")]
     public async Task Invalid_setting_stops_the_server_with_a_clear_message(string environment, string key, string value, string expected, bool withKeyFiles = false)
@@ -27,6 +29,13 @@ public sealed class StartupValidationTests : IDisposable
             ["Keys__DevelopmentKeyFolder"] = Path.Combine(_folder.FullName, "keys"),
             ["Tokens__Issuer"] = "https://id.example.com/",
         };
+        if (environment == "Production" && key != NoClients)
+        {
+            settings["Catalog__Clients__ops__ClientSecret"] = "startup-test-secret";
+            settings["Catalog__Clients__ops__GrantTypes__0"] = "client_credentials";
+            settings["Catalog__Clients__ops__Scopes__0"] = "ops";
+        }
+
         if (withKeyFiles)
         {
             var (signing, encryption) = KeyFiles.Create(_folder.FullName);

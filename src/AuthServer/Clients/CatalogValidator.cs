@@ -19,6 +19,13 @@ public sealed class CatalogValidator(IHostEnvironment environment) : IValidateOp
     public ValidateOptionsResult Validate(string? name, CatalogOptions options)
     {
         List<string> failures = [];
+
+        // The store is synced from this list and unlisted clients are deleted: an empty list is a mistake, not a wish.
+        if (options.Clients.Count == 0)
+        {
+            failures.Add("Catalog:Clients must define at least one client.");
+        }
+
         foreach (var (clientId, client) in options.Clients)
         {
             var prefix = $"Catalog:Clients:{clientId}";
