@@ -71,10 +71,24 @@ public static partial class ProtocolErrors
     {
         BadHttpRequestException bad => (bad.StatusCode, Errors.InvalidRequest, "The request is malformed or too large."),
         InvalidDataException => (StatusCodes.Status400BadRequest, Errors.InvalidRequest, "The request body is malformed."),
-        DbException or TimeoutException or Microsoft.EntityFrameworkCore.Storage.RetryLimitExceededException =>
+        _ when IsDatabaseOutage(exception) =>
             (StatusCodes.Status503ServiceUnavailable, Errors.TemporarilyUnavailable, "The server is temporarily unable to handle the request."),
         _ => (StatusCodes.Status500InternalServerError, Errors.ServerError, "The server encountered an unexpected error."),
     };
+
+    /// <summary>EF Core and OpenIddict wrap the provider's exception (DbUpdateException, InvalidOperationException): look inside.</summary>
+    private static bool IsDatabaseOutage(Exception? exception)
+    {
+        for (; exception is not null; exception = exception.InnerException)
+        {
+            if (exception is DbException or TimeoutException or Microsoft.EntityFrameworkCore.Storage.RetryLimitExceededException)
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
 
     [LoggerMessage(EventId = 9001, Level = LogLevel.Error, Message = "Unhandled {ExceptionType} on {Path}")]
     private static partial void LogUnhandled(ILogger logger, string exceptionType, PathString path, Exception exception);

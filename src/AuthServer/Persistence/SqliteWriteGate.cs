@@ -1,5 +1,6 @@
 using System.Data.Common;
 using System.Runtime.CompilerServices;
+using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Diagnostics;
 
 namespace AuthServer.Persistence;
@@ -10,44 +11,50 @@ namespace AuthServer.Persistence;
 /// here, in memory, and reach SQLite one at a time; readers never wait (WAL). Other processes on the same file
 /// still meet SQLite's own busy handling.
 /// </summary>
-public sealed class SqliteWriteGate : DbCommandInterceptor, IDbTransactionInterceptor, IDisposable
+public sealed class SqliteWriteGate : DbCommandInterceptor, IDbTransactionInterceptor, IDbConnectionInterceptor, IDisposable
 {
-    private readonly SemaphoreSlim _writer = new(1, 1);
-    private readonly ConditionalWeakTable<DbCommand, object> _holders = [];
     private static readonly object s_held = new();
+    private readonly SemaphoreSlim _writer = new(1, 1);
 
-    // Explicit transactions (several statements) hold the gate from BEGIN to COMMIT or ROLLBACK.
+    // Who holds the gate: a connection (explicit transaction) or a command (lone write). Releasing is idempotent.
+    private readonly ConditionalWeakTable<object, object> _holders = [];
+
+    // Explicit transactions (several statements) hold the gate from BEGIN to COMMIT, ROLLBACK or the connection closing.
     public async ValueTask<InterceptionResult<DbTransaction>> TransactionStartingAsync(
         DbConnection connection, TransactionStartingEventData eventData, InterceptionResult<DbTransaction> result, CancellationToken cancellationToken = default)
     {
         await _writer.WaitAsync(cancellationToken);
+        _holders.AddOrUpdate(connection, s_held);
         return result;
     }
 
     public InterceptionResult<DbTransaction> TransactionStarting(DbConnection connection, TransactionStartingEventData eventData, InterceptionResult<DbTransaction> result)
     {
         _writer.Wait();
+        _holders.AddOrUpdate(connection, s_held);
         return result;
     }
 
-    public Task TransactionCommittedAsync(DbTransaction transaction, TransactionEndEventData eventData, CancellationToken cancellationToken = default) => Release();
+    public Task TransactionCommittedAsync(DbTransaction transaction, TransactionEndEventData eventData, CancellationToken cancellationToken = default) =>
+        Release(eventData.Context?.Database.GetDbConnection());
 
-    public void TransactionCommitted(DbTransaction transaction, TransactionEndEventData eventData) => Release();
+    public void TransactionCommitted(DbTransaction transaction, TransactionEndEventData eventData) => Release(eventData.Context?.Database.GetDbConnection());
 
-    public Task TransactionRolledBackAsync(DbTransaction transaction, TransactionEndEventData eventData, CancellationToken cancellationToken = default) => Release();
+    public Task TransactionRolledBackAsync(DbTransaction transaction, TransactionEndEventData eventData, CancellationToken cancellationToken = default) =>
+        Release(eventData.Context?.Database.GetDbConnection());
 
-    public void TransactionRolledBack(DbTransaction transaction, TransactionEndEventData eventData) => Release();
+    public void TransactionRolledBack(DbTransaction transaction, TransactionEndEventData eventData) => Release(eventData.Context?.Database.GetDbConnection());
 
+    // A failed BEGIN or COMMIT ends the transaction as far as the gate is concerned.
     public Task TransactionFailedAsync(DbTransaction transaction, TransactionErrorEventData eventData, CancellationToken cancellationToken = default) =>
-        eventData.Action is "Commit" or "Rollback" ? Release() : Task.CompletedTask;
+        Release(eventData.Context?.Database.GetDbConnection());
 
-    public void TransactionFailed(DbTransaction transaction, TransactionErrorEventData eventData)
-    {
-        if (eventData.Action is "Commit" or "Rollback")
-        {
-            Release();
-        }
-    }
+    public void TransactionFailed(DbTransaction transaction, TransactionErrorEventData eventData) => Release(eventData.Context?.Database.GetDbConnection());
+
+    // A transaction disposed without COMMIT or ROLLBACK (an exception inside a using block) ends with its connection.
+    public Task ConnectionClosedAsync(DbConnection connection, ConnectionEndEventData eventData) => Release(connection);
+
+    public void ConnectionClosed(DbConnection connection, ConnectionEndEventData eventData) => Release(connection);
 
     // A lone write statement (EF sends a single-statement SaveChanges without a transaction) holds the gate while it runs.
     public override async ValueTask<InterceptionResult<int>> NonQueryExecutingAsync(
@@ -65,13 +72,13 @@ public sealed class SqliteWriteGate : DbCommandInterceptor, IDbTransactionInterc
 
     public override ValueTask<int> NonQueryExecutedAsync(DbCommand command, CommandExecutedEventData eventData, int result, CancellationToken cancellationToken = default)
     {
-        Leave(command);
+        Release(command);
         return ValueTask.FromResult(result);
     }
 
     public override int NonQueryExecuted(DbCommand command, CommandExecutedEventData eventData, int result)
     {
-        Leave(command);
+        Release(command);
         return result;
     }
 
@@ -91,25 +98,21 @@ public sealed class SqliteWriteGate : DbCommandInterceptor, IDbTransactionInterc
 
     public override InterceptionResult DataReaderDisposing(DbCommand command, DataReaderDisposingEventData eventData, InterceptionResult result)
     {
-        Leave(command);
+        Release(command);
         return result;
     }
 
-    public override void CommandFailed(DbCommand command, CommandErrorEventData eventData) => Leave(command);
+    public override void CommandFailed(DbCommand command, CommandErrorEventData eventData) => Release(command);
 
-    public override Task CommandFailedAsync(DbCommand command, CommandErrorEventData eventData, CancellationToken cancellationToken = default)
-    {
-        Leave(command);
-        return Task.CompletedTask;
-    }
+    public override Task CommandFailedAsync(DbCommand command, CommandErrorEventData eventData, CancellationToken cancellationToken = default) =>
+        Release(command);
 
-    public override void CommandCanceled(DbCommand command, CommandEndEventData eventData) => Leave(command);
+    public override void CommandCanceled(DbCommand command, CommandEndEventData eventData) => Release(command);
 
-    public override Task CommandCanceledAsync(DbCommand command, CommandEndEventData eventData, CancellationToken cancellationToken = default)
-    {
-        Leave(command);
-        return Task.CompletedTask;
-    }
+    public override Task CommandCanceledAsync(DbCommand command, CommandEndEventData eventData, CancellationToken cancellationToken = default) =>
+        Release(command);
+
+    public void Dispose() => _writer.Dispose();
 
     private static bool IsLoneWrite(DbCommand command) =>
         command.Transaction is null && command.CommandText.AsSpan().TrimStart() is var text
@@ -135,19 +138,13 @@ public sealed class SqliteWriteGate : DbCommandInterceptor, IDbTransactionInterc
         }
     }
 
-    private void Leave(DbCommand command)
+    private Task Release(object? holder)
     {
-        if (_holders.Remove(command))
+        if (holder is not null && _holders.Remove(holder))
         {
             _writer.Release();
         }
-    }
 
-    public void Dispose() => _writer.Dispose();
-
-    private Task Release()
-    {
-        _writer.Release();
         return Task.CompletedTask;
     }
 }
