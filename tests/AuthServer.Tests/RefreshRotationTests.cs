@@ -85,6 +85,25 @@ public sealed class RefreshRotationTests(AuthServerFactory server) : IClassFixtu
     }
 
     [Fact]
+    public async Task Refresh_token_is_encrypted_and_signed_with_a_server_only_key_while_access_tokens_stay_rs256()
+    {
+        var user = await server.CreateUserAsync();
+        var tokens = (await _client.PasswordAsync(user.UserName!, TestUsers.Password)).ShouldSucceed();
+        var aes = new Microsoft.IdentityModel.Tokens.SymmetricSecurityKey(
+            Convert.FromBase64String(await File.ReadAllTextAsync(Path.Combine(server.Folder, "keys", "encryption-aes.key"))));
+
+        var refresh = new Microsoft.IdentityModel.JsonWebTokens.JsonWebToken(tokens.RefreshToken);
+        var inner = new Microsoft.IdentityModel.JsonWebTokens.JsonWebTokenHandler().DecryptToken(
+            refresh, new Microsoft.IdentityModel.Tokens.TokenValidationParameters { TokenDecryptionKey = aes });
+
+        Assert.Equal("A256KW", refresh.Alg);
+        Assert.Equal("HS256", new Microsoft.IdentityModel.JsonWebTokens.JsonWebToken(inner).Alg);
+        Assert.Equal("RS256", new Microsoft.IdentityModel.JsonWebTokens.JsonWebToken(tokens.AccessToken).Alg);
+        Assert.Equal("RS256", new Microsoft.IdentityModel.JsonWebTokens.JsonWebToken(tokens.Get("id_token")).Alg);
+        (await _client.RefreshAsync(tokens.RefreshToken!)).ShouldSucceed();
+    }
+
+    [Fact]
     public async Task Refresh_token_of_one_client_cannot_be_redeemed_by_another()
     {
         var user = await server.CreateUserAsync();

@@ -18,6 +18,14 @@ public sealed class KeyRing
 
     public required IReadOnlyList<SymmetricSecurityKey> EncryptionKeys { get; init; }
 
+    /// <summary>
+    /// HMAC keys for the inner signature of refresh tokens and codes, which only this server reads: one per
+    /// encryption key (derived with HKDF, so no extra file to distribute), the first signs, all verify.
+    /// </summary>
+    public IReadOnlyList<SymmetricSecurityKey> ServerOnlySigningKeys => _serverOnly ??= [.. EncryptionKeys.Select(DeriveSigningKey)];
+
+    private IReadOnlyList<SymmetricSecurityKey>? _serverOnly;
+
     public static KeyRing Load(KeyOptions options, IHostEnvironment environment)
     {
         if (options.SigningKeyFiles.Count == 0 || options.EncryptionKeyFiles.Count == 0)
@@ -134,6 +142,12 @@ public sealed class KeyRing
         var jwk = key is RsaSecurityKey r ? JsonWebKeyConverter.ConvertFromRSASecurityKey(r) : JsonWebKeyConverter.ConvertFromECDsaSecurityKey((ECDsaSecurityKey)key);
         key.KeyId = Base64UrlEncoder.Encode(jwk.ComputeJwkThumbprint());
         return key;
+    }
+
+    private static SymmetricSecurityKey DeriveSigningKey(SymmetricSecurityKey encryptionKey)
+    {
+        var bytes = HKDF.DeriveKey(HashAlgorithmName.SHA256, encryptionKey.Key, AesKeyBytes, info: "AuthServer server-only token signing"u8.ToArray());
+        return new SymmetricSecurityKey(bytes) { KeyId = "hs-" + Base64UrlEncoder.Encode(SHA256.HashData(bytes)[..8]) };
     }
 
     private static SymmetricSecurityKey LoadEncryptionKey(string file)

@@ -42,6 +42,7 @@ public static class TokenServerSetup
                 server.DisableAccessTokenEncryption();
                 server.AddEventHandler(SkipUnrevocableTokenEntries.Descriptor);
                 server.AddEventHandler(NoIdentityTokenOnRefresh.Descriptor);
+                server.AddEventHandler(PinSigningKeys.Descriptor);
 
                 server.UseAspNetCore().EnableTokenEndpointPassthrough();
             });
@@ -71,7 +72,10 @@ public static class TokenServerSetup
             options.Scopes.UnionWith(CatalogValidator.IdentityScopes);
             options.Scopes.UnionWith(catalog.ApiScopes);
 
-            options.SigningCredentials.AddRange(keys.SigningKeys.Select(key => new SigningCredentials(key, SigningAlgorithm(key))));
+            // Every key here verifies; which one signs is pinned per token type by PinSigningKeys.
+            // The JWKS publishes the asymmetric ones only.
+            options.SigningCredentials.AddRange(keys.SigningKeys.Select(PinSigningKeys.Credentials));
+            options.SigningCredentials.AddRange(keys.ServerOnlySigningKeys.Select(key => new SigningCredentials(key, SecurityAlgorithms.HmacSha256)));
             options.EncryptionCredentials.AddRange(keys.EncryptionKeys.Select(key =>
                 new EncryptingCredentials(key, SecurityAlgorithms.Aes256KW, SecurityAlgorithms.Aes256CbcHmacSha512)));
         }
@@ -80,13 +84,5 @@ public static class TokenServerSetup
         // per request, so that TLS can end at a reverse proxy that forwards the scheme.
         public void Configure(OpenIddictServerAspNetCoreOptions options) =>
             options.DisableTransportSecurityRequirement = !tokens.Value.RequireHttps;
-
-        private static string SigningAlgorithm(SecurityKey key) => key switch
-        {
-            ECDsaSecurityKey { ECDsa.KeySize: 384 } => SecurityAlgorithms.EcdsaSha384,
-            ECDsaSecurityKey { ECDsa.KeySize: 521 } => SecurityAlgorithms.EcdsaSha512,
-            ECDsaSecurityKey => SecurityAlgorithms.EcdsaSha256,
-            _ => SecurityAlgorithms.RsaSha256,
-        };
     }
 }
