@@ -15,6 +15,9 @@ public sealed class SqlServerInstance : IAsyncLifetime
     /// <summary>A connection string to an existing server (any database; each test class creates its own).</summary>
     public const string ConnectionVariable = "AUTHSERVER_TEST_SQLSERVER";
 
+    /// <summary>Set (to anything) on a Docker-capable runner: a missing engine then fails the run instead of skipping.</summary>
+    public const string RequiredVariable = "AUTHSERVER_TEST_SQLSERVER_REQUIRED";
+
     private const string Image = "mcr.microsoft.com/mssql/server:2022-latest";
 
     private MsSqlContainer? _container;
@@ -39,7 +42,7 @@ public sealed class SqlServerInstance : IAsyncLifetime
             await _container.StartAsync();
             ConnectionString = _container.GetConnectionString();
         }
-        catch (DockerUnavailableException ex)
+        catch (DockerUnavailableException ex) when (Environment.GetEnvironmentVariable(RequiredVariable) is null or "")
         {
             // Only a missing engine skips; a container that starts and then fails is a real failure.
             UnavailableReason = $"No Docker engine answers ({ex.Message.Split('\n')[0].Trim()}) and {ConnectionVariable} is not set: SQL Server tests need one or the other.";
