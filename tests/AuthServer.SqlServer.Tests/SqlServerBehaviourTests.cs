@@ -12,3 +12,11 @@ public sealed class SqlServerRefreshRotationTests(SqlServerInstance sql, SqlServ
 [Collection(SqlServerInstance.Collection)]
 public sealed class SqlServerUserChecksTests(SqlServerInstance sql, SqlServerAuthServerFactory server)
     : UserChecksBehaviour(server.On(sql)), IClassFixture<SqlServerAuthServerFactory>;
+
+[Collection(SqlServerInstance.Collection)]
+public sealed class SqlServerAccessTokenTests(SqlServerInstance sql, SqlServerAuthServerFactory server)
+    : AccessTokenBehaviour(server.On(sql)), IClassFixture<SqlServerAuthServerFactory>;
+
+[Collection(SqlServerInstance.Collection)]
+public sealed class SqlServerExpiryTests(SqlServerInstance sql, SqlServerAuthServerFactory server)
+    : ExpiryBehaviour(server.On(sql)), IClassFixture<SqlServerAuthServerFactory>;
