@@ -31,6 +31,7 @@ public sealed class SqlServerAuthServerFactory : AuthServerFactory
         _database = new SqlConnectionStringBuilder(instance.ConnectionString)
         {
             InitialCatalog = $"authserver_tests_{Guid.NewGuid():N}",
+            // The container's certificate is self-signed; the connection is still encrypted.
             TrustServerCertificate = true,
         };
         Set("Database:Provider", "SqlServer");
