@@ -5,7 +5,8 @@
 
 FROM mcr.microsoft.com/dotnet/sdk:10.0 AS build
 WORKDIR /src
-COPY global.json Directory.Build.props Directory.Packages.props .editorconfig ./
+# global.json stays out: the image's tag chooses the SDK, and its pinned feature band may not be the image's.
+COPY Directory.Build.props Directory.Packages.props .editorconfig ./
 COPY src/Samples/ResourceApi.JwtBearer/ResourceApi.JwtBearer.csproj src/Samples/ResourceApi.JwtBearer/
 RUN dotnet restore src/Samples/ResourceApi.JwtBearer/ResourceApi.JwtBearer.csproj
 COPY src/Samples/ResourceApi.JwtBearer/ src/Samples/ResourceApi.JwtBearer/

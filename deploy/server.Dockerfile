@@ -6,7 +6,8 @@
 FROM mcr.microsoft.com/dotnet/sdk:10.0 AS build
 WORKDIR /src
 # Project files first, so the restore layer is reused while only code changes.
-COPY global.json Directory.Build.props Directory.Packages.props .editorconfig ./
+# global.json stays out: the image's tag chooses the SDK, and its pinned feature band may not be the image's.
+COPY Directory.Build.props Directory.Packages.props .editorconfig ./
 COPY src/AuthServer/AuthServer.csproj src/AuthServer/
 COPY src/AuthServer.Persistence/AuthServer.Persistence.csproj src/AuthServer.Persistence/
 COPY src/AuthServer.Migrations.Sqlite/AuthServer.Migrations.Sqlite.csproj src/AuthServer.Migrations.Sqlite/
