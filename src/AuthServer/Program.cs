@@ -1,6 +1,7 @@
 using AuthServer.Clients;
 using AuthServer.ErrorHandling;
 using AuthServer.Health;
+using AuthServer.Hosting;
 using AuthServer.Observability;
 using AuthServer.Persistence;
 using AuthServer.Tokens;
@@ -14,6 +15,7 @@ try
     var builder = WebApplication.CreateBuilder(args);
     builder.AddLogging();
     builder.Services
+        .AddForwardedHeaders()
         .AddProtocolErrors()
         .AddPersistence(builder.Configuration, builder.Environment)
         .AddClients()
@@ -28,6 +30,7 @@ try
         return 0;
     }
 
+    app.UseTrustedForwardedHeaders();
     app.UseProtocolErrors();
     app.UseRequestLogging();
     app.UseAuthentication();

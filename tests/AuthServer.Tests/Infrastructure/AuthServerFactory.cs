@@ -38,6 +38,16 @@ public class AuthServerFactory : WebApplicationFactory<Program>
     /// <summary>Every log event the server wrote, rendered, for the redaction and audit tests.</summary>
     public ConcurrentQueue<LogEvent> LogEvents { get; } = new();
 
+    /// <summary>Why this server cannot run here (its database is absent), or null; tests built on it then report skipped.</summary>
+    public virtual string? UnavailableReason => null;
+
+    /// <summary>A client on this server; skips the calling [SkippableFact] test when the server cannot run here.</summary>
+    public TokenClient CreateTokenClient()
+    {
+        Skip.If(UnavailableReason is not null, UnavailableReason);
+        return new TokenClient(CreateClient());
+    }
+
     /// <summary>Overrides one configuration value; call before the first request.</summary>
     public AuthServerFactory Set(string key, string? value)
     {
