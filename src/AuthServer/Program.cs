@@ -1,8 +1,10 @@
+using AuthServer.Admin;
 using AuthServer.Clients;
 using AuthServer.ErrorHandling;
 using AuthServer.Health;
 using AuthServer.Observability;
 using AuthServer.Persistence;
+using AuthServer.Revocation;
 using AuthServer.Tokens;
 using AuthServer.Users;
 using Microsoft.Extensions.Options;
@@ -19,6 +21,8 @@ try
         .AddClients()
         .AddUsers()
         .AddTokenServer()
+        .AddRevocation()
+        .AddAdmin()
         .AddHealth();
 
     var app = builder.Build();
@@ -31,8 +35,10 @@ try
     app.UseProtocolErrors();
     app.UseRequestLogging();
     app.UseAuthentication();
+    app.UseAuthorization();
 
     app.MapTokenEndpoint();
+    app.MapAdmin();
     app.MapHealth();
 
     await app.RunAsync();
