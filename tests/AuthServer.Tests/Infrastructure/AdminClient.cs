@@ -10,11 +10,11 @@ namespace AuthServer.Tests.Infrastructure;
 public sealed class AdminClient(HttpClient http)
 {
     private readonly TokenClient _tokens = new(http);
-    private string? _accessToken;
 
     public async Task<(HttpStatusCode Status, JsonElement Body)> SendAsync(HttpMethod method, string path, object? body = null, string? accessToken = null)
     {
-        accessToken ??= _accessToken ??= (await _tokens.ClientCredentialsAsync()).ShouldSucceed().AccessToken;
+        // A fresh token per call: tests move the clock past the access token lifetime.
+        accessToken ??= (await _tokens.ClientCredentialsAsync()).ShouldSucceed().AccessToken;
         using var request = new HttpRequestMessage(method, path);
         request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", accessToken);
         if (body is not null)
