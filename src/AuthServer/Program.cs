@@ -23,7 +23,8 @@ try
         .AddTokenServer()
         .AddRevocation()
         .AddAdmin()
-        .AddHealth();
+        .AddHealth()
+        .AddMetrics(builder.Configuration);
 
     var app = builder.Build();
     if (args.Contains("migrate"))
@@ -40,6 +41,7 @@ try
     app.MapTokenEndpoint();
     app.MapAdmin();
     app.MapHealth();
+    app.MapMetrics();
 
     await app.RunAsync();
     return 0;

@@ -14,8 +14,9 @@ internal static class AdminAudit
         Audit.AdminAction(logger, action, who, target);
     }
 
-    public static void Revoked(ILoggerFactory loggers, ClaimsPrincipal actor, string targetKind, string target, RevocationCounts counts)
+    public static void Revoked(ILoggerFactory loggers, AuthMetrics metrics, ClaimsPrincipal actor, string targetKind, string target, RevocationCounts counts)
     {
+        metrics.Revoked("admin", counts.Tokens);
         var logger = loggers.CreateLogger(typeof(AdminAudit));
         var who = actor.Actor();
         Audit.RevokedByAdmin(logger, who, targetKind, target, counts.Tokens, counts.Authorizations);

@@ -1,4 +1,5 @@
 using System.Security.Claims;
+using AuthServer.Observability;
 using AuthServer.Persistence;
 using AuthServer.Revocation;
 using Microsoft.AspNetCore.Http.HttpResults;
@@ -19,7 +20,7 @@ public static class SessionAdmin
     }
 
     private static async Task<Results<Ok<RevocationCounts>, ProblemHttpResult>> RevokeSessionAsync(
-        string id, AuthDbContext db, TokenRevoker revoker, ClaimsPrincipal actor, ILoggerFactory loggers, CancellationToken cancellationToken)
+        string id, AuthDbContext db, TokenRevoker revoker, AuthMetrics metrics, ClaimsPrincipal actor, ILoggerFactory loggers, CancellationToken cancellationToken)
     {
         if (!await db.Set<OpenIddictEntityFrameworkCoreAuthorization>().AnyAsync(a => a.Id == id, cancellationToken))
         {
@@ -27,12 +28,12 @@ public static class SessionAdmin
         }
 
         var counts = await revoker.RevokeSessionAsync(id, cancellationToken);
-        AdminAudit.Revoked(loggers, actor, "session", id, counts);
+        AdminAudit.Revoked(loggers, metrics, actor, "session", id, counts);
         return TypedResults.Ok(counts);
     }
 
     private static async Task<Results<Ok<RevocationCounts>, ProblemHttpResult>> RevokeClientAsync(
-        string clientId, IOpenIddictApplicationManager applications, TokenRevoker revoker, ClaimsPrincipal actor, ILoggerFactory loggers, CancellationToken cancellationToken)
+        string clientId, IOpenIddictApplicationManager applications, TokenRevoker revoker, AuthMetrics metrics, ClaimsPrincipal actor, ILoggerFactory loggers, CancellationToken cancellationToken)
     {
         if (await applications.FindByClientIdAsync(clientId, cancellationToken) is null)
         {
@@ -40,7 +41,7 @@ public static class SessionAdmin
         }
 
         var counts = await revoker.RevokeClientAsync(clientId, cancellationToken);
-        AdminAudit.Revoked(loggers, actor, "client", clientId, counts);
+        AdminAudit.Revoked(loggers, metrics, actor, "client", clientId, counts);
         return TypedResults.Ok(counts);
     }
 }

@@ -1,4 +1,5 @@
 using System.Security.Claims;
+using AuthServer.Observability;
 using AuthServer.Persistence;
 using AuthServer.Revocation;
 using Microsoft.AspNetCore.Http.HttpResults;
@@ -158,7 +159,7 @@ public static class UserAdmin
     }
 
     private static async Task<Results<Ok<RevocationCounts>, ProblemHttpResult>> RevokeTokensAsync(
-        string user, UserManager<IdentityUser> users, TokenRevoker revoker, ClaimsPrincipal actor, ILoggerFactory loggers, CancellationToken cancellationToken)
+        string user, UserManager<IdentityUser> users, TokenRevoker revoker, AuthMetrics metrics, ClaimsPrincipal actor, ILoggerFactory loggers, CancellationToken cancellationToken)
     {
         if (await FindAsync(users, user) is not { } found)
         {
@@ -166,7 +167,7 @@ public static class UserAdmin
         }
 
         var counts = await revoker.RevokeUserAsync(found.Id, cancellationToken);
-        AdminAudit.Revoked(loggers, actor, "user", found.Id, counts);
+        AdminAudit.Revoked(loggers, metrics, actor, "user", found.Id, counts);
         return TypedResults.Ok(counts);
     }
 

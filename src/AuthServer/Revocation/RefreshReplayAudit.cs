@@ -41,7 +41,7 @@ public static class RefreshReplayAudit
         }
     }
 
-    private sealed class ReportReplay(ILogger<ReportReplay> logger) : IOpenIddictServerHandler<ApplyTokenResponseContext>
+    private sealed class ReportReplay(ILogger<ReportReplay> logger, AuthMetrics metrics) : IOpenIddictServerHandler<ApplyTokenResponseContext>
     {
         public ValueTask HandleAsync(ApplyTokenResponseContext context)
         {
@@ -50,6 +50,7 @@ public static class RefreshReplayAudit
             {
                 var (subject, authorization) = (principal.GetClaim(Claims.Subject), principal.GetAuthorizationId());
                 Audit.RefreshReplayDetected(logger, subject, context.Request?.ClientId, authorization);
+                metrics.ReplayDetected();
             }
 
             return default;

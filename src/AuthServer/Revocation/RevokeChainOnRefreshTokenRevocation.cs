@@ -11,7 +11,7 @@ namespace AuthServer.Revocation;
 /// RFC 7009 §2.1: revoking a refresh token may also revoke the authorization it belongs to. OpenIddict revokes
 /// the presented token only; with rotation the client holds just the newest one, so "sign out" must end the chain.
 /// </summary>
-public sealed class RevokeChainOnRefreshTokenRevocation(TokenRevoker revoker, IOptions<RevocationOptions> options, ILogger<RevokeChainOnRefreshTokenRevocation> logger)
+public sealed class RevokeChainOnRefreshTokenRevocation(TokenRevoker revoker, IOptions<RevocationOptions> options, AuthMetrics metrics, ILogger<RevokeChainOnRefreshTokenRevocation> logger)
     : IOpenIddictServerHandler<HandleRevocationRequestContext>
 {
     public static OpenIddictServerHandlerDescriptor Descriptor { get; } = OpenIddictServerHandlerDescriptor.CreateBuilder<HandleRevocationRequestContext>()
@@ -32,5 +32,6 @@ public sealed class RevokeChainOnRefreshTokenRevocation(TokenRevoker revoker, IO
             : null;
         var subject = principal.GetClaim(Claims.Subject);
         Audit.RevokedByClient(logger, context.Request.ClientId, subject, chain?.Tokens ?? 1);
+        metrics.Revoked("client", chain?.Tokens ?? 1);
     }
 }

@@ -20,6 +20,7 @@ public sealed class RevokingUserManager(
     IServiceProvider services,
     ILogger<UserManager<IdentityUser>> logger,
     TokenRevoker revoker,
+    AuthMetrics metrics,
     IOptions<RevocationOptions> revocation)
     : UserManager<IdentityUser>(store, optionsAccessor, passwordHasher, userValidators, passwordValidators, keyNormalizer, errors, services, logger)
 {
@@ -72,6 +73,7 @@ public sealed class RevokingUserManager(
         {
             var counts = await revoker.RevokeUserAsync(user.Id, CancellationToken);
             Audit.RevokedBySecurityEvent(Logger, reason, user.Id, counts.Tokens, counts.Authorizations);
+            metrics.Revoked("security-event", counts.Tokens);
         }
 
         return result;

@@ -15,7 +15,7 @@ public sealed record PruneCounts(long Tokens, long Authorizations, DateTimeOffse
 /// authorizations left without tokens, once older than the retention. Same rules as OpenIddict's PruneAsync, but
 /// on the injected clock. Each batch is one DELETE of idempotent criteria, so several instances may prune at once.
 /// </summary>
-public sealed class TokenPruner(AuthDbContext db, TimeProvider clock, IOptions<PruningOptions> options, ILogger<TokenPruner> logger)
+public sealed class TokenPruner(AuthDbContext db, TimeProvider clock, IOptions<PruningOptions> options, AuthMetrics metrics, ILogger<TokenPruner> logger)
 {
     public async Task<PruneCounts> PruneAsync(CancellationToken cancellationToken)
     {
@@ -53,6 +53,7 @@ public sealed class TokenPruner(AuthDbContext db, TimeProvider clock, IOptions<P
         while (deleted == batch);
 
         Audit.Pruned(logger, deletedTokens, deletedAuthorizations, threshold);
+        metrics.TokenRows(await tokens.LongCountAsync(cancellationToken));
         return new PruneCounts(deletedTokens, deletedAuthorizations, threshold);
     }
 }
