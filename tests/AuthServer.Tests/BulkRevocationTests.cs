@@ -2,6 +2,7 @@ using System.Net;
 using AuthServer.Tests.Infrastructure;
 using Microsoft.EntityFrameworkCore;
 using OpenIddict.EntityFrameworkCore.Models;
+using Xunit.Abstractions;
 
 namespace AuthServer.Tests;
 
