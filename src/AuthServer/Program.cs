@@ -1,9 +1,11 @@
+using AuthServer.Admin;
 using AuthServer.Clients;
 using AuthServer.ErrorHandling;
 using AuthServer.Health;
 using AuthServer.Hosting;
 using AuthServer.Observability;
 using AuthServer.Persistence;
+using AuthServer.Revocation;
 using AuthServer.Tokens;
 using AuthServer.Users;
 using Microsoft.Extensions.Options;
@@ -21,7 +23,10 @@ try
         .AddClients()
         .AddUsers()
         .AddTokenServer()
-        .AddHealth();
+        .AddRevocation()
+        .AddAdmin()
+        .AddHealth()
+        .AddMetrics(builder.Configuration);
 
     var app = builder.Build();
     if (args.Contains("migrate"))
@@ -34,9 +39,12 @@ try
     app.UseProtocolErrors();
     app.UseRequestLogging();
     app.UseAuthentication();
+    app.UseAuthorization();
 
     app.MapTokenEndpoint();
+    app.MapAdmin();
     app.MapHealth();
+    app.MapMetrics();
 
     await app.RunAsync();
     return 0;

@@ -17,4 +17,22 @@ public static partial class Audit
 
     [LoggerMessage(EventId = 2004, Level = LogLevel.Warning, Message = "Refresh refused: subject {Subject} may no longer sign in (deleted, locked out or credentials changed), client {ClientId}")]
     public static partial void RefreshRefused(ILogger logger, string? subject, string? clientId);
+
+    [LoggerMessage(EventId = 2005, Level = LogLevel.Warning, Message = "Refresh token replay detected: subject {Subject}, client {ClientId}, authorization {AuthorizationId}; the chain is revoked")]
+    public static partial void RefreshReplayDetected(ILogger logger, string? subject, string? clientId, string? authorizationId);
+
+    [LoggerMessage(EventId = 2006, Level = LogLevel.Information, Message = "Token revoked by client {ClientId} for subject {Subject}: {Tokens} token(s)")]
+    public static partial void RevokedByClient(ILogger logger, string? clientId, string? subject, int tokens);
+
+    [LoggerMessage(EventId = 2007, Level = LogLevel.Warning, Message = "Tokens revoked by operator {Actor}: {TargetKind} {Target}, {Tokens} token(s), {Authorizations} authorization(s)")]
+    public static partial void RevokedByAdmin(ILogger logger, string actor, string targetKind, string target, int tokens, int authorizations);
+
+    [LoggerMessage(EventId = 2008, Level = LogLevel.Warning, Message = "Tokens revoked by security event {Reason} for user {UserId}: {Tokens} token(s), {Authorizations} authorization(s)")]
+    public static partial void RevokedBySecurityEvent(ILogger logger, string reason, string userId, int tokens, int authorizations);
+
+    [LoggerMessage(EventId = 2009, Level = LogLevel.Information, Message = "Admin action {Action} by {Actor} on {Target}")]
+    public static partial void AdminAction(ILogger logger, string action, string actor, string target);
+
+    [LoggerMessage(EventId = 2010, Level = LogLevel.Information, Message = "Pruned {Tokens} token(s) and {Authorizations} authorization(s) created before {Threshold}")]
+    public static partial void Pruned(ILogger logger, long tokens, long authorizations, DateTimeOffset threshold);
 }

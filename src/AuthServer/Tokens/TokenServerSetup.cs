@@ -31,6 +31,7 @@ public static class TokenServerSetup
             .AddServer(server =>
             {
                 server.SetTokenEndpointUris(Endpoints.Token)
+                    .SetRevocationEndpointUris(Endpoints.Revocation)
                     .SetJsonWebKeySetEndpointUris(Endpoints.Jwks)
                     .SetConfigurationEndpointUris(Endpoints.Discovery);
 

@@ -13,6 +13,7 @@ public static class UsersSetup
         services.AddIdentityCore<IdentityUser>()
             .AddRoles<IdentityRole>()
             .AddEntityFrameworkStores<AuthDbContext>()
+            .AddUserManager<Revocation.RevokingUserManager>()
             .AddSignInManager()
             .AddDefaultTokenProviders();
 

@@ -1,0 +1,3 @@
+using AuthServer.Cli;
+
+return await Cli.RunAsync(args, Console.Out, Console.Error);

@@ -1,0 +1,11 @@
+namespace AuthServer.Admin;
+
+public sealed record Page<T>(IReadOnlyList<T> Items, int PageNumber, int PageSize, int Total);
+
+public sealed record UserView(string Id, string? UserName, string? Email, bool LockedOut, DateTimeOffset? LockoutEnd);
+
+public sealed record CreateUserRequest(string? UserName, string? Email, string? Password);
+
+public sealed record ResetPasswordRequest(string? Password);
+
+public sealed record SessionView(string Id, string? ClientId, DateTime? Created, DateTime? LastUsed, DateTime? Expires, int LiveTokens, int Tokens);

@@ -1,0 +1,77 @@
+using System.Security.Claims;
+using Microsoft.AspNetCore.Authorization;
+using Microsoft.Extensions.Options;
+using OpenIddict.Abstractions;
+using OpenIddict.Validation;
+using OpenIddict.Validation.AspNetCore;
+using static OpenIddict.Abstractions.OpenIddictConstants;
+
+namespace AuthServer.Admin;
+
+/// <summary>
+/// The operators' HTTP API. It is a resource server of this very authorization server: callers present an
+/// access token for the admin audience with the operator scope, validated in process with the server's own keys.
+/// </summary>
+public static class AdminSetup
+{
+    public const string Policy = "admin";
+    public const string Prefix = "/admin";
+
+    public static IServiceCollection AddAdmin(this IServiceCollection services)
+    {
+        services.AddOptions<AdminOptions>().BindConfiguration(AdminOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+
+        services.AddOpenIddict().AddValidation(validation =>
+        {
+            validation.UseLocalServer();
+            validation.UseAspNetCore();
+        });
+        services.AddSingleton<IConfigureOptions<OpenIddictValidationOptions>, ConfigureAudience>();
+
+        services.AddSingleton<IAuthorizationHandler, OperatorScopeHandler>();
+        services.AddAuthorizationBuilder().AddPolicy(Policy, policy => policy
+            .AddAuthenticationSchemes(OpenIddictValidationAspNetCoreDefaults.AuthenticationScheme)
+            .RequireAuthenticatedUser()
+            .AddRequirements(new OperatorScopeRequirement()));
+
+        services.AddOpenApi(Policy, openApi => openApi.ShouldInclude = endpoint =>
+            endpoint.RelativePath?.StartsWith(Prefix.TrimStart('/'), StringComparison.Ordinal) == true);
+        return services;
+    }
+
+    public static IEndpointRouteBuilder MapAdmin(this IEndpointRouteBuilder app)
+    {
+        app.MapOpenApi(Prefix + "/openapi/{documentName}.json").RequireAuthorization(Policy);
+
+        var admin = app.MapGroup(Prefix).RequireAuthorization(Policy).WithTags("Admin");
+        admin.MapUserAdmin();
+        admin.MapSessionAdmin();
+        admin.MapMaintenanceAdmin();
+        return app;
+    }
+
+    /// <summary>Who acted, for the audit trail: the subject (the client id for client credentials).</summary>
+    public static string Actor(this ClaimsPrincipal principal) =>
+        principal.GetClaim(Claims.Subject) ?? principal.GetClaim(Claims.ClientId) ?? "unknown";
+
+    private sealed class ConfigureAudience(IOptions<AdminOptions> admin) : IConfigureOptions<OpenIddictValidationOptions>
+    {
+        public void Configure(OpenIddictValidationOptions options) => options.Audiences.Add(admin.Value.Audience);
+    }
+
+    private sealed class OperatorScopeRequirement : IAuthorizationRequirement;
+
+    /// <summary>A valid token without the operator scope is authenticated but not allowed: 403, not 401.</summary>
+    private sealed class OperatorScopeHandler(IOptions<AdminOptions> admin) : AuthorizationHandler<OperatorScopeRequirement>
+    {
+        protected override Task HandleRequirementAsync(AuthorizationHandlerContext context, OperatorScopeRequirement requirement)
+        {
+            if (context.User.HasScope(admin.Value.Scope))
+            {
+                context.Succeed(requirement);
+            }
+
+            return Task.CompletedTask;
+        }
+    }
+}

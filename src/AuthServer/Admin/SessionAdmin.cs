@@ -1,0 +1,47 @@
+using System.Security.Claims;
+using AuthServer.Observability;
+using AuthServer.Persistence;
+using AuthServer.Revocation;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.EntityFrameworkCore;
+using OpenIddict.Abstractions;
+using OpenIddict.EntityFrameworkCore.Models;
+
+namespace AuthServer.Admin;
+
+/// <summary>Revocation of one session (authorization and its tokens) or of everything issued to a client.</summary>
+public static class SessionAdmin
+{
+    public static RouteGroupBuilder MapSessionAdmin(this RouteGroupBuilder admin)
+    {
+        admin.MapDelete("/sessions/{id}", RevokeSessionAsync);
+        admin.MapPost("/clients/{clientId}/revoke-tokens", RevokeClientAsync);
+        return admin;
+    }
+
+    private static async Task<Results<Ok<RevocationCounts>, ProblemHttpResult>> RevokeSessionAsync(
+        string id, AuthDbContext db, TokenRevoker revoker, AuthMetrics metrics, ClaimsPrincipal actor, ILoggerFactory loggers, CancellationToken cancellationToken)
+    {
+        if (!await db.Set<OpenIddictEntityFrameworkCoreAuthorization>().AnyAsync(a => a.Id == id, cancellationToken))
+        {
+            return TypedResults.Problem(statusCode: StatusCodes.Status404NotFound, title: "Unknown session", detail: $"No session has the id '{id}'.");
+        }
+
+        var counts = await revoker.RevokeSessionAsync(id, cancellationToken);
+        AdminAudit.Revoked(loggers, metrics, actor, "session", id, counts);
+        return TypedResults.Ok(counts);
+    }
+
+    private static async Task<Results<Ok<RevocationCounts>, ProblemHttpResult>> RevokeClientAsync(
+        string clientId, IOpenIddictApplicationManager applications, TokenRevoker revoker, AuthMetrics metrics, ClaimsPrincipal actor, ILoggerFactory loggers, CancellationToken cancellationToken)
+    {
+        if (await applications.FindByClientIdAsync(clientId, cancellationToken) is null)
+        {
+            return TypedResults.Problem(statusCode: StatusCodes.Status404NotFound, title: "Unknown client", detail: $"No client has the id '{clientId}'.");
+        }
+
+        var counts = await revoker.RevokeClientAsync(clientId, cancellationToken);
+        AdminAudit.Revoked(loggers, metrics, actor, "client", clientId, counts);
+        return TypedResults.Ok(counts);
+    }
+}

@@ -1,0 +1,221 @@
+using System.Security.Claims;
+using AuthServer.Observability;
+using AuthServer.Persistence;
+using AuthServer.Revocation;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.AspNetCore.Identity;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Options;
+using OpenIddict.EntityFrameworkCore.Models;
+using static OpenIddict.Abstractions.OpenIddictConstants;
+
+namespace AuthServer.Admin;
+
+/// <summary>
+/// Users as operators see them. `{user}` is an id, a user name or an email. Locking, resetting a password and
+/// deleting revoke the user's sessions through <see cref="RevokingUserManager"/>; revoke-tokens does it on its own.
+/// </summary>
+public static class UserAdmin
+{
+    public static RouteGroupBuilder MapUserAdmin(this RouteGroupBuilder admin)
+    {
+        var users = admin.MapGroup("/users");
+        users.MapGet("/", ListAsync);
+        users.MapPost("/", CreateAsync);
+        users.MapGet("/{user}", GetAsync);
+        users.MapDelete("/{user}", DeleteAsync);
+        users.MapPost("/{user}/reset-password", ResetPasswordAsync);
+        users.MapPost("/{user}/lock", LockAsync);
+        users.MapPost("/{user}/unlock", UnlockAsync);
+        users.MapPost("/{user}/revoke-tokens", RevokeTokensAsync);
+        users.MapGet("/{user}/sessions", SessionsAsync);
+        return admin;
+    }
+
+    private static async Task<Results<Ok<Page<UserView>>, ValidationProblem>> ListAsync(
+        AuthDbContext db, TimeProvider clock, IOptions<AdminOptions> options, string? search, int? page, int? pageSize, CancellationToken cancellationToken)
+    {
+        if (Paging.Check(page, pageSize, options.Value) is { } invalid)
+        {
+            return invalid;
+        }
+
+        var (number, size) = Paging.Resolve(page, pageSize, options.Value);
+        var query = db.Users.AsNoTracking();
+        if (!string.IsNullOrWhiteSpace(search))
+        {
+            var normalized = search.Trim().ToUpperInvariant();
+            query = query.Where(u => u.NormalizedUserName!.Contains(normalized) || u.NormalizedEmail!.Contains(normalized));
+        }
+
+        var total = await query.CountAsync(cancellationToken);
+        var rows = await query.OrderBy(u => u.NormalizedUserName).Skip((number - 1) * size).Take(size).ToListAsync(cancellationToken);
+        return TypedResults.Ok(new Page<UserView>([.. rows.Select(u => View(u, clock))], number, size, total));
+    }
+
+    private static async Task<Results<Created<UserView>, ValidationProblem>> CreateAsync(
+        CreateUserRequest request, UserManager<IdentityUser> users, TimeProvider clock, ClaimsPrincipal actor, ILoggerFactory loggers)
+    {
+        if (string.IsNullOrWhiteSpace(request.UserName) || string.IsNullOrWhiteSpace(request.Password))
+        {
+            return TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["userName"] = ["A user name and a password are required."] });
+        }
+
+        var user = new IdentityUser { UserName = request.UserName.Trim(), Email = request.Email?.Trim(), EmailConfirmed = request.Email is not null };
+        var result = await users.CreateAsync(user, request.Password);
+        if (!result.Succeeded)
+        {
+            return Problem(result);
+        }
+
+        AdminAudit.Action(loggers, actor, "user-created", user.Id);
+        return TypedResults.Created($"{AdminSetup.Prefix}/users/{user.Id}", View(user, clock));
+    }
+
+    private static async Task<Results<Ok<UserView>, ProblemHttpResult>> GetAsync(string user, UserManager<IdentityUser> users, TimeProvider clock) =>
+        await FindAsync(users, user) is { } found ? TypedResults.Ok(View(found, clock)) : UnknownUser(user);
+
+    private static async Task<Results<NoContent, ProblemHttpResult, ValidationProblem>> DeleteAsync(
+        string user, UserManager<IdentityUser> users, ClaimsPrincipal actor, ILoggerFactory loggers)
+    {
+        if (await FindAsync(users, user) is not { } found)
+        {
+            return UnknownUser(user);
+        }
+
+        var result = await users.DeleteAsync(found);
+        if (!result.Succeeded)
+        {
+            return Problem(result);
+        }
+
+        AdminAudit.Action(loggers, actor, "user-deleted", found.Id);
+        return TypedResults.NoContent();
+    }
+
+    private static async Task<Results<NoContent, ProblemHttpResult, ValidationProblem>> ResetPasswordAsync(
+        string user, ResetPasswordRequest request, UserManager<IdentityUser> users, ClaimsPrincipal actor, ILoggerFactory loggers)
+    {
+        if (await FindAsync(users, user) is not { } found)
+        {
+            return UnknownUser(user);
+        }
+
+        if (string.IsNullOrEmpty(request.Password))
+        {
+            return TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["password"] = ["A new password is required."] });
+        }
+
+        var result = await users.ResetPasswordAsync(found, await users.GeneratePasswordResetTokenAsync(found), request.Password);
+        if (!result.Succeeded)
+        {
+            return Problem(result);
+        }
+
+        AdminAudit.Action(loggers, actor, "password-reset", found.Id);
+        return TypedResults.NoContent();
+    }
+
+    private static async Task<Results<NoContent, ProblemHttpResult, ValidationProblem>> LockAsync(
+        string user, UserManager<IdentityUser> users, ClaimsPrincipal actor, ILoggerFactory loggers)
+    {
+        if (await FindAsync(users, user) is not { } found)
+        {
+            return UnknownUser(user);
+        }
+
+        await users.SetLockoutEnabledAsync(found, true);
+        var result = await users.SetLockoutEndDateAsync(found, DateTimeOffset.MaxValue);
+        if (!result.Succeeded)
+        {
+            return Problem(result);
+        }
+
+        AdminAudit.Action(loggers, actor, "user-locked", found.Id);
+        return TypedResults.NoContent();
+    }
+
+    private static async Task<Results<NoContent, ProblemHttpResult, ValidationProblem>> UnlockAsync(
+        string user, UserManager<IdentityUser> users, ClaimsPrincipal actor, ILoggerFactory loggers)
+    {
+        if (await FindAsync(users, user) is not { } found)
+        {
+            return UnknownUser(user);
+        }
+
+        var result = await users.SetLockoutEndDateAsync(found, null);
+        if (result.Succeeded)
+        {
+            result = await users.ResetAccessFailedCountAsync(found);
+        }
+
+        if (!result.Succeeded)
+        {
+            return Problem(result);
+        }
+
+        AdminAudit.Action(loggers, actor, "user-unlocked", found.Id);
+        return TypedResults.NoContent();
+    }
+
+    private static async Task<Results<Ok<RevocationCounts>, ProblemHttpResult>> RevokeTokensAsync(
+        string user, UserManager<IdentityUser> users, TokenRevoker revoker, AuthMetrics metrics, ClaimsPrincipal actor, ILoggerFactory loggers, CancellationToken cancellationToken)
+    {
+        if (await FindAsync(users, user) is not { } found)
+        {
+            return UnknownUser(user);
+        }
+
+        var counts = await revoker.RevokeUserAsync(found.Id, cancellationToken);
+        AdminAudit.Revoked(loggers, metrics, actor, "user", found.Id, counts);
+        return TypedResults.Ok(counts);
+    }
+
+    private static async Task<Results<Ok<Page<SessionView>>, ProblemHttpResult, ValidationProblem>> SessionsAsync(
+        string user, UserManager<IdentityUser> users, AuthDbContext db, IOptions<AdminOptions> options, int? page, int? pageSize, CancellationToken cancellationToken)
+    {
+        if (Paging.Check(page, pageSize, options.Value) is { } invalid)
+        {
+            return invalid;
+        }
+
+        if (await FindAsync(users, user) is not { } found)
+        {
+            return UnknownUser(user);
+        }
+
+        var (number, size) = Paging.Resolve(page, pageSize, options.Value);
+        var live = db.Set<OpenIddictEntityFrameworkCoreAuthorization>().AsNoTracking()
+            .Where(a => a.Subject == found.Id && a.Status == Statuses.Valid);
+        var total = await live.CountAsync(cancellationToken);
+        var sessions = await live
+            .OrderByDescending(a => a.CreationDate).ThenBy(a => a.Id)
+            .Skip((number - 1) * size).Take(size)
+            .Select(a => new SessionView(
+                a.Id!,
+                a.Application!.ClientId,
+                a.CreationDate,
+                // Each refresh writes a new token row, so the newest row's creation is when the session was last used.
+                a.Tokens.Max(t => t.CreationDate),
+                a.Tokens.Where(t => t.Status == Statuses.Valid).Max(t => t.ExpirationDate),
+                a.Tokens.Count(t => t.Status == Statuses.Valid),
+                a.Tokens.Count))
+            .ToListAsync(cancellationToken);
+        return TypedResults.Ok(new Page<SessionView>(sessions, number, size, total));
+    }
+
+    internal static async Task<IdentityUser?> FindAsync(UserManager<IdentityUser> users, string key) =>
+        await users.FindByIdAsync(key)
+        ?? await users.FindByNameAsync(key)
+        ?? (key.Contains('@', StringComparison.Ordinal) ? await users.FindByEmailAsync(key) : null);
+
+    internal static ProblemHttpResult UnknownUser(string key) =>
+        TypedResults.Problem(statusCode: StatusCodes.Status404NotFound, title: "Unknown user", detail: $"No user has the id, user name or email '{key}'.");
+
+    private static ValidationProblem Problem(IdentityResult result) => TypedResults.ValidationProblem(
+        result.Errors.GroupBy(e => e.Code).ToDictionary(g => g.Key, g => g.Select(e => e.Description).ToArray()));
+
+    private static UserView View(IdentityUser user, TimeProvider clock) =>
+        new(user.Id, user.UserName, user.Email, user.LockoutEnd > clock.GetUtcNow(), user.LockoutEnd);
+
+}

@@ -1,0 +1,41 @@
+using System.Diagnostics.Metrics;
+
+namespace AuthServer.Observability;
+
+/// <summary>
+/// Counters for what operators alert on: tokens issued by grant, failed sign-ins, refresh replays, revocations by
+/// source, and the token-table size (measured after each prune, so at most one pruning interval old).
+/// </summary>
+public sealed class AuthMetrics
+{
+    public const string MeterName = "AuthServer";
+
+    private readonly Counter<long> _issued;
+    private readonly Counter<long> _failedSignIns;
+    private readonly Counter<long> _replays;
+    private readonly Counter<long> _revoked;
+    private long _tokenRows = -1;
+
+    public AuthMetrics(IMeterFactory meters)
+    {
+        var meter = meters.Create(MeterName);
+        _issued = meter.CreateCounter<long>("authserver.tokens.issued", "{response}", "Token responses issued, by grant type.");
+        _failedSignIns = meter.CreateCounter<long>("authserver.signin.failures", "{attempt}", "Password grants refused.");
+        _replays = meter.CreateCounter<long>("authserver.refresh.replays", "{replay}", "Redeemed refresh tokens presented after the leeway (chain revoked).");
+        _revoked = meter.CreateCounter<long>("authserver.tokens.revoked", "{token}", "Token rows revoked, by source.");
+        meter.CreateObservableGauge("authserver.tokens.rows", () => Interlocked.Read(ref _tokenRows) is var rows and >= 0
+            ? [new Measurement<long>(rows)]
+            : Array.Empty<Measurement<long>>(), "{row}", "Rows in the token table after the last prune.");
+    }
+
+    public void TokenIssued(string? grantType) => _issued.Add(1, new KeyValuePair<string, object?>("grant_type", grantType ?? "unknown"));
+
+    public void SignInFailed() => _failedSignIns.Add(1);
+
+    public void ReplayDetected() => _replays.Add(1);
+
+    /// <summary>Source: client (RFC 7009), admin, or security-event.</summary>
+    public void Revoked(string source, int tokens) => _revoked.Add(tokens, new KeyValuePair<string, object?>("source", source));
+
+    public void TokenRows(long rows) => Interlocked.Exchange(ref _tokenRows, rows);
+}

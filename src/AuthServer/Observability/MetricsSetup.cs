@@ -1,0 +1,60 @@
+using OpenIddict.Server;
+using OpenTelemetry.Metrics;
+using static OpenIddict.Abstractions.OpenIddictConstants;
+using static OpenIddict.Server.OpenIddictServerEvents;
+
+namespace AuthServer.Observability;
+
+public static class MetricsSetup
+{
+    /// <summary>The counters are always recorded (cheap); exporting them over /metrics is a configuration choice.</summary>
+    public static IServiceCollection AddMetrics(this IServiceCollection services, IConfiguration configuration)
+    {
+        services.AddOptions<MetricsOptions>().BindConfiguration(MetricsOptions.Section).ValidateOnStart();
+        services.AddMetrics();
+        services.AddSingleton<AuthMetrics>();
+        services.AddOpenIddict().AddServer(server => server.AddEventHandler(CountTokenResponses.Descriptor));
+
+        if (configuration.GetSection(MetricsOptions.Section).Get<MetricsOptions>() is { Enabled: true })
+        {
+            services.AddOpenTelemetry().WithMetrics(metrics => metrics.AddMeter(AuthMetrics.MeterName).AddPrometheusExporter());
+        }
+
+        return services;
+    }
+
+    public static IEndpointRouteBuilder MapMetrics(this IEndpointRouteBuilder app)
+    {
+        var options = app.ServiceProvider.GetRequiredService<IConfiguration>().GetSection(MetricsOptions.Section).Get<MetricsOptions>();
+        if (options is { Enabled: true })
+        {
+            app.MapPrometheusScrapingEndpoint(options.Path);
+        }
+
+        return app;
+    }
+
+    /// <summary>Counts token responses as they leave: success by grant type, and refused password grants.</summary>
+    private sealed class CountTokenResponses(AuthMetrics metrics) : IOpenIddictServerHandler<ApplyTokenResponseContext>
+    {
+        public static OpenIddictServerHandlerDescriptor Descriptor { get; } = OpenIddictServerHandlerDescriptor.CreateBuilder<ApplyTokenResponseContext>()
+            .UseSingletonHandler<CountTokenResponses>()
+            .SetOrder(int.MinValue + 50_000)
+            .SetType(OpenIddictServerHandlerType.Custom)
+            .Build();
+
+        public ValueTask HandleAsync(ApplyTokenResponseContext context)
+        {
+            if (string.IsNullOrEmpty(context.Response.Error))
+            {
+                metrics.TokenIssued(context.Request?.GrantType);
+            }
+            else if (context.Request?.GrantType == GrantTypes.Password && context.Response.Error == Errors.InvalidGrant)
+            {
+                metrics.SignInFailed();
+            }
+
+            return default;
+        }
+    }
+}

@@ -1,0 +1,24 @@
+using Microsoft.Extensions.Options;
+
+namespace AuthServer.Revocation;
+
+public static class RevocationSetup
+{
+    /// <summary>RFC 7009 chain revocation, bulk revocation, security-event revocation (see UsersSetup), replay audit and pruning.</summary>
+    public static IServiceCollection AddRevocation(this IServiceCollection services)
+    {
+        services.AddOptions<RevocationOptions>().BindConfiguration(RevocationOptions.Section).ValidateOnStart();
+        services.AddOptions<PruningOptions>().BindConfiguration(PruningOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        services.AddSingleton<IValidateOptions<PruningOptions>, PruningOptionsValidator>();
+
+        services.AddScoped<TokenRevoker>();
+        services.AddScoped<TokenPruner>();
+        services.AddHostedService<PruningService>();
+
+        services.AddOpenIddict().AddServer(server => server
+            .AddEventHandler(RevokeChainOnRefreshTokenRevocation.Descriptor)
+            .AddEventHandler(RefreshReplayAudit.NoteDescriptor)
+            .AddEventHandler(RefreshReplayAudit.ReportDescriptor));
+        return services;
+    }
+}

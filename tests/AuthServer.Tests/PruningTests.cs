@@ -1,0 +1,117 @@
+using System.Net;
+using AuthServer.Tests.Infrastructure;
+using Microsoft.EntityFrameworkCore;
+using OpenIddict.EntityFrameworkCore.Models;
+
+namespace AuthServer.Tests;
+
+/// <summary>One test per class: the prune counts are exact, so no other test may add rows to this database.</summary>
+public sealed class PruningTests : IClassFixture<PruningTests.Server>
+{
+    private static readonly TimeSpan PastRetention = TimeSpan.FromDays(14) + TimeSpan.FromHours(1);
+    private readonly Server _server;
+    private readonly TokenClient _client;
+    private readonly AdminClient _admin;
+
+    public PruningTests(Server server)
+    {
+        _server = server;
+        _client = new(server.CreateClient());
+        _admin = new(server.CreateClient());
+    }
+
+    [Fact]
+    public async Task Prune_deletes_exactly_the_old_dead_rows_and_replay_detection_still_works_for_live_chains()
+    {
+        // Old rows: a valid-but-expired session, an admin-revoked one, and a rotated chain (redeemed + valid, both expired).
+        var expired = await _server.CreateUserAsync();
+        (await _client.PasswordAsync(expired.UserName!, TestUsers.Password)).ShouldSucceed();
+        var revoked = await _server.CreateUserAsync();
+        (await _client.PasswordAsync(revoked.UserName!, TestUsers.Password)).ShouldSucceed();
+        await _admin.OkAsync(HttpMethod.Post, $"/admin/users/{revoked.Id}/revoke-tokens");
+        var rotated = await _server.CreateUserAsync();
+        var old = (await _client.PasswordAsync(rotated.UserName!, TestUsers.Password)).ShouldSucceed();
+        (await _client.RefreshAsync(old.RefreshToken!)).ShouldSucceed();
+
+        _server.Clock.Advance(PastRetention);
+
+        // Recent rows: a live rotated chain and a freshly revoked session, both younger than the retention.
+        var live = await _server.CreateUserAsync();
+        var first = (await _client.PasswordAsync(live.UserName!, TestUsers.Password)).ShouldSucceed();
+        var second = (await _client.RefreshAsync(first.RefreshToken!)).ShouldSucceed();
+        var recent = await _server.CreateUserAsync();
+        (await _client.PasswordAsync(recent.UserName!, TestUsers.Password)).ShouldSucceed();
+        await _admin.OkAsync(HttpMethod.Post, $"/admin/users/{recent.Id}/revoke-tokens");
+
+        var counts = await _admin.OkAsync(HttpMethod.Post, "/admin/prune");
+
+        Assert.Equal(4, counts.GetProperty("tokens").GetInt64());
+        Assert.Equal(3, counts.GetProperty("authorizations").GetInt64());
+        Assert.Equal(0, await RowsAsync(expired.Id) + await RowsAsync(revoked.Id) + await RowsAsync(rotated.Id));
+        Assert.Equal(2, await RowsAsync(live.Id));
+        Assert.Equal(1, await RowsAsync(recent.Id));
+        Assert.Equal(0, (await _admin.OkAsync(HttpMethod.Post, "/admin/prune")).GetProperty("tokens").GetInt64());
+
+        _server.Clock.Advance(TimeSpan.FromSeconds(31));
+        (await _client.RefreshAsync(first.RefreshToken!)).ShouldFail(HttpStatusCode.BadRequest, "invalid_grant");
+        (await _client.RefreshAsync(second.RefreshToken!)).ShouldFail(HttpStatusCode.BadRequest, "invalid_grant");
+        Assert.Contains(_server.LogEvents, e => AdminApiTests.EventId(e) == 2005 && e.RenderMessage().Contains(live.Id, StringComparison.Ordinal));
+    }
+
+    private Task<int> RowsAsync(string subject) =>
+        _server.WithDbAsync(db => db.Set<OpenIddictEntityFrameworkCoreToken>().CountAsync(t => t.Subject == subject));
+
+    public sealed class Server : AuthServerFactory
+    {
+        // The schedule is tested on its own; here only the on-demand run may delete, so its counts are exact.
+        public Server() => Set("Pruning:Enabled", "false");
+    }
+}
+
+public sealed class ScheduledPruningTests(AuthServerFactory server) : IClassFixture<AuthServerFactory>
+{
+    [Fact]
+    public async Task The_background_service_prunes_when_the_clock_passes_the_interval()
+    {
+        var client = new TokenClient(server.CreateClient());
+        var user = await server.CreateUserAsync();
+        (await client.PasswordAsync(user.UserName!, TestUsers.Password)).ShouldSucceed();
+
+        server.Clock.Advance(TimeSpan.FromDays(15));
+
+        var deadline = DateTime.UtcNow.AddSeconds(20);
+        while (await Rows() > 0 && DateTime.UtcNow < deadline)
+        {
+            await Task.Delay(100);
+        }
+
+        Assert.Equal(0, await Rows());
+        Assert.Contains(server.LogEvents, e => AdminApiTests.EventId(e) == 2010);
+
+        Task<int> Rows() => server.WithDbAsync(db => db.Set<OpenIddictEntityFrameworkCoreToken>().CountAsync(t => t.Subject == user.Id));
+    }
+
+    [Fact]
+    public async Task A_retention_shorter_than_the_refresh_token_lifetime_stops_the_server_at_start()
+    {
+        var folder = Directory.CreateTempSubdirectory("authserver-pruning-");
+        try
+        {
+            var (exitCode, output) = await ServerProcess.RunUntilExitAsync(new Dictionary<string, string>
+            {
+                ["ASPNETCORE_ENVIRONMENT"] = "Development",
+                ["ASPNETCORE_URLS"] = "http://127.0.0.1:0",
+                ["Database__ConnectionString"] = $"Data Source={Path.Combine(folder.FullName, "auth.db")}",
+                ["Keys__DevelopmentKeyFolder"] = Path.Combine(folder.FullName, "keys"),
+                ["Pruning__Retention"] = "3.00:00:00",
+            }, TimeSpan.FromSeconds(60));
+
+            Assert.True(exitCode == 1, $"Exit code {exitCode}:\n{output}");
+            Assert.Contains("Pruning:Retention must not be shorter than Tokens:RefreshTokenLifetime", output, StringComparison.Ordinal);
+        }
+        finally
+        {
+            folder.Delete(recursive: true);
+        }
+    }
+}
