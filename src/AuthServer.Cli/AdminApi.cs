@@ -127,6 +127,6 @@ public sealed class AdminApi(HttpClient http, Uri server, string clientId, strin
             parts.AddRange(errors.EnumerateObject().SelectMany(e => e.Value.EnumerateArray().Select(m => m.GetString() ?? e.Name)));
         }
 
-        return parts.Count == 0 ? fallback : string.Join(" ", parts);
+        return parts.Count == 0 ? fallback : string.Join(": ", parts.Take(2)) + string.Concat(parts.Skip(2).Select(p => " " + p));
     }
 }

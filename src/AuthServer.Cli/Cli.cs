@@ -1,3 +1,4 @@
+using System.Text.Encodings.Web;
 using System.Text.Json;
 
 namespace AuthServer.Cli;
@@ -10,7 +11,8 @@ public static class Cli
     public const string ClientSecretVariable = "AUTHSERVER_CLIENT_SECRET";
 
     private static readonly TimeSpan s_timeout = TimeSpan.FromSeconds(30);
-    private static readonly JsonSerializerOptions s_indented = new() { WriteIndented = true };
+    // Relaxed escaping: the output goes to a terminal or a script, never into HTML, so '+' stays '+'.
+    private static readonly JsonSerializerOptions s_indented = new() { WriteIndented = true, Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
 
     public const string Usage = """
         authserver: operate an AuthServer through its admin API.
