@@ -1,6 +1,8 @@
+using AuthServer.Authorization;
 using AuthServer.Clients;
 using AuthServer.ErrorHandling;
 using AuthServer.Health;
+using AuthServer.Login;
 using AuthServer.Observability;
 using AuthServer.Persistence;
 using AuthServer.Tokens;
@@ -19,6 +21,7 @@ try
         .AddClients()
         .AddUsers()
         .AddTokenServer()
+        .AddLogin()
         .AddHealth();
 
     var app = builder.Build();
@@ -33,6 +36,10 @@ try
     app.UseAuthentication();
 
     app.MapTokenEndpoint();
+    app.MapLoginPage();
+    app.MapAuthorizeEndpoint();
+    app.MapEndSessionEndpoint();
+    app.MapUserInfoEndpoint();
     app.MapHealth();
 
     await app.RunAsync();

@@ -17,4 +17,7 @@ public static partial class Audit
 
     [LoggerMessage(EventId = 2004, Level = LogLevel.Warning, Message = "Refresh refused: subject {Subject} may no longer sign in (deleted, locked out or credentials changed), client {ClientId}")]
     public static partial void RefreshRefused(ILogger logger, string? subject, string? clientId);
+
+    [LoggerMessage(EventId = 2005, Level = LogLevel.Information, Message = "Session ended: subject {Subject}, client {ClientId}, {Revoked} token(s) revoked")]
+    public static partial void SessionEnded(ILogger logger, string subject, string clientId, long revoked);
 }
