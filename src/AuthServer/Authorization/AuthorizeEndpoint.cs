@@ -62,13 +62,8 @@ public static class AuthorizeEndpoint
             return Reject(Errors.ConsentRequired, "This client requires a consent screen, which this server does not offer yet.");
         }
 
-        var principal = await principals.ForUserAsync(user, request.GetScopes());
-        if (session.Principal!.FindFirst(LoginSetup.AuthTimeClaim) is { } authTime)
-        {
-            // OIDC Core §2: auth_time goes to the identity token so clients can check max_age themselves.
-            var claim = new Claim(Claims.AuthenticationTime, authTime.Value, ClaimValueTypes.Integer64);
-            ((ClaimsIdentity)principal.Identity!).AddClaim(claim.SetDestinations(Destinations.IdentityToken));
-        }
+        var principal = PrincipalFactory.WithAuthenticationTime(
+            await principals.ForUserAsync(user, request.GetScopes()), session.Principal!.FindFirst(LoginSetup.AuthTimeClaim)?.Value);
 
         var logger = loggers.CreateLogger(typeof(AuthorizeEndpoint));
         Audit.TokenIssued(logger, ResponseTypes.Code, request.ClientId, user.Id);

@@ -22,7 +22,7 @@ public static class EndSessionEndpoint
     }
 
     private static async Task<IResult> EndSessionAsync(
-        HttpContext context, IOpenIddictAuthorizationManager authorizations, IOpenIddictTokenManager tokens, ILoggerFactory loggers)
+        HttpContext context, IOpenIddictApplicationManager applications, IOpenIddictAuthorizationManager authorizations, IOpenIddictTokenManager tokens, ILoggerFactory loggers)
     {
         var request = context.GetOpenIddictServerRequest()
             ?? throw new InvalidOperationException("The OpenIddict server request cannot be retrieved.");
@@ -35,10 +35,12 @@ public static class EndSessionEndpoint
 
         await context.SignOutAsync(LoginSetup.Scheme);
 
-        if (subject is not null && clientId is not null)
+        if (subject is not null && clientId is not null
+            && await applications.FindByClientIdAsync(clientId) is { } application
+            && await applications.GetIdAsync(application) is { } applicationId)
         {
             var revoked = 0L;
-            await foreach (var authorization in authorizations.FindAsync(subject, clientId, status: null, type: null, scopes: null))
+            await foreach (var authorization in authorizations.FindAsync(subject, applicationId, status: null, type: null, scopes: null))
             {
                 var id = await authorizations.GetIdAsync(authorization);
                 await authorizations.TryRevokeAsync(authorization);
