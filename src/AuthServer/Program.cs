@@ -1,5 +1,6 @@
 using AuthServer.Authorization;
 using AuthServer.Clients;
+using AuthServer.Cors;
 using AuthServer.ErrorHandling;
 using AuthServer.Health;
 using AuthServer.Login;
@@ -22,6 +23,7 @@ try
         .AddUsers()
         .AddTokenServer()
         .AddLogin()
+        .AddBrowserCors()
         .AddHealth();
 
     var app = builder.Build();
@@ -33,6 +35,7 @@ try
 
     app.UseProtocolErrors();
     app.UseRequestLogging();
+    app.UseBrowserCors();
     app.UseAuthentication();
 
     app.MapTokenEndpoint();
