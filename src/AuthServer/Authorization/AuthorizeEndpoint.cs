@@ -5,6 +5,7 @@ using AuthServer.Observability;
 using AuthServer.Tokens;
 using AuthServer.Users;
 using Microsoft.AspNetCore;
+using Microsoft.AspNetCore.Antiforgery;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Http.Extensions;
 using OpenIddict.Abstractions;
@@ -26,7 +27,8 @@ public static class AuthorizeEndpoint
     }
 
     private static async Task<IResult> AuthorizeAsync(
-        HttpContext context, UserGate gate, PrincipalFactory principals, IOpenIddictApplicationManager applications, TimeProvider clock, ILoggerFactory loggers)
+        HttpContext context, UserGate gate, PrincipalFactory principals, IOpenIddictApplicationManager applications,
+        IOpenIddictAuthorizationManager authorizations, IAntiforgery antiforgery, TimeProvider clock, ILoggerFactory loggers)
     {
         var request = context.GetOpenIddictServerRequest()
             ?? throw new InvalidOperationException("The OpenIddict server request cannot be retrieved.");
@@ -56,18 +58,60 @@ public static class AuthorizeEndpoint
 
         var application = await applications.FindByClientIdAsync(request.ClientId!)
             ?? throw new InvalidOperationException("OpenIddict validated a client that cannot be found.");
-        if (await applications.GetConsentTypeAsync(application) != ConsentTypes.Implicit)
-        {
-            // Only first-party (implicit consent) clients are served today; a consent screen is not built yet.
-            return Reject(Errors.ConsentRequired, "This client requires a consent screen, which this server does not offer yet.");
-        }
-
         var principal = PrincipalFactory.WithAuthenticationTime(
             await principals.ForUserAsync(user, request.GetScopes()), session.Principal!.FindFirst(LoginSetup.AuthTimeClaim)?.Value);
+
+        if (await applications.GetConsentTypeAsync(application) == ConsentTypes.Explicit)
+        {
+            var applicationId = await applications.GetIdAsync(application);
+            var granted = await authorizations.FindAsync(user.Id, applicationId!, Statuses.Valid, AuthorizationTypes.Permanent, request.GetScopes())
+                .FirstOrDefaultAsync();
+            if (granted is null)
+            {
+                var decision = await ConsentDecisionAsync(context, antiforgery);
+                if (decision is null)
+                {
+                    // OIDC Core §3.1.2.6: prompt=none cannot show the consent screen.
+                    return request.HasPromptValue(PromptValues.None)
+                        ? Reject(Errors.ConsentRequired, "The user has not consented to this client.")
+                        : ConsentPage.Render(context, antiforgery, await applications.GetDisplayNameAsync(application) ?? request.ClientId!, request.GetScopes());
+                }
+
+                if (decision != ConsentPage.Accept)
+                {
+                    return Reject(Errors.AccessDenied, "The user denied access.");
+                }
+
+                // Remembered: the next request for the same scopes needs no screen until the user signs out of this client.
+                granted = await authorizations.CreateAsync(principal, user.Id, applicationId!, AuthorizationTypes.Permanent, principal.GetScopes());
+            }
+
+            principal.SetAuthorizationId(await authorizations.GetIdAsync(granted));
+        }
 
         var logger = loggers.CreateLogger(typeof(AuthorizeEndpoint));
         Audit.TokenIssued(logger, ResponseTypes.Code, request.ClientId, user.Id);
         return Results.SignIn(principal, properties: null, OpenIddictServerAspNetCoreDefaults.AuthenticationScheme);
+    }
+
+    /// <summary>The user's answer on the consent screen: only from a same-site form post (antiforgery), never from a link.</summary>
+    private static async Task<string?> ConsentDecisionAsync(HttpContext context, IAntiforgery antiforgery)
+    {
+        if (!HttpMethods.IsPost(context.Request.Method) || !context.Request.HasFormContentType
+            || context.Request.Form[ConsentPage.DecisionField].ToString() is not { Length: > 0 } decision)
+        {
+            return null;
+        }
+
+        try
+        {
+            await antiforgery.ValidateRequestAsync(context);
+            return decision;
+        }
+        catch (AntiforgeryValidationException)
+        {
+            return null;
+        }
     }
 
     private static bool IsTooOld(ClaimsPrincipal? principal, long? maxAge, TimeProvider clock) =>
