@@ -1,8 +1,11 @@
 using AuthServer.Admin;
+using AuthServer.Authorization;
 using AuthServer.Clients;
+using AuthServer.Cors;
 using AuthServer.ErrorHandling;
 using AuthServer.Health;
 using AuthServer.Hosting;
+using AuthServer.Login;
 using AuthServer.Observability;
 using AuthServer.Persistence;
 using AuthServer.Revocation;
@@ -24,6 +27,8 @@ try
         .AddUsers()
         .AddTokenServer()
         .AddRevocation()
+        .AddLogin()
+        .AddBrowserCors()
         .AddAdmin()
         .AddHealth()
         .AddMetrics(builder.Configuration);
@@ -38,11 +43,16 @@ try
     app.UseTrustedForwardedHeaders();
     app.UseProtocolErrors();
     app.UseRequestLogging();
+    app.UseBrowserCors();
     app.UseAuthentication();
     app.UseAuthorization();
 
     app.MapTokenEndpoint();
     app.MapAdmin();
+    app.MapLoginPage();
+    app.MapAuthorizeEndpoint();
+    app.MapEndSessionEndpoint();
+    app.MapUserInfoEndpoint();
     app.MapHealth();
     app.MapMetrics();
 

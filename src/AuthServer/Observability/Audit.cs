@@ -35,4 +35,6 @@ public static partial class Audit
 
     [LoggerMessage(EventId = 2010, Level = LogLevel.Information, Message = "Pruned {Tokens} token(s) and {Authorizations} authorization(s) created before {Threshold}")]
     public static partial void Pruned(ILogger logger, long tokens, long authorizations, DateTimeOffset threshold);
+    [LoggerMessage(EventId = 2011, Level = LogLevel.Information, Message = "Session ended: subject {Subject}, client {ClientId}, {Revoked} token(s) revoked")]
+    public static partial void SessionEnded(ILogger logger, string subject, string clientId, long revoked);
 }

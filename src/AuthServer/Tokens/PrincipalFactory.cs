@@ -28,6 +28,18 @@ public sealed class PrincipalFactory(UserGate gate, ScopeCatalog catalog)
         return Finish(identity, scopes);
     }
 
+    /// <summary>OIDC Core §2: when the user last typed a password, for the identity token (clients check max_age with it).</summary>
+    public static ClaimsPrincipal WithAuthenticationTime(ClaimsPrincipal principal, string? authTime)
+    {
+        if (authTime is not null)
+        {
+            var claim = new Claim(Claims.AuthenticationTime, authTime, ClaimValueTypes.Integer64);
+            ((ClaimsIdentity)principal.Identity!).AddClaim(claim.SetDestinations(Destinations.IdentityToken));
+        }
+
+        return principal;
+    }
+
     /// <summary>RFC 9068 §2.2: with no user involved, the subject is the client itself.</summary>
     public ClaimsPrincipal ForClient(string clientId, ImmutableArray<string> scopes)
     {

@@ -58,7 +58,8 @@ public static class TokenEndpoint
 
             // RFC 6749 §6: a refresh may narrow the scopes (OpenIddict refuses wider ones); otherwise the original grant stands.
             var scopes = request.GetScopes() is { IsEmpty: false } narrowed ? narrowed : previous.GetScopes();
-            return Issue(logger, request, await principals.ForUserAsync(user, scopes));
+            var principal = await principals.ForUserAsync(user, scopes);
+            return Issue(logger, request, PrincipalFactory.WithAuthenticationTime(principal, previous.GetClaim(Claims.AuthenticationTime)));
         }
 
         if (request.IsClientCredentialsGrantType())

@@ -6,6 +6,7 @@ using Microsoft.Extensions.Options;
 using Microsoft.IdentityModel.Tokens;
 using OpenIddict.Server;
 using OpenIddict.Server.AspNetCore;
+using static OpenIddict.Abstractions.OpenIddictConstants;
 
 namespace AuthServer.Tokens;
 
@@ -33,11 +34,16 @@ public static class TokenServerSetup
                 server.SetTokenEndpointUris(Endpoints.Token)
                     .SetRevocationEndpointUris(Endpoints.Revocation)
                     .SetJsonWebKeySetEndpointUris(Endpoints.Jwks)
-                    .SetConfigurationEndpointUris(Endpoints.Discovery);
+                    .SetConfigurationEndpointUris(Endpoints.Discovery)
+                    .SetAuthorizationEndpointUris(Endpoints.Authorization)
+                    .SetEndSessionEndpointUris(Endpoints.EndSession)
+                    .SetUserInfoEndpointUris(Endpoints.UserInfo);
 
                 server.AllowPasswordFlow()
                     .AllowRefreshTokenFlow()
-                    .AllowClientCredentialsFlow();
+                    .AllowClientCredentialsFlow()
+                    .AllowAuthorizationCodeFlow()
+                    .RequireProofKeyForCodeExchange();
 
                 // RFC 9068: access tokens are signed JWTs that resource servers read and validate themselves.
                 server.DisableAccessTokenEncryption();
@@ -45,7 +51,11 @@ public static class TokenServerSetup
                 server.AddEventHandler(NoIdentityTokenOnRefresh.Descriptor);
                 server.AddEventHandler(PinSigningKeys.Descriptor);
 
-                server.UseAspNetCore().EnableTokenEndpointPassthrough();
+                server.UseAspNetCore()
+                    .EnableTokenEndpointPassthrough()
+                    .EnableAuthorizationEndpointPassthrough()
+                    .EnableEndSessionEndpointPassthrough()
+                    .EnableUserInfoEndpointPassthrough();
             });
 
         services.AddSingleton<IConfigureOptions<OpenIddictServerOptions>, ConfigureFromOptions>();
@@ -68,6 +78,9 @@ public static class TokenServerSetup
             options.RefreshTokenLifetime = settings.RefreshTokenLifetime;
             options.RefreshTokenReuseLeeway = settings.RefreshTokenReuseLeeway;
             options.AuthorizationCodeLifetime = settings.AuthorizationCodeLifetime;
+
+            // RFC 7636 §4.4.1 / RFC 9700 §2.1.1: S256 only. Without `plain` here, OpenIddict also refuses a challenge with no method.
+            options.CodeChallengeMethods.Remove(CodeChallengeMethods.Plain);
 
             // Registered scopes are checked in memory; unregistered ones would cost a store lookup per request.
             options.Scopes.UnionWith(CatalogValidator.IdentityScopes);

@@ -1,0 +1,155 @@
+using System.Globalization;
+using System.Security.Claims;
+using AuthServer.Login;
+using AuthServer.Observability;
+using AuthServer.Tokens;
+using AuthServer.Users;
+using Microsoft.AspNetCore;
+using Microsoft.AspNetCore.Antiforgery;
+using Microsoft.AspNetCore.Authentication;
+using Microsoft.AspNetCore.Http.Extensions;
+using OpenIddict.Abstractions;
+using OpenIddict.Server.AspNetCore;
+using static OpenIddict.Abstractions.OpenIddictConstants;
+
+namespace AuthServer.Authorization;
+
+/// <summary>
+/// The authorization endpoint after OpenIddict has validated the request (client, exact redirect URI, response type,
+/// scopes, PKCE S256). What is left here is the user: is there a fresh enough login session, and may they still sign in.
+/// </summary>
+public static class AuthorizeEndpoint
+{
+    public static IEndpointRouteBuilder MapAuthorizeEndpoint(this IEndpointRouteBuilder app)
+    {
+        app.MapMethods(Endpoints.Authorization, [HttpMethods.Get, HttpMethods.Post], AuthorizeAsync).ExcludeFromDescription();
+        return app;
+    }
+
+    private static async Task<IResult> AuthorizeAsync(
+        HttpContext context, UserGate gate, PrincipalFactory principals, IOpenIddictApplicationManager applications,
+        IOpenIddictAuthorizationManager authorizations, IAntiforgery antiforgery, TimeProvider clock, ILoggerFactory loggers)
+    {
+        var request = context.GetOpenIddictServerRequest()
+            ?? throw new InvalidOperationException("The OpenIddict server request cannot be retrieved.");
+
+        var session = await context.AuthenticateAsync(LoginSetup.Scheme);
+        if (!session.Succeeded || request.HasPromptValue(PromptValues.Login) || IsTooOld(session.Principal, request.MaxAge, clock))
+        {
+            // OIDC Core §3.1.2.6: prompt=none must never show a page.
+            if (request.HasPromptValue(PromptValues.None))
+            {
+                return Reject(Errors.LoginRequired, "The user is not signed in.");
+            }
+
+            return Results.Challenge(
+                new AuthenticationProperties { RedirectUri = ReturnUrlAfterLogin(context) },
+                [LoginSetup.Scheme]);
+        }
+
+        if (await gate.RecheckAsync(session.Principal!) is not { } user)
+        {
+            // Locked out, deleted or password changed since the cookie was issued: end that session and ask again.
+            await context.SignOutAsync(LoginSetup.Scheme);
+            return request.HasPromptValue(PromptValues.None)
+                ? Reject(Errors.LoginRequired, "The user must sign in again.")
+                : Results.Challenge(new AuthenticationProperties { RedirectUri = ReturnUrlAfterLogin(context) }, [LoginSetup.Scheme]);
+        }
+
+        var application = await applications.FindByClientIdAsync(request.ClientId!)
+            ?? throw new InvalidOperationException("OpenIddict validated a client that cannot be found.");
+        var principal = PrincipalFactory.WithAuthenticationTime(
+            await principals.ForUserAsync(user, request.GetScopes()), session.Principal!.FindFirst(LoginSetup.AuthTimeClaim)?.Value);
+
+        if (await applications.GetConsentTypeAsync(application) == ConsentTypes.Explicit)
+        {
+            var applicationId = await applications.GetIdAsync(application);
+            var granted = await authorizations.FindAsync(user.Id, applicationId!, Statuses.Valid, AuthorizationTypes.Permanent, request.GetScopes())
+                .FirstOrDefaultAsync();
+            if (granted is null)
+            {
+                var decision = await ConsentDecisionAsync(context, antiforgery);
+                if (decision is null)
+                {
+                    // OIDC Core §3.1.2.6: prompt=none cannot show the consent screen.
+                    return request.HasPromptValue(PromptValues.None)
+                        ? Reject(Errors.ConsentRequired, "The user has not consented to this client.")
+                        : ConsentPage.Render(context, antiforgery, await applications.GetDisplayNameAsync(application) ?? request.ClientId!, request.GetScopes());
+                }
+
+                if (decision != ConsentPage.Accept)
+                {
+                    return Reject(Errors.AccessDenied, "The user denied access.");
+                }
+
+                // Remembered: the next request for the same scopes needs no screen until the user signs out of this client.
+                granted = await authorizations.CreateAsync(principal, user.Id, applicationId!, AuthorizationTypes.Permanent, principal.GetScopes());
+            }
+
+            principal.SetAuthorizationId(await authorizations.GetIdAsync(granted));
+        }
+
+        var logger = loggers.CreateLogger(typeof(AuthorizeEndpoint));
+        Audit.TokenIssued(logger, ResponseTypes.Code, request.ClientId, user.Id);
+        return Results.SignIn(principal, properties: null, OpenIddictServerAspNetCoreDefaults.AuthenticationScheme);
+    }
+
+    /// <summary>The user's answer on the consent screen: only from a same-site form post (antiforgery), never from a link.</summary>
+    private static async Task<string?> ConsentDecisionAsync(HttpContext context, IAntiforgery antiforgery)
+    {
+        if (!HttpMethods.IsPost(context.Request.Method) || !context.Request.HasFormContentType
+            || context.Request.Form[ConsentPage.DecisionField].ToString() is not { Length: > 0 } decision)
+        {
+            return null;
+        }
+
+        try
+        {
+            await antiforgery.ValidateRequestAsync(context);
+            return decision;
+        }
+        catch (AntiforgeryValidationException)
+        {
+            return null;
+        }
+    }
+
+    private static bool IsTooOld(ClaimsPrincipal? principal, long? maxAge, TimeProvider clock) =>
+        maxAge is { } seconds
+        && (!long.TryParse(principal?.FindFirst(LoginSetup.AuthTimeClaim)?.Value, NumberStyles.Integer, CultureInfo.InvariantCulture, out var authTime)
+            || clock.GetUtcNow().ToUnixTimeSeconds() - authTime > seconds);
+
+    /// <summary>
+    /// The same authorization request, minus what forced the login (prompt=login, max_age): once the user has just
+    /// signed in, replaying those would send them straight back to the login page.
+    /// </summary>
+    private static string ReturnUrlAfterLogin(HttpContext context)
+    {
+        var source = context.Request.HasFormContentType
+            ? context.Request.Form.Select(pair => (pair.Key, pair.Value))
+            : context.Request.Query.Select(pair => (pair.Key, pair.Value));
+        var query = new QueryBuilder();
+        foreach (var (key, values) in source)
+        {
+            if (key is Parameters.MaxAge || (key is Parameters.Prompt && values.ToString() == PromptValues.Login))
+            {
+                continue;
+            }
+
+            foreach (var value in values)
+            {
+                query.Add(key, value ?? "");
+            }
+        }
+
+        return context.Request.PathBase + context.Request.Path + query.ToQueryString();
+    }
+
+    private static IResult Reject(string error, string description) => Results.Forbid(
+        new AuthenticationProperties(new Dictionary<string, string?>
+        {
+            [OpenIddictServerAspNetCoreConstants.Properties.Error] = error,
+            [OpenIddictServerAspNetCoreConstants.Properties.ErrorDescription] = description,
+        }),
+        [OpenIddictServerAspNetCoreDefaults.AuthenticationScheme]);
+}

@@ -1,0 +1,212 @@
+using System.Net;
+using System.Text.Json;
+using AuthServer.Tests.Infrastructure;
+using AuthServer.Tokens;
+using Microsoft.IdentityModel.JsonWebTokens;
+
+namespace AuthServer.Tests;
+
+public sealed class AuthorizationCodeTests(AuthServerFactory factory) : IClassFixture<AuthServerFactory>
+{
+    [Fact]
+    public async Task A_signed_in_user_gets_a_code_that_redeems_for_verified_tokens_with_state_and_nonce_round_tripped()
+    {
+        using var browser = new BrowserClient(factory);
+        var pkce = Pkce.Create();
+        var callback = await browser.SignInAsync(BrowserClient.AuthorizeUrl(pkce, state: "xyz-state", nonce: "n-0S6_WzA2Mj"), "alice", TestUsers.AlicePassword);
+
+        Assert.Equal(BrowserClient.RedirectUri, callback.GetLeftPart(UriPartial.Path));
+        var query = BrowserClient.QueryOf(callback);
+        Assert.Equal("xyz-state", query["state"]);
+
+        var tokens = (await browser.RedeemAsync(query["code"], pkce.Verifier)).ShouldSucceed();
+        var access = await browser.Tokens.ValidateAsync(tokens.AccessToken!, "resource-api", factory.Clock.GetUtcNow());
+        Assert.Equal(TokenClient.Spa, access.GetClaim("client_id").Value);
+        Assert.NotNull(tokens.RefreshToken);
+
+        var identity = new JsonWebToken(tokens.Get("id_token"));
+        Assert.Equal("n-0S6_WzA2Mj", identity.GetClaim("nonce").Value);
+        Assert.Equal(access.Subject, identity.Subject);
+        Assert.True(identity.TryGetClaim("auth_time", out _), "The identity token carries auth_time.");
+    }
+
+    [Fact]
+    public async Task An_authorization_request_without_a_code_challenge_is_refused_with_invalid_request()
+    {
+        using var browser = new BrowserClient(factory);
+        using var response = await browser.GetAsync(BrowserClient.AuthorizeUrl(pkce: null));
+
+        await AssertRefusedAsync(response, "invalid_request", "code_challenge");
+    }
+
+    [Theory]
+    [InlineData("plain")]
+    [InlineData("")]
+    public async Task A_code_challenge_that_is_not_S256_is_refused_with_invalid_request(string method)
+    {
+        using var browser = new BrowserClient(factory);
+        var pkce = Pkce.Create();
+        var url = BrowserClient.AuthorizeUrl(method == "plain" ? pkce with { Challenge = pkce.Verifier } : pkce, method: method);
+        using var response = await browser.GetAsync(url);
+
+        await AssertRefusedAsync(response, "invalid_request", "code_challenge_method");
+    }
+
+    [Fact]
+    public async Task A_code_redeemed_with_the_wrong_verifier_is_refused_with_invalid_grant()
+    {
+        using var browser = new BrowserClient(factory);
+        var pkce = Pkce.Create();
+        var callback = await browser.SignInAsync(BrowserClient.AuthorizeUrl(pkce), "alice", TestUsers.AlicePassword);
+
+        (await browser.RedeemAsync(BrowserClient.QueryOf(callback)["code"], Pkce.Create().Verifier))
+            .ShouldFail(HttpStatusCode.BadRequest, "invalid_grant");
+    }
+
+    [Fact]
+    public async Task A_replayed_code_is_refused_and_the_refresh_token_it_issued_dies()
+    {
+        using var browser = new BrowserClient(factory);
+        var pkce = Pkce.Create();
+        var callback = await browser.SignInAsync(BrowserClient.AuthorizeUrl(pkce), "alice", TestUsers.AlicePassword);
+        var code = BrowserClient.QueryOf(callback)["code"];
+
+        var first = (await browser.RedeemAsync(code, pkce.Verifier)).ShouldSucceed();
+        (await browser.RedeemAsync(code, pkce.Verifier)).ShouldFail(HttpStatusCode.BadRequest, "invalid_grant");
+
+        // RFC 6749 §4.1.2: what the code issued is revoked once the code is seen twice.
+        (await browser.Tokens.RefreshAsync(first.RefreshToken!)).ShouldFail(HttpStatusCode.BadRequest, "invalid_grant");
+    }
+
+    [Fact]
+    public async Task A_code_redeemed_with_another_redirect_uri_is_refused()
+    {
+        using var browser = new BrowserClient(factory);
+        var pkce = Pkce.Create();
+        var callback = await browser.SignInAsync(BrowserClient.AuthorizeUrl(pkce), "alice", TestUsers.AlicePassword);
+
+        (await browser.RedeemAsync(BrowserClient.QueryOf(callback)["code"], pkce.Verifier, "http://localhost:5173/other"))
+            .ShouldFail(HttpStatusCode.BadRequest, "invalid_grant");
+    }
+
+    [Theory]
+    [InlineData("http://localhost:5173/callback/extra")]
+    [InlineData("http://localhost:5174/callback")]
+    [InlineData("https://evil.example/callback")]
+    public async Task An_unregistered_redirect_uri_is_never_redirected_to(string redirectUri)
+    {
+        using var browser = new BrowserClient(factory);
+        using var response = await browser.GetAsync(BrowserClient.AuthorizeUrl(Pkce.Create(), redirectUri: redirectUri));
+
+        await AssertRefusedAsync(response, "invalid_request", "redirect_uri");
+    }
+
+    [Fact]
+    public async Task An_unknown_client_is_refused_without_a_redirect()
+    {
+        using var browser = new BrowserClient(factory);
+        using var response = await browser.GetAsync(BrowserClient.AuthorizeUrl(Pkce.Create(), clientId: "nobody"));
+
+        await AssertRefusedAsync(response, "invalid_request", "client_id");
+    }
+
+    [Fact]
+    public async Task Prompt_none_without_a_session_answers_login_required_at_the_redirect_uri()
+    {
+        using var browser = new BrowserClient(factory);
+        var url = BrowserClient.AuthorizeUrl(Pkce.Create(), state: "s-none", extra: new Dictionary<string, string> { ["prompt"] = "none" });
+        using var response = await browser.GetAsync(url);
+
+        var location = browser.LocationOf(response);
+        Assert.Equal(BrowserClient.RedirectUri, location.GetLeftPart(UriPartial.Path));
+        Assert.Equal("login_required", BrowserClient.QueryOf(location)["error"]);
+        Assert.Equal("s-none", BrowserClient.QueryOf(location)["state"]);
+    }
+
+    [Fact]
+    public async Task With_a_session_prompt_none_issues_a_code_and_prompt_login_asks_again()
+    {
+        using var browser = new BrowserClient(factory);
+        await browser.SignInAsync(BrowserClient.AuthorizeUrl(Pkce.Create()), "alice", TestUsers.AlicePassword);
+
+        using var silent = await browser.GetAsync(BrowserClient.AuthorizeUrl(Pkce.Create(), extra: new Dictionary<string, string> { ["prompt"] = "none" }));
+        Assert.True(BrowserClient.QueryOf(browser.LocationOf(silent)).ContainsKey("code"));
+
+        using var forced = await browser.GetAsync(BrowserClient.AuthorizeUrl(Pkce.Create(), extra: new Dictionary<string, string> { ["prompt"] = "login" }));
+        var login = browser.LocationOf(forced);
+        Assert.Equal("/account/login", login.AbsolutePath);
+        Assert.DoesNotContain("prompt", BrowserClient.QueryOf(login)["returnUrl"], StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_session_older_than_max_age_is_sent_back_to_the_login_page()
+    {
+        using var browser = new BrowserClient(factory);
+        await browser.SignInAsync(BrowserClient.AuthorizeUrl(Pkce.Create()), "alice", TestUsers.AlicePassword);
+
+        var maxAge = new Dictionary<string, string> { ["max_age"] = "60" };
+        using var fresh = await browser.GetAsync(BrowserClient.AuthorizeUrl(Pkce.Create(), extra: maxAge));
+        Assert.Equal(BrowserClient.RedirectUri, browser.LocationOf(fresh).GetLeftPart(UriPartial.Path));
+
+        factory.Clock.Advance(TimeSpan.FromMinutes(2));
+        using var stale = await browser.GetAsync(BrowserClient.AuthorizeUrl(Pkce.Create(), extra: maxAge));
+        Assert.Equal("/account/login", browser.LocationOf(stale).AbsolutePath);
+    }
+
+    [Fact]
+    public async Task Userinfo_returns_the_claims_the_access_token_scopes_allow()
+    {
+        using var browser = new BrowserClient(factory);
+        var tokens = (await browser.CodeFlowAsync("alice", TestUsers.AlicePassword)).ShouldSucceed();
+
+        using var request = new HttpRequestMessage(HttpMethod.Get, Endpoints.UserInfo);
+        request.Headers.Authorization = new("Bearer", tokens.AccessToken);
+        using var response = await browser.Http.SendAsync(request);
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        var claims = JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement;
+        Assert.Equal("alice", claims.GetProperty("preferred_username").GetString());
+        Assert.Equal("alice@example.com", claims.GetProperty("email").GetString());
+        Assert.False(string.IsNullOrEmpty(claims.GetProperty("sub").GetString()));
+
+        using var anonymous = await browser.Http.GetAsync(Endpoints.UserInfo);
+        Assert.Equal(HttpStatusCode.Unauthorized, anonymous.StatusCode);
+    }
+
+    [Fact]
+    public async Task Logout_ends_the_cookie_revokes_the_session_refresh_token_and_redirects_to_the_registered_uri()
+    {
+        using var browser = new BrowserClient(factory);
+        var tokens = (await browser.CodeFlowAsync("alice", TestUsers.AlicePassword)).ShouldSucceed();
+
+        using var logout = await browser.GetAsync(
+            $"{Endpoints.EndSession}?client_id=spa&post_logout_redirect_uri={Uri.EscapeDataString(BrowserClient.PostLogoutRedirectUri)}&state=bye");
+        var location = browser.LocationOf(logout);
+        Assert.Equal(BrowserClient.PostLogoutRedirectUri, location.GetLeftPart(UriPartial.Path));
+        Assert.Equal("bye", BrowserClient.QueryOf(location)["state"]);
+
+        (await browser.Tokens.RefreshAsync(tokens.RefreshToken!)).ShouldFail(HttpStatusCode.BadRequest, "invalid_grant");
+        using var again = await browser.GetAsync(BrowserClient.AuthorizeUrl(Pkce.Create(), extra: new Dictionary<string, string> { ["prompt"] = "none" }));
+        Assert.Equal("login_required", BrowserClient.QueryOf(browser.LocationOf(again))["error"]);
+    }
+
+    [Fact]
+    public async Task Logout_never_redirects_to_an_unregistered_post_logout_uri()
+    {
+        using var browser = new BrowserClient(factory);
+        await browser.CodeFlowAsync("alice", TestUsers.AlicePassword);
+
+        using var logout = await browser.GetAsync($"{Endpoints.EndSession}?client_id=spa&post_logout_redirect_uri={Uri.EscapeDataString("https://evil.example/")}");
+        Assert.NotEqual("evil.example", logout.Headers.Location?.Host);
+        Assert.Equal(HttpStatusCode.BadRequest, logout.StatusCode);
+    }
+
+    /// <summary>Refused on the server's own page: nothing is sent to a redirect URI the request may have forged.</summary>
+    private static async Task AssertRefusedAsync(HttpResponseMessage response, string error, string parameter)
+    {
+        var body = await response.Content.ReadAsStringAsync();
+        Assert.True(response.StatusCode == HttpStatusCode.BadRequest, $"Expected 400, got {(int)response.StatusCode}: {body}");
+        Assert.Null(response.Headers.Location);
+        Assert.Contains($"error:{error}", body, StringComparison.Ordinal);
+        Assert.Contains($"'{parameter}'", body, StringComparison.Ordinal);
+    }
+}

@@ -1,0 +1,115 @@
+using System.Net;
+using AuthServer.Tests.Infrastructure;
+
+namespace AuthServer.Tests;
+
+public sealed class LoginPageTests(AuthServerFactory factory) : IClassFixture<AuthServerFactory>
+{
+    [Fact]
+    public async Task The_login_page_has_stable_fields_and_cannot_be_framed()
+    {
+        using var browser = new BrowserClient(factory);
+        using var response = await browser.GetAsync("/account/login");
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        var html = await response.Content.ReadAsStringAsync();
+        Assert.Contains("id=\"username\"", html, StringComparison.Ordinal);
+        Assert.Contains("id=\"password\"", html, StringComparison.Ordinal);
+        Assert.Contains("<label for=\"username\"", html, StringComparison.Ordinal);
+        Assert.Single(html.Split("type=\"submit\"").Skip(1));
+        Assert.Contains("frame-ancestors 'none'", response.Headers.GetValues("Content-Security-Policy").Single(), StringComparison.Ordinal);
+        Assert.Equal("DENY", response.Headers.GetValues("X-Frame-Options").Single());
+    }
+
+    [Fact]
+    public async Task The_session_cookie_is_http_only_and_same_site_lax()
+    {
+        using var browser = new BrowserClient(factory);
+        using var response = await browser.PostLoginAsync("/account/login", "alice", TestUsers.AlicePassword);
+
+        var cookie = response.Headers.GetValues("Set-Cookie").Single(value => value.StartsWith("authserver.session=", StringComparison.Ordinal));
+        Assert.Contains("httponly", cookie, StringComparison.OrdinalIgnoreCase);
+        Assert.Contains("samesite=lax", cookie, StringComparison.OrdinalIgnoreCase);
+    }
+
+    [Fact]
+    public async Task The_login_session_ends_after_its_configured_lifetime_even_when_used()
+    {
+        using var browser = new BrowserClient(factory);
+        await browser.SignInAsync(BrowserClient.AuthorizeUrl(Pkce.Create()), "alice", TestUsers.AlicePassword);
+        var silent = BrowserClient.AuthorizeUrl(Pkce.Create(), extra: new Dictionary<string, string> { ["prompt"] = "none" });
+
+        factory.Clock.Advance(TimeSpan.FromHours(7));
+        using var used = await browser.GetAsync(silent);
+        Assert.True(BrowserClient.QueryOf(browser.LocationOf(used)).ContainsKey("code"));
+
+        // No sliding: using the session at hour 7 does not stretch it past hour 8.
+        factory.Clock.Advance(TimeSpan.FromHours(1.5));
+        using var expired = await browser.GetAsync(silent);
+        Assert.Equal("login_required", BrowserClient.QueryOf(browser.LocationOf(expired))["error"]);
+    }
+
+    [Fact]
+    public async Task A_post_without_the_antiforgery_token_is_refused_with_400_and_signs_nobody_in()
+    {
+        using var browser = new BrowserClient(factory);
+        using var response = await browser.PostLoginAsync("/account/login", "alice", TestUsers.AlicePassword, withToken: false);
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        Assert.False(response.Headers.TryGetValues("Set-Cookie", out var cookies)
+            && cookies.Any(value => value.StartsWith("authserver.session=", StringComparison.Ordinal)));
+    }
+
+    [Theory]
+    [InlineData("https://evil.example/")]
+    [InlineData("//evil.example/")]
+    [InlineData("/\\evil.example/")]
+    [InlineData("javascript:alert(1)")]
+    public async Task A_return_url_off_this_server_is_not_followed_after_login(string returnUrl)
+    {
+        using var browser = new BrowserClient(factory);
+        using var response = await browser.PostLoginAsync($"/account/login?returnUrl={Uri.EscapeDataString(returnUrl)}", "alice", TestUsers.AlicePassword);
+
+        var location = browser.LocationOf(response);
+        Assert.Equal("localhost", location.Host);
+        Assert.Equal("/", location.AbsolutePath);
+    }
+
+    [Fact]
+    public async Task A_local_return_url_is_followed_after_login()
+    {
+        using var browser = new BrowserClient(factory);
+        using var response = await browser.PostLoginAsync("/account/login?returnUrl=%2Fconnect%2Fauthorize%3Fx%3D1", "alice", TestUsers.AlicePassword);
+
+        Assert.Equal("/connect/authorize?x=1", browser.LocationOf(response).PathAndQuery);
+    }
+
+    [Fact]
+    public async Task Unknown_user_wrong_password_and_lockout_all_show_the_same_message()
+    {
+        var user = await factory.CreateUserAsync();
+        using var browser = new BrowserClient(factory);
+
+        var unknown = await FailedLoginMessageAsync(browser, "nobody-here", TestUsers.Password);
+        var wrong = await FailedLoginMessageAsync(browser, user.UserName!, "Wrong-Password-1!");
+        for (var attempt = 0; attempt < 5; attempt++)
+        {
+            await FailedLoginMessageAsync(browser, user.UserName!, "Wrong-Password-1!");
+        }
+
+        var locked = await FailedLoginMessageAsync(browser, user.UserName!, TestUsers.Password);
+        Assert.Equal(unknown, wrong);
+        Assert.Equal(unknown, locked);
+        await factory.WithUsersAsync(async users => Assert.True(await users.IsLockedOutAsync((await users.FindByIdAsync(user.Id))!)));
+    }
+
+    private static async Task<string> FailedLoginMessageAsync(BrowserClient browser, string userName, string password)
+    {
+        using var response = await browser.PostLoginAsync("/account/login", userName, password);
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        var html = await response.Content.ReadAsStringAsync();
+        var start = html.IndexOf("role=\"alert\"", StringComparison.Ordinal);
+        Assert.True(start > 0, "The failed login shows an error.");
+        return html[start..html.IndexOf("</p>", start, StringComparison.Ordinal)];
+    }
+}
