@@ -200,6 +200,37 @@ public sealed class AuthorizationCodeTests(AuthServerFactory factory) : IClassFi
         Assert.Equal(HttpStatusCode.BadRequest, logout.StatusCode);
     }
 
+    [Fact]
+    public async Task No_code_verifier_password_or_token_of_the_browser_flow_reaches_a_log_event()
+    {
+        using var browser = new BrowserClient(factory);
+        using var wrongLogin = await browser.PostLoginAsync("/account/login", "alice", "Wrong-Browser-Guess-1!");
+        var pkce = Pkce.Create();
+        var code = BrowserClient.QueryOf(await browser.SignInAsync(BrowserClient.AuthorizeUrl(pkce), "alice", TestUsers.AlicePassword))["code"];
+        var tokens = (await browser.RedeemAsync(code, pkce.Verifier)).ShouldSucceed();
+        using var logout = await browser.GetAsync($"{Endpoints.EndSession}?client_id=spa");
+
+        string[] secrets = [code, pkce.Verifier, TestUsers.AlicePassword, "Wrong-Browser-Guess-1!", tokens.AccessToken!, tokens.RefreshToken!, tokens.Get("id_token")!];
+        foreach (var logEvent in factory.LogEvents.ToList())
+        {
+            using var writer = new StringWriter();
+            logEvent.RenderMessage(writer, System.Globalization.CultureInfo.InvariantCulture);
+            foreach (var property in logEvent.Properties)
+            {
+                property.Value.Render(writer, formatProvider: System.Globalization.CultureInfo.InvariantCulture);
+            }
+
+            var rendered = writer + logEvent.Exception?.ToString();
+            foreach (var secret in secrets)
+            {
+                var probe = secret.Contains('.', StringComparison.Ordinal) ? secret.Split('.')[^1] : secret;
+                Assert.False(rendered.Contains(probe, StringComparison.Ordinal), $"A secret ({Array.IndexOf(secrets, secret)}) leaked into a log event: {logEvent.MessageTemplate.Text}");
+            }
+        }
+
+        Assert.Contains(factory.LogEvents, e => e.MessageTemplate.Text.StartsWith("Session ended", StringComparison.Ordinal));
+    }
+
     /// <summary>Refused on the server's own page: nothing is sent to a redirect URI the request may have forged.</summary>
     private static async Task AssertRefusedAsync(HttpResponseMessage response, string error, string parameter)
     {
