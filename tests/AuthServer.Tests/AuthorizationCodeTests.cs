@@ -31,6 +31,18 @@ public sealed class AuthorizationCodeTests(AuthServerFactory factory) : IClassFi
     }
 
     [Fact]
+    public async Task Discovery_advertises_the_browser_endpoints_and_only_S256()
+    {
+        using var browser = new BrowserClient(factory);
+        var discovery = JsonDocument.Parse(await browser.Http.GetStringAsync(Endpoints.Discovery)).RootElement;
+
+        Assert.EndsWith(Endpoints.Authorization, discovery.GetProperty("authorization_endpoint").GetString(), StringComparison.Ordinal);
+        Assert.EndsWith(Endpoints.EndSession, discovery.GetProperty("end_session_endpoint").GetString(), StringComparison.Ordinal);
+        Assert.EndsWith(Endpoints.UserInfo, discovery.GetProperty("userinfo_endpoint").GetString(), StringComparison.Ordinal);
+        Assert.Equal(["S256"], discovery.GetProperty("code_challenge_methods_supported").EnumerateArray().Select(method => method.GetString()));
+    }
+
+    [Fact]
     public async Task An_authorization_request_without_a_code_challenge_is_refused_with_invalid_request()
     {
         using var browser = new BrowserClient(factory);
