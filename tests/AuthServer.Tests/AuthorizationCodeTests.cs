@@ -31,6 +31,18 @@ public sealed class AuthorizationCodeTests(AuthServerFactory factory) : IClassFi
     }
 
     [Fact]
+    public async Task Discovery_advertises_the_browser_endpoints_and_only_S256()
+    {
+        using var browser = new BrowserClient(factory);
+        var discovery = JsonDocument.Parse(await browser.Http.GetStringAsync(Endpoints.Discovery)).RootElement;
+
+        Assert.EndsWith(Endpoints.Authorization, discovery.GetProperty("authorization_endpoint").GetString(), StringComparison.Ordinal);
+        Assert.EndsWith(Endpoints.EndSession, discovery.GetProperty("end_session_endpoint").GetString(), StringComparison.Ordinal);
+        Assert.EndsWith(Endpoints.UserInfo, discovery.GetProperty("userinfo_endpoint").GetString(), StringComparison.Ordinal);
+        Assert.Equal(["S256"], discovery.GetProperty("code_challenge_methods_supported").EnumerateArray().Select(method => method.GetString()));
+    }
+
+    [Fact]
     public async Task An_authorization_request_without_a_code_challenge_is_refused_with_invalid_request()
     {
         using var browser = new BrowserClient(factory);
@@ -198,6 +210,37 @@ public sealed class AuthorizationCodeTests(AuthServerFactory factory) : IClassFi
         using var logout = await browser.GetAsync($"{Endpoints.EndSession}?client_id=spa&post_logout_redirect_uri={Uri.EscapeDataString("https://evil.example/")}");
         Assert.NotEqual("evil.example", logout.Headers.Location?.Host);
         Assert.Equal(HttpStatusCode.BadRequest, logout.StatusCode);
+    }
+
+    [Fact]
+    public async Task No_code_verifier_password_or_token_of_the_browser_flow_reaches_a_log_event()
+    {
+        using var browser = new BrowserClient(factory);
+        using var wrongLogin = await browser.PostLoginAsync("/account/login", "alice", "Wrong-Browser-Guess-1!");
+        var pkce = Pkce.Create();
+        var code = BrowserClient.QueryOf(await browser.SignInAsync(BrowserClient.AuthorizeUrl(pkce), "alice", TestUsers.AlicePassword))["code"];
+        var tokens = (await browser.RedeemAsync(code, pkce.Verifier)).ShouldSucceed();
+        using var logout = await browser.GetAsync($"{Endpoints.EndSession}?client_id=spa");
+
+        string[] secrets = [code, pkce.Verifier, TestUsers.AlicePassword, "Wrong-Browser-Guess-1!", tokens.AccessToken!, tokens.RefreshToken!, tokens.Get("id_token")!];
+        foreach (var logEvent in factory.LogEvents.ToList())
+        {
+            using var writer = new StringWriter();
+            logEvent.RenderMessage(writer, System.Globalization.CultureInfo.InvariantCulture);
+            foreach (var property in logEvent.Properties)
+            {
+                property.Value.Render(writer, formatProvider: System.Globalization.CultureInfo.InvariantCulture);
+            }
+
+            var rendered = writer + logEvent.Exception?.ToString();
+            foreach (var secret in secrets)
+            {
+                var probe = secret.Contains('.', StringComparison.Ordinal) ? secret.Split('.')[^1] : secret;
+                Assert.False(rendered.Contains(probe, StringComparison.Ordinal), $"A secret ({Array.IndexOf(secrets, secret)}) leaked into a log event: {logEvent.MessageTemplate.Text}");
+            }
+        }
+
+        Assert.Contains(factory.LogEvents, e => e.MessageTemplate.Text.StartsWith("Session ended", StringComparison.Ordinal));
     }
 
     /// <summary>Refused on the server's own page: nothing is sent to a redirect URI the request may have forged.</summary>

@@ -60,6 +60,22 @@ public sealed class LoginPageTests(AuthServerFactory factory) : IClassFixture<Au
             && cookies.Any(value => value.StartsWith("authserver.session=", StringComparison.Ordinal)));
     }
 
+    [Fact]
+    public async Task A_post_that_is_not_a_form_is_refused_with_a_problem_not_a_500()
+    {
+        using var browser = new BrowserClient(factory);
+        var token = await browser.AntiforgeryTokenAsync("/account/login");
+        using var request = new HttpRequestMessage(HttpMethod.Post, "/account/login")
+        {
+            Content = new StringContent("""{"username":"alice"}""", System.Text.Encoding.UTF8, "application/json"),
+        };
+        request.Headers.Add("RequestVerificationToken", token);
+        using var response = await browser.Http.SendAsync(request);
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
+    }
+
     [Theory]
     [InlineData("https://evil.example/")]
     [InlineData("//evil.example/")]

@@ -42,6 +42,11 @@ public static class LoginPage
     {
         try
         {
+            if (!context.Request.HasFormContentType)
+            {
+                return TypedResults.Problem(statusCode: StatusCodes.Status400BadRequest, title: "The sign-in form must be posted as a form.");
+            }
+
             await antiforgery.ValidateRequestAsync(context);
         }
         catch (AntiforgeryValidationException)

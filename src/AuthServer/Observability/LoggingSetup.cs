@@ -1,9 +1,12 @@
+using System.Text.RegularExpressions;
+using OpenIddict.Abstractions;
 using Serilog;
+using Serilog.Core;
 using Serilog.Events;
 
 namespace AuthServer.Observability;
 
-public static class LoggingSetup
+public static partial class LoggingSetup
 {
     /// <summary>Catches what goes wrong before configuration is read; replaced once the host is built.</summary>
     public static Serilog.ILogger CreateBootstrapLogger() => new LoggerConfiguration()
@@ -22,6 +25,7 @@ public static class LoggingSetup
                 .ReadFrom.Configuration(builder.Configuration)
                 .ReadFrom.Services(services)
                 .Enrich.FromLogContext()
+                .Enrich.With<RedactCodeVerifier>()
                 .Filter.ByExcluding(IsTokenDump),
             preserveStaticLogger: true);
         return builder;
@@ -36,6 +40,28 @@ public static class LoggingSetup
         && logEvent.Properties.TryGetValue("SourceContext", out var source)
         && source is ScalarValue { Value: string name }
         && name.StartsWith("OpenIddict", StringComparison.Ordinal);
+
+    /// <summary>
+    /// OpenIddict logs each request at Information with secrets masked, but not the PKCE code_verifier (RFC 7636 §4.5):
+    /// with a leaked code, it is all an attacker needs, so it is masked here too.
+    /// </summary>
+    private sealed partial class RedactCodeVerifier : ILogEventEnricher
+    {
+        public void Enrich(LogEvent logEvent, ILogEventPropertyFactory propertyFactory)
+        {
+            foreach (var (name, value) in logEvent.Properties.ToList())
+            {
+                // OpenIddict's messages reach Serilog already rendered as JSON text.
+                if (value is ScalarValue { Value: string text } && text.Contains(OpenIddictConstants.Parameters.CodeVerifier, StringComparison.Ordinal))
+                {
+                    logEvent.AddOrUpdateProperty(new LogEventProperty(name, new ScalarValue(CodeVerifierValue().Replace(text, "$1\"[redacted]\""))));
+                }
+            }
+        }
+
+        [GeneratedRegex("(\"code_verifier\"\\s*:\\s*)\"[^\"]*\"")]
+        private static partial Regex CodeVerifierValue();
+    }
 
     /// <summary>One line per request: method, path (never the query string), status and time.</summary>
     public static IApplicationBuilder UseRequestLogging(this IApplicationBuilder app) => app.UseSerilogRequestLogging(options =>
