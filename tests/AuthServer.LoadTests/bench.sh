@@ -10,15 +10,17 @@ seconds=${1:-15}
 connections=${2:-16}
 seed=${3:-0}
 work=$(mktemp -d)
-trap 'kill "$server" 2>/dev/null || true; rm -rf "$work"' EXIT
+server=""
+trap 'if [ -n "$server" ]; then kill "$server" 2>/dev/null || true; fi; rm -rf "$work"' EXIT
 
-dotnet build -c Release src/AuthServer tests/AuthServer.LoadTests >/dev/null
+dotnet build -c Release src/AuthServer >/dev/null
+dotnet build -c Release tests/AuthServer.LoadTests >/dev/null
 load() { dotnet run -c Release --no-build --project tests/AuthServer.LoadTests -- "$@"; }
 
 start_server() {
   ASPNETCORE_ENVIRONMENT=Development Serilog__MinimumLevel__Default=Warning \
   Database__ConnectionString="Data Source=$work/auth.db" Keys__DevelopmentKeyFolder="$work/keys" \
-    dotnet src/AuthServer/bin/Release/net10.0/AuthServer.dll --urls http://127.0.0.1:5000 >"$work/server.log" 2>&1 &
+    dotnet src/AuthServer/bin/Release/net10.0/AuthServer.dll --contentRoot "$PWD/src/AuthServer" --urls http://127.0.0.1:5000 >"$work/server.log" 2>&1 &
   server=$!
 }
 
