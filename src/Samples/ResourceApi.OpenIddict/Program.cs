@@ -6,6 +6,7 @@ var builder = WebApplication.CreateBuilder(args);
 var authority = builder.Configuration["AuthServer:Authority"] ?? throw new InvalidOperationException("AuthServer:Authority is not configured.");
 var audience = builder.Configuration["AuthServer:Audience"] ?? throw new InvalidOperationException("AuthServer:Audience is not configured.");
 var scope = builder.Configuration["Api:RequiredScope"] ?? throw new InvalidOperationException("Api:RequiredScope is not configured.");
+var reportsScope = builder.Configuration["Api:ReportsScope"] ?? throw new InvalidOperationException("Api:ReportsScope is not configured.");
 var adminRole = builder.Configuration["Api:AdminRole"] ?? throw new InvalidOperationException("Api:AdminRole is not configured.");
 
 // Local validation: keys from the issuer's discovery document, cached; no introspection call per request.
@@ -19,6 +20,7 @@ builder.Services.AddOpenIddict().AddValidation(validation =>
 builder.Services.AddAuthentication(OpenIddictValidationAspNetCoreDefaults.AuthenticationScheme);
 builder.Services.AddAuthorizationBuilder()
     .AddScopePolicy("api", scope, Claims.Private.Scope)
+    .AddScopePolicy("reports", reportsScope, Claims.Private.Scope)
     .AddPolicy("admin", policy => policy.RequireRole(adminRole));
 
 var app = builder.Build();
@@ -34,6 +36,7 @@ api.MapGet("/me", (System.Security.Claims.ClaimsPrincipal user) => TypedResults.
     client_id = user.FindFirst(Claims.ClientId)?.Value,
     scopes = user.FindAll(Claims.Private.Scope).Select(c => c.Value).ToArray(),
 })).RequireAuthorization("api");
+api.MapGet("/reports", () => TypedResults.Ok(new { reports = Array.Empty<string>() })).RequireAuthorization("reports");
 api.MapGet("/admin", (System.Security.Claims.ClaimsPrincipal user) => TypedResults.Ok(new { sub = user.FindFirst(Claims.Subject)?.Value, admin = true }))
     .RequireAuthorization("admin");
 
