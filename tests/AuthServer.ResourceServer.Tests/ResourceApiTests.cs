@@ -85,7 +85,8 @@ public sealed class ResourceApiTests(ResourceServers servers) : IClassFixture<Re
     public async Task A_forged_token_is_refused_as_invalid(Sample sample, Forgery forgery)
     {
         var token = await servers.AccessTokenAsync("alice", TestUsers.AlicePassword, "openid api");
-        var forged = Forger.Forge(forgery, token, await servers.SigningKeyAsync());
+        using var serverKey = servers.ServerKey();
+        var forged = Forger.Forge(forgery, token, await servers.SigningKeyAsync(), serverKey);
         Assert.NotEqual(token, forged);
 
         using var genuine = await GetAsync(sample, "/api/me", token);
@@ -93,6 +94,18 @@ public sealed class ResourceApiTests(ResourceServers servers) : IClassFixture<Re
 
         Assert.Equal(HttpStatusCode.OK, genuine.StatusCode);
         AssertInvalidToken(response);
+    }
+
+    [Theory]
+    [MemberData(nameof(Samples))]
+    public async Task A_token_re_signed_with_the_server_key_and_an_unchanged_header_is_accepted(Sample sample)
+    {
+        var token = await servers.AccessTokenAsync("alice", TestUsers.AlicePassword, "openid api");
+        using var serverKey = servers.ServerKey();
+
+        using var response = await GetAsync(sample, "/api/me", Forger.Resign(token, serverKey));
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
     }
 
     [Theory]

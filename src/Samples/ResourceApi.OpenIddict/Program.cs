@@ -5,6 +5,8 @@ using static OpenIddict.Abstractions.OpenIddictConstants;
 var builder = WebApplication.CreateBuilder(args);
 var authority = builder.Configuration["AuthServer:Authority"] ?? throw new InvalidOperationException("AuthServer:Authority is not configured.");
 var audience = builder.Configuration["AuthServer:Audience"] ?? throw new InvalidOperationException("AuthServer:Audience is not configured.");
+var algorithms = builder.Configuration.GetSection("AuthServer:ValidAlgorithms").Get<string[]>() ?? ["RS256", "ES256"];
+var clockSkew = builder.Configuration.GetValue("AuthServer:ClockSkew", TimeSpan.Zero);
 var scope = builder.Configuration["Api:RequiredScope"] ?? throw new InvalidOperationException("Api:RequiredScope is not configured.");
 var reportsScope = builder.Configuration["Api:ReportsScope"] ?? throw new InvalidOperationException("Api:ReportsScope is not configured.");
 var adminRole = builder.Configuration["Api:AdminRole"] ?? throw new InvalidOperationException("Api:AdminRole is not configured.");
@@ -16,6 +18,13 @@ builder.Services.AddOpenIddict().AddValidation(validation =>
     validation.AddAudiences(audience);
     validation.UseSystemNetHttp();
     validation.UseAspNetCore();
+
+    // RFC 8725 §3.1: OpenIddict accepts any algorithm the key supports; pin the ones the server signs with.
+    validation.Configure(options =>
+    {
+        options.TokenValidationParameters.ValidAlgorithms = algorithms;
+        options.TokenValidationParameters.ClockSkew = clockSkew;
+    });
 });
 builder.Services.AddAuthentication(OpenIddictValidationAspNetCoreDefaults.AuthenticationScheme);
 builder.Services.AddAuthorizationBuilder()

@@ -13,13 +13,17 @@ public enum Forgery
     Hs256WithThePublicKey,
     OtherKeyWithTheSameKid,
     EditedPayload,
+    RealKeyButTypJwt,
+    RealKeyButRs384,
 }
 
 /// <summary>Turns a genuine access token into the forgeries an attacker would try first.</summary>
 public static class Forger
 {
-    public static string Forge(Forgery forgery, string token, JsonWebKey publicKey) => forgery switch
+    public static string Forge(Forgery forgery, string token, JsonWebKey publicKey, RSA serverKey) => forgery switch
     {
+        Forgery.RealKeyButTypJwt => Resign(token, serverKey, typ: "JWT"),
+        Forgery.RealKeyButRs384 => Resign(token, serverKey, alg: "RS384"),
         Forgery.FlippedSignatureByte => FlipSignatureByte(token),
         Forgery.AlgNone => Compose(Header(token, "none"), Part(token, 1), []),
         Forgery.Hs256WithThePublicKey => SignHs256(token, Encoding.ASCII.GetBytes(PublicKeyPem(publicKey))),
@@ -34,6 +38,22 @@ public static class Forger
         var header = JsonNode.Parse(Base64UrlEncoder.Decode(Part(token, 0)))!.AsObject();
         header["kid"] = Base64UrlEncoder.Encode(RandomNumberGenerator.GetBytes(16));
         return SignWithFreshRsa(Base64UrlEncoder.Encode(header.ToJsonString()), Part(token, 1));
+    }
+
+    /// <summary>Signed with the server's own key: proves a refusal comes from the header check, not the signature.</summary>
+    public static string Resign(string token, RSA serverKey, string? typ = null, string alg = "RS256")
+    {
+        var header = JsonNode.Parse(Base64UrlEncoder.Decode(Part(token, 0)))!.AsObject();
+        header["alg"] = alg;
+        if (typ is not null)
+        {
+            header["typ"] = typ;
+        }
+
+        var encoded = Base64UrlEncoder.Encode(header.ToJsonString());
+        var payload = Part(token, 1);
+        var hash = alg == "RS384" ? HashAlgorithmName.SHA384 : HashAlgorithmName.SHA256;
+        return Compose(encoded, payload, serverKey.SignData(Encoding.ASCII.GetBytes($"{encoded}.{payload}"), hash, RSASignaturePadding.Pkcs1));
     }
 
     private static string FlipSignatureByte(string token)

@@ -1,3 +1,4 @@
+using System.Security.Cryptography;
 using AuthServer.Tests.Infrastructure;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.TestHost;
@@ -54,6 +55,14 @@ public sealed class ResourceServers : IAsyncLifetime
 
     public async Task<string> AccessTokenAsync(string user, string password, string scope) =>
         (await Tokens.PasswordAsync(user, password, scope)).ShouldSucceed().AccessToken!;
+
+    /// <summary>The server's private signing key, read from its key folder, to sign tokens the server never would.</summary>
+    public RSA ServerKey()
+    {
+        var rsa = RSA.Create();
+        rsa.ImportFromPem(File.ReadAllText(Path.Combine(Server.Folder, "keys", "signing-rsa.pem")));
+        return rsa;
+    }
 
     public async Task<JsonWebKey> SigningKeyAsync() =>
         new JsonWebKeySet(await Tokens.Http.GetStringAsync(AuthServer.Tokens.Endpoints.Jwks)).Keys[0];
