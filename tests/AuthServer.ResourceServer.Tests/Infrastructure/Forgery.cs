@@ -20,6 +20,9 @@ public enum Forgery
 /// <summary>Turns a genuine access token into the forgeries an attacker would try first.</summary>
 public static class Forger
 {
+    // Generating an RSA key costs tens of milliseconds; one unpublished key serves every random-kid token.
+    private static readonly RSA UnpublishedKey = RSA.Create(2048);
+
     public static string Forge(Forgery forgery, string token, JsonWebKey publicKey, RSA serverKey) => forgery switch
     {
         Forgery.RealKeyButTypJwt => Resign(token, serverKey, typ: "JWT"),
@@ -37,7 +40,9 @@ public static class Forger
     {
         var header = JsonNode.Parse(Base64UrlEncoder.Decode(Part(token, 0)))!.AsObject();
         header["kid"] = Base64UrlEncoder.Encode(RandomNumberGenerator.GetBytes(16));
-        return SignWithFreshRsa(Base64UrlEncoder.Encode(header.ToJsonString()), Part(token, 1));
+        var encoded = Base64UrlEncoder.Encode(header.ToJsonString());
+        var payload = Part(token, 1);
+        return Compose(encoded, payload, UnpublishedKey.SignData(Encoding.ASCII.GetBytes($"{encoded}.{payload}"), HashAlgorithmName.SHA256, RSASignaturePadding.Pkcs1));
     }
 
     /// <summary>Signed with the server's own key: proves a refusal comes from the header check, not the signature.</summary>
