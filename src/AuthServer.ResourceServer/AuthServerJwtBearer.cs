@@ -1,0 +1,67 @@
+using Microsoft.AspNetCore.Authentication;
+using Microsoft.AspNetCore.Authentication.JwtBearer;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Options;
+
+namespace AuthServer.ResourceServer;
+
+/// <summary>Protects an API with AuthServer access tokens in one call, so no check (audience, typ, algorithms) can be forgotten.</summary>
+public static class AuthServerJwtBearer
+{
+    /// <summary>Binds <see cref="AuthServerJwtOptions"/> from <paramref name="section"/> (validated at start).</summary>
+    public static AuthenticationBuilder AddAuthServerJwtBearer(this IServiceCollection services, IConfiguration section)
+    {
+        ArgumentNullException.ThrowIfNull(section);
+        return services.AddAuthServerJwtBearer(options => section.Bind(options));
+    }
+
+    public static AuthenticationBuilder AddAuthServerJwtBearer(this IServiceCollection services, Action<AuthServerJwtOptions> configure)
+    {
+        services.AddOptions<AuthServerJwtOptions>().Configure(configure).ValidateDataAnnotations().ValidateOnStart();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<AuthServerJwtOptions>, AuthServerJwtOptionsValidator>());
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IConfigureOptions<JwtBearerOptions>, ConfigureJwtBearer>());
+        services.AddAuthorization();
+        return services.AddAuthentication(JwtBearerDefaults.AuthenticationScheme).AddJwtBearer();
+    }
+
+    private sealed class ConfigureJwtBearer(IOptions<AuthServerJwtOptions> settings) : IConfigureNamedOptions<JwtBearerOptions>
+    {
+        public void Configure(string? name, JwtBearerOptions options)
+        {
+            if (name == JwtBearerDefaults.AuthenticationScheme)
+            {
+                Configure(options);
+            }
+        }
+
+        public void Configure(JwtBearerOptions options)
+        {
+            var value = settings.Value;
+            options.Authority = value.Authority!.AbsoluteUri;
+            options.Audience = value.Audience;
+            options.RequireHttpsMetadata = value.RequireHttpsMetadata;
+            options.AutomaticRefreshInterval = value.AutomaticRefreshInterval;
+            options.RefreshInterval = value.RefreshInterval;
+
+            // Claim names stay as the token spells them (sub, scope, role, client_id), not remapped to WS-* URIs.
+            options.MapInboundClaims = false;
+
+            var parameters = options.TokenValidationParameters;
+            parameters.ValidAudience = value.Audience;
+            parameters.ValidateAudience = true;
+            parameters.ValidateIssuer = true;
+            parameters.ValidateLifetime = true;
+            parameters.RequireExpirationTime = true;
+            parameters.RequireSignedTokens = true;
+            parameters.ClockSkew = value.ClockSkew;
+
+            // RFC 9068 §4: only access tokens, so an identity token presented as a bearer token is refused.
+            parameters.ValidTypes = ["at+jwt"];
+            parameters.ValidAlgorithms = [.. value.ValidAlgorithms];
+            parameters.NameClaimType = "sub";
+            parameters.RoleClaimType = "role";
+        }
+    }
+}

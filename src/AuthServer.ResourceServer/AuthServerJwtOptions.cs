@@ -1,0 +1,75 @@
+using System.ComponentModel.DataAnnotations;
+using Microsoft.Extensions.Options;
+using Microsoft.IdentityModel.Tokens;
+
+namespace AuthServer.ResourceServer;
+
+/// <summary>What a resource server must know about AuthServer to trust its access tokens locally.</summary>
+public sealed class AuthServerJwtOptions
+{
+    public const string Section = "AuthServer";
+
+    /// <summary>The issuer; metadata and keys come from its discovery document.</summary>
+    [Required]
+    public Uri? Authority { get; set; }
+
+    /// <summary>This API's resource name; a token minted for another API is refused (RFC 9068 §4).</summary>
+    [Required(AllowEmptyStrings = false)]
+    public string Audience { get; set; } = "";
+
+    /// <summary>Tolerance for clocks that disagree; kept small because access tokens live minutes, not hours.</summary>
+    public TimeSpan ClockSkew { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>Only development may fetch metadata over plain HTTP.</summary>
+    public bool RequireHttpsMetadata { get; set; } = true;
+
+    /// <summary>RFC 8725 §3.1: accept only the algorithms the server signs with, never "none" or HMAC.</summary>
+    [MinLength(1)]
+    public IList<string> ValidAlgorithms { get; set; } = [SecurityAlgorithms.RsaSha256, SecurityAlgorithms.EcdsaSha256];
+
+    /// <summary>How long metadata and keys are cached before a routine refresh.</summary>
+    public TimeSpan AutomaticRefreshInterval { get; set; } = TimeSpan.FromHours(1);
+
+    /// <summary>At most one extra refresh per interval when a token names an unknown key, so garbage cannot amplify into JWKS fetches.</summary>
+    public TimeSpan RefreshInterval { get; set; } = TimeSpan.FromMinutes(5);
+}
+
+/// <summary>Cross-field rules that data annotations cannot express.</summary>
+public sealed class AuthServerJwtOptionsValidator : IValidateOptions<AuthServerJwtOptions>
+{
+    private static readonly TimeSpan MaxClockSkew = TimeSpan.FromSeconds(30);
+
+    public ValidateOptionsResult Validate(string? name, AuthServerJwtOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        var failures = new List<string>();
+        if (options.Authority is { } authority)
+        {
+            if (!authority.IsAbsoluteUri)
+            {
+                failures.Add("AuthServer:Authority must be an absolute URI.");
+            }
+            else if (options.RequireHttpsMetadata && authority.Scheme != Uri.UriSchemeHttps)
+            {
+                failures.Add("AuthServer:Authority must use HTTPS unless RequireHttpsMetadata is false (development only).");
+            }
+        }
+
+        if (options.ClockSkew < TimeSpan.Zero || options.ClockSkew > MaxClockSkew)
+        {
+            failures.Add($"AuthServer:ClockSkew must be between 0 and {MaxClockSkew.TotalSeconds} seconds.");
+        }
+
+        if (options.ValidAlgorithms.Any(a => a.StartsWith("HS", StringComparison.OrdinalIgnoreCase) || a.Equals("none", StringComparison.OrdinalIgnoreCase)))
+        {
+            failures.Add("AuthServer:ValidAlgorithms may list only asymmetric algorithms (RFC 8725 §3.1).");
+        }
+
+        if (options.RefreshInterval <= TimeSpan.Zero || options.AutomaticRefreshInterval < options.RefreshInterval)
+        {
+            failures.Add("AuthServer:RefreshInterval must be positive and no longer than AutomaticRefreshInterval.");
+        }
+
+        return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
+    }
+}

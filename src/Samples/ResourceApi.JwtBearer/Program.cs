@@ -1,0 +1,35 @@
+using AuthServer.ResourceServer;
+
+var builder = WebApplication.CreateBuilder(args);
+var scope = builder.Configuration["Api:RequiredScope"] ?? throw new InvalidOperationException("Api:RequiredScope is not configured.");
+var reportsScope = builder.Configuration["Api:ReportsScope"] ?? throw new InvalidOperationException("Api:ReportsScope is not configured.");
+var adminRole = builder.Configuration["Api:AdminRole"] ?? throw new InvalidOperationException("Api:AdminRole is not configured.");
+
+// Issuer, audience, typ at+jwt, algorithms, lifetime and key caching: all in this one call.
+builder.Services.AddAuthServerJwtBearer(builder.Configuration.GetSection(AuthServerJwtOptions.Section));
+builder.Services.AddAuthorizationBuilder()
+    .AddScopePolicy("api", scope)
+    .AddScopePolicy("reports", reportsScope)
+    .AddPolicy("admin", policy => policy.RequireRole(adminRole));
+
+var app = builder.Build();
+app.UseAuthentication();
+app.UseAuthorization();
+
+app.MapGet("/open", () => TypedResults.Ok(new { status = "open" }));
+
+var api = app.MapGroup("/api");
+api.MapGet("/me", (System.Security.Claims.ClaimsPrincipal user) => TypedResults.Ok(new
+{
+    sub = user.FindFirst("sub")?.Value,
+    client_id = user.FindFirst("client_id")?.Value,
+    scopes = user.FindAll("scope").SelectMany(c => c.Value.Split(' ', StringSplitOptions.RemoveEmptyEntries)).ToArray(),
+})).RequireAuthorization("api");
+api.MapGet("/reports", () => TypedResults.Ok(new { reports = Array.Empty<string>() })).RequireAuthorization("reports");
+api.MapGet("/admin", (System.Security.Claims.ClaimsPrincipal user) => TypedResults.Ok(new { sub = user.Identity?.Name, admin = true }))
+    .RequireAuthorization("admin");
+
+await app.RunAsync();
+
+/// <summary>Visible to the test host (WebApplicationFactory), referenced there through an extern alias.</summary>
+public partial class Program;

@@ -1,0 +1,55 @@
+using AuthServer.ResourceServer;
+using OpenIddict.Validation.AspNetCore;
+using static OpenIddict.Abstractions.OpenIddictConstants;
+
+var builder = WebApplication.CreateBuilder(args);
+var authority = builder.Configuration["AuthServer:Authority"] ?? throw new InvalidOperationException("AuthServer:Authority is not configured.");
+var audience = builder.Configuration["AuthServer:Audience"] ?? throw new InvalidOperationException("AuthServer:Audience is not configured.");
+var algorithms = builder.Configuration.GetSection("AuthServer:ValidAlgorithms").Get<string[]>() ?? ["RS256", "ES256"];
+var clockSkew = builder.Configuration.GetValue("AuthServer:ClockSkew", TimeSpan.Zero);
+var scope = builder.Configuration["Api:RequiredScope"] ?? throw new InvalidOperationException("Api:RequiredScope is not configured.");
+var reportsScope = builder.Configuration["Api:ReportsScope"] ?? throw new InvalidOperationException("Api:ReportsScope is not configured.");
+var adminRole = builder.Configuration["Api:AdminRole"] ?? throw new InvalidOperationException("Api:AdminRole is not configured.");
+
+// Local validation: keys from the issuer's discovery document, cached; no introspection call per request.
+builder.Services.AddOpenIddict().AddValidation(validation =>
+{
+    validation.SetIssuer(authority);
+    validation.AddAudiences(audience);
+    validation.UseSystemNetHttp();
+    validation.UseAspNetCore();
+
+    // RFC 8725 §3.1: OpenIddict accepts any algorithm the key supports; pin the ones the server signs with.
+    validation.Configure(options =>
+    {
+        options.TokenValidationParameters.ValidAlgorithms = algorithms;
+        options.TokenValidationParameters.ClockSkew = clockSkew;
+    });
+});
+builder.Services.AddAuthentication(OpenIddictValidationAspNetCoreDefaults.AuthenticationScheme);
+builder.Services.AddAuthorizationBuilder()
+    .AddScopePolicy("api", scope, Claims.Private.Scope)
+    .AddScopePolicy("reports", reportsScope, Claims.Private.Scope)
+    .AddPolicy("admin", policy => policy.RequireRole(adminRole));
+
+var app = builder.Build();
+app.UseAuthentication();
+app.UseAuthorization();
+
+app.MapGet("/open", () => TypedResults.Ok(new { status = "open" }));
+
+var api = app.MapGroup("/api");
+api.MapGet("/me", (System.Security.Claims.ClaimsPrincipal user) => TypedResults.Ok(new
+{
+    sub = user.FindFirst(Claims.Subject)?.Value,
+    client_id = user.FindFirst(Claims.ClientId)?.Value,
+    scopes = user.FindAll(Claims.Private.Scope).Select(c => c.Value).ToArray(),
+})).RequireAuthorization("api");
+api.MapGet("/reports", () => TypedResults.Ok(new { reports = Array.Empty<string>() })).RequireAuthorization("reports");
+api.MapGet("/admin", (System.Security.Claims.ClaimsPrincipal user) => TypedResults.Ok(new { sub = user.FindFirst(Claims.Subject)?.Value, admin = true }))
+    .RequireAuthorization("admin");
+
+await app.RunAsync();
+
+/// <summary>Visible to the test host (WebApplicationFactory), referenced there through an extern alias.</summary>
+public partial class Program;

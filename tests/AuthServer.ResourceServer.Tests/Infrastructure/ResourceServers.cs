@@ -1,0 +1,92 @@
+using System.Security.Cryptography;
+using AuthServer.Tests.Infrastructure;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.TestHost;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Time.Testing;
+using Microsoft.IdentityModel.Tokens;
+
+namespace AuthServer.ResourceServer.Tests.Infrastructure;
+
+/// <summary>
+/// The real authorization server and both sample APIs, in-process. The server's clock starts an hour back so that
+/// the fixture can mint a token that is already expired by the APIs' own (real) clocks, then catches up to now.
+/// </summary>
+public sealed class ResourceServers : IAsyncLifetime
+{
+    /// <summary>The server's Development issuer; TestServer ignores the host, so only the path matters on the wire.</summary>
+    public const string Authority = "http://localhost:5000/";
+
+    private readonly Dictionary<Sample, SampleApi> _samples = [];
+
+    public ResourceServers()
+    {
+        Backchannel = new Backchannel(Server);
+    }
+
+    public PastStartServer Server { get; } = new();
+
+    public Backchannel Backchannel { get; }
+
+    public TokenClient Tokens { get; private set; } = null!;
+
+    /// <summary>Alice's token with scope api, issued an hour ago: past its 15-minute lifetime.</summary>
+    public string ExpiredToken { get; private set; } = "";
+
+    public async Task InitializeAsync()
+    {
+        Tokens = new TokenClient(Server.CreateClient());
+        ExpiredToken = (await Tokens.PasswordAsync("alice", TestUsers.AlicePassword, "openid api")).ShouldSucceed().AccessToken!;
+        Server.StartClock.SetUtcNow(DateTimeOffset.UtcNow);
+    }
+
+    public HttpClient Api(Sample sample)
+    {
+        lock (_samples)
+        {
+            if (!_samples.TryGetValue(sample, out var api))
+            {
+                _samples[sample] = api = SampleApi.Start(sample, Backchannel, Authority);
+            }
+
+            return api.CreateClient();
+        }
+    }
+
+    public async Task<string> AccessTokenAsync(string user, string password, string scope) =>
+        (await Tokens.PasswordAsync(user, password, scope)).ShouldSucceed().AccessToken!;
+
+    /// <summary>The server's private signing key, read from its key folder, to sign tokens the server never would.</summary>
+    public RSA ServerKey()
+    {
+        var rsa = RSA.Create();
+        rsa.ImportFromPem(File.ReadAllText(Path.Combine(Server.Folder, "keys", "signing-rsa.pem")));
+        return rsa;
+    }
+
+    public async Task<JsonWebKey> SigningKeyAsync() =>
+        new JsonWebKeySet(await Tokens.Http.GetStringAsync(AuthServer.Tokens.Endpoints.Jwks)).Keys[0];
+
+    public Task DisposeAsync()
+    {
+        foreach (var api in _samples.Values)
+        {
+            api.Dispose();
+        }
+
+        Server.Dispose();
+        return Task.CompletedTask;
+    }
+}
+
+/// <summary>An authorization server whose clock the fixture starts in the past.</summary>
+public sealed class PastStartServer : AuthServerFactory
+{
+    public FakeTimeProvider StartClock { get; } = new(DateTimeOffset.UtcNow.AddHours(-1));
+
+    protected override void ConfigureWebHost(IWebHostBuilder builder)
+    {
+        base.ConfigureWebHost(builder);
+        builder.ConfigureTestServices(services => services.AddSingleton<TimeProvider>(StartClock));
+    }
+}
