@@ -57,6 +57,20 @@ public sealed class AdminApiTests(AdminServerFactory server) : IClassFixture<Adm
     }
 
     [Fact]
+    public async Task A_user_in_the_admin_role_gets_the_ops_scope_and_uses_the_admin_api_while_others_do_not()
+    {
+        var alice = (await _client.PasswordAsync("alice", TestUsers.AlicePassword, "ops")).ShouldSucceed();
+        var bob = (await _client.PasswordAsync("bob", TestUsers.BobPassword, "ops api")).ShouldSucceed();
+
+        // RFC 6749 §3.3: bob asked for ops but holds no admin role, so his token comes without it.
+        Assert.Equal("ops", AccessTokenBehaviour.Payload(alice.AccessToken!)["scope"].GetString());
+        Assert.Equal("api", AccessTokenBehaviour.Payload(bob.AccessToken!)["scope"].GetString());
+        Assert.Equal("api", bob.Get("scope"));
+        Assert.Equal(HttpStatusCode.OK, (await _admin.SendAsync(HttpMethod.Get, "/admin/users", accessToken: alice.AccessToken)).Status);
+        Assert.Equal(HttpStatusCode.Unauthorized, (await _admin.SendAsync(HttpMethod.Get, "/admin/users", accessToken: bob.AccessToken)).Status);
+    }
+
+    [Fact]
     public async Task Sessions_lists_live_authorizations_with_client_and_token_counts_and_one_can_be_revoked()
     {
         var user = await server.CreateUserAsync();

@@ -41,4 +41,7 @@ public sealed class ScopeRegistration
 
     [MinLength(1)]
     public IList<string> Resources { get; } = [];
+
+    /// <summary>When set, only users in this role are granted the scope; others get the token without it (RFC 6749 §3.3).</summary>
+    public string? RequiredRole { get; set; }
 }

@@ -12,7 +12,15 @@ public sealed class ScopeCatalog(IOptions<CatalogOptions> options)
     private readonly FrozenDictionary<string, string[]> _resources = options.Value.Scopes
         .ToFrozenDictionary(pair => pair.Key, pair => pair.Value.Resources.ToArray(), StringComparer.Ordinal);
 
+    private readonly FrozenDictionary<string, string> _requiredRoles = options.Value.Scopes
+        .Where(pair => !string.IsNullOrEmpty(pair.Value.RequiredRole))
+        .ToFrozenDictionary(pair => pair.Key, pair => pair.Value.RequiredRole!, StringComparer.Ordinal);
+
     public IEnumerable<string> ApiScopes => _resources.Keys;
+
+    /// <summary>The requested scopes this user may hold: a role-restricted scope needs the role, now (refreshes re-check).</summary>
+    public IEnumerable<string> GrantableTo(IEnumerable<string> scopes, ICollection<string> roles) =>
+        scopes.Where(scope => !_requiredRoles.TryGetValue(scope, out var role) || roles.Contains(role));
 
     public IEnumerable<string> ResourcesFor(IEnumerable<string> scopes) =>
         scopes.SelectMany(scope => _resources.GetValueOrDefault(scope) ?? []).Distinct(StringComparer.Ordinal);

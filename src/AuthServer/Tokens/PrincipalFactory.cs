@@ -18,14 +18,15 @@ public sealed class PrincipalFactory(UserGate gate, ScopeCatalog catalog)
 
     public async Task<ClaimsPrincipal> ForUserAsync(IdentityUser user, ImmutableArray<string> scopes)
     {
+        var roles = await gate.GetRolesAsync(user);
         var identity = new ClaimsIdentity(AuthenticationType, Claims.Name, Claims.Role);
         identity.SetClaim(Claims.Subject, user.Id)
             .SetClaim(Claims.Name, user.UserName)
             .SetClaim(Claims.Email, user.Email)
             .SetClaim(UserGate.SecurityStampClaim, user.SecurityStamp)
-            .SetClaims(Claims.Role, [.. await gate.GetRolesAsync(user)]);
+            .SetClaims(Claims.Role, [.. roles]);
 
-        return Finish(identity, scopes);
+        return Finish(identity, [.. catalog.GrantableTo(scopes, roles)]);
     }
 
     /// <summary>OIDC Core §2: when the user last typed a password, for the identity token (clients check max_age with it).</summary>
