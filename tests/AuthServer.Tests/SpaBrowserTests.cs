@@ -10,6 +10,7 @@ namespace AuthServer.Tests;
 /// The sample SPA in real headless Chromium against the built server as a real process: sign in through the
 /// login page, see the claims, call the API, refresh, sign out, and find the session's refresh token dead.
 /// </summary>
+[Collection(RunsAlone.Name)]
 public sealed class SpaBrowserTests
 {
     private const string Chromium = "/usr/bin/chromium";
@@ -61,6 +62,11 @@ public sealed class SpaBrowserTests
                     "--disable-component-update", "--disable-sync"],
             });
             var page = await browser.NewPageAsync();
+
+            // Generous: the server, the SPA server and Chromium share two cores.
+            page.SetDefaultTimeout(60_000);
+            page.SetDefaultNavigationTimeout(60_000);
+            Assertions.SetDefaultExpectTimeout(30_000);
             var status = page.Locator("#status");
 
             await page.GotoAsync($"{spa}/");
@@ -116,4 +122,11 @@ public sealed class SpaBrowserTests
         Assert.NotNull(json);
         return JsonDocument.Parse(json).RootElement.GetProperty("refresh_token").GetString()!;
     }
+}
+
+/// <summary>The browser test runs alone, after the parallel classes: it starts three processes and needs the CPU.</summary>
+[CollectionDefinition(Name, DisableParallelization = true)]
+public sealed class RunsAlone
+{
+    public const string Name = "Browser";
 }
