@@ -47,7 +47,7 @@ public sealed class ForwardedHeadersTests : IDisposable
         }
     }
 
-    private static async Task<TokenResponse> PasswordGrantAsync(RunningServer server, string? forwardedProto)
+    private static async Task<TokenResponse> PasswordGrantAsync(RunningProcess server, string? forwardedProto)
     {
         using var http = server.CreateClient();
         using var request = new HttpRequestMessage(HttpMethod.Post, "/connect/token")
@@ -66,7 +66,7 @@ public sealed class ForwardedHeadersTests : IDisposable
         return await TokenClient.ReadAsync(response);
     }
 
-    private Task<RunningServer> StartAsync(string name, params (string Key, string Value)[] settings) =>
+    private Task<RunningProcess> StartAsync(string name, params (string Key, string Value)[] settings) =>
         ServerProcess.StartAsync(Environment(name, settings), TimeSpan.FromSeconds(90));
 
     /// <summary>Development data and keys, but HTTPS required as in production.</summary>

@@ -53,7 +53,7 @@ public sealed class MultiInstanceTests(TwoInstances servers) : IClassFixture<Two
         Assert.Contains(keyId, DefaultKeyLines(servers.B), StringComparison.OrdinalIgnoreCase);
     }
 
-    private static string DefaultKeyLines(RunningServer server) =>
+    private static string DefaultKeyLines(RunningProcess server) =>
         string.Join('\n', server.Output.Split('\n').Where(line => line.Contains("as the default key", StringComparison.Ordinal)));
 }
 
@@ -62,12 +62,12 @@ public sealed class TwoInstances : IAsyncLifetime
 {
     private static readonly TimeSpan ReadyTimeout = TimeSpan.FromSeconds(90);
     private readonly string _folder = Directory.CreateTempSubdirectory("authserver-multi-").FullName;
-    private RunningServer? _a;
-    private RunningServer? _b;
+    private RunningProcess? _a;
+    private RunningProcess? _b;
 
-    public RunningServer A => _a ?? throw new InvalidOperationException("Server A did not start.");
+    public RunningProcess A => _a ?? throw new InvalidOperationException("Server A did not start.");
 
-    public RunningServer B => _b ?? throw new InvalidOperationException("Server B did not start.");
+    public RunningProcess B => _b ?? throw new InvalidOperationException("Server B did not start.");
 
     private string Database => Path.Combine(_folder, "auth.db");
 

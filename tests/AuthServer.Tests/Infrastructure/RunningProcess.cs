@@ -11,14 +11,18 @@ public sealed class RunningProcess : IAsyncDisposable
     private readonly Process _process;
     private readonly StringBuilder _output = new();
 
-    private RunningProcess(Process process)
+    private RunningProcess(Process process, Uri? address)
     {
         _process = process;
+        Address = address;
         process.OutputDataReceived += (_, e) => Append(e.Data);
         process.ErrorDataReceived += (_, e) => Append(e.Data);
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
     }
+
+    /// <summary>Where it listens, when the caller chose the address.</summary>
+    public Uri? Address { get; }
 
     public string Output
     {
@@ -32,27 +36,27 @@ public sealed class RunningProcess : IAsyncDisposable
     }
 
     /// <summary>The built AuthServer, as an operator runs it.</summary>
-    public static Task<RunningProcess> StartServerAsync(IDictionary<string, string> environment, Uri readyUrl)
-    {
-        var start = new ProcessStartInfo("dotnet") { WorkingDirectory = ServerProcess.ContentRoot };
-        start.ArgumentList.Add(typeof(Program).Assembly.Location);
-        start.ArgumentList.Add("--contentRoot");
-        start.ArgumentList.Add(ServerProcess.ContentRoot);
-        return StartAsync(start, environment, readyUrl);
-    }
+    public static Task<RunningProcess> StartServerAsync(IDictionary<string, string> environment, Uri readyUrl) =>
+        StartAsync(ServerProcess.CreateStartInfo(environment), address: null, readyUrl, TimeSpan.FromSeconds(90));
 
-    public static async Task<RunningProcess> StartAsync(ProcessStartInfo start, IDictionary<string, string> environment, Uri readyUrl)
+    public static Task<RunningProcess> StartAsync(ProcessStartInfo start, IDictionary<string, string> environment, Uri readyUrl)
     {
-        start.RedirectStandardOutput = true;
-        start.RedirectStandardError = true;
         foreach (var (key, value) in environment)
         {
             start.Environment[key] = value;
         }
 
-        var running = new RunningProcess(Process.Start(start)!);
+        return StartAsync(start, address: null, readyUrl, TimeSpan.FromSeconds(90));
+    }
+
+    /// <summary>Starts the process and returns once <paramref name="readyUrl"/> answers 2xx; throws with its output if it exits or times out.</summary>
+    public static async Task<RunningProcess> StartAsync(ProcessStartInfo start, Uri? address, Uri readyUrl, TimeSpan timeout)
+    {
+        start.RedirectStandardOutput = true;
+        start.RedirectStandardError = true;
+        var running = new RunningProcess(Process.Start(start)!, address);
         using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(2) };
-        var deadline = DateTime.UtcNow.AddSeconds(90);
+        var deadline = DateTime.UtcNow + timeout;
         while (DateTime.UtcNow < deadline)
         {
             if (running._process.HasExited)
@@ -83,6 +87,12 @@ public sealed class RunningProcess : IAsyncDisposable
         await running.DisposeAsync();
         throw new TimeoutException($"{start.FileName} did not answer {readyUrl} in time:\n{running.Output}");
     }
+
+    public HttpClient CreateClient() => new()
+    {
+        BaseAddress = Address ?? throw new InvalidOperationException("This process was started without a known address."),
+        Timeout = TimeSpan.FromSeconds(30),
+    };
 
     /// <summary>A port nobody listens on right now, so parallel runs on one machine do not collide.</summary>
     public static int FreePort()

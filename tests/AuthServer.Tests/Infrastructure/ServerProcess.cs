@@ -1,6 +1,4 @@
 using System.Diagnostics;
-using System.Net;
-using System.Net.Sockets;
 using System.Text;
 
 namespace AuthServer.Tests.Infrastructure;
@@ -47,21 +45,11 @@ public static class ServerProcess
     /// Starts the server on a free loopback port and returns once /health/ready answers 200 (or throws with the
     /// server's output if it exits or is not ready in time). Dispose stops it.
     /// </summary>
-    public static async Task<RunningServer> StartAsync(IDictionary<string, string> environment, TimeSpan readyTimeout)
+    public static Task<RunningProcess> StartAsync(IDictionary<string, string> environment, TimeSpan readyTimeout)
     {
-        var address = new Uri($"http://127.0.0.1:{FreeLoopbackPort()}/");
+        var address = new Uri($"http://127.0.0.1:{RunningProcess.FreePort()}/");
         var start = CreateStartInfo(environment, "--urls", address.ToString().TrimEnd('/'));
-        var server = new RunningServer(Process.Start(start)!, address);
-        try
-        {
-            await server.WaitUntilReadyAsync(readyTimeout);
-            return server;
-        }
-        catch
-        {
-            await server.DisposeAsync();
-            throw;
-        }
+        return RunningProcess.StartAsync(start, address, new Uri(address, "/health/ready"), readyTimeout);
     }
 
     internal static ProcessStartInfo CreateStartInfo(IDictionary<string, string> environment, params string[] args)
@@ -88,14 +76,6 @@ public static class ServerProcess
         return start;
     }
 
-    /// <summary>A port the OS just handed out; the tiny window before the server binds it is acceptable on loopback.</summary>
-    private static int FreeLoopbackPort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
-    }
-
     private static string FindContentRoot()
     {
         for (var folder = new DirectoryInfo(AppContext.BaseDirectory); folder is not null; folder = folder.Parent)
@@ -108,86 +88,5 @@ public static class ServerProcess
         }
 
         throw new InvalidOperationException("src/AuthServer was not found above the test output folder.");
-    }
-}
-
-/// <summary>A server process started by <see cref="ServerProcess.StartAsync"/>: its address, its output so far, and a stop.</summary>
-public sealed class RunningServer : IAsyncDisposable
-{
-    private readonly Process _process;
-    private readonly StringBuilder _output = new();
-
-    internal RunningServer(Process process, Uri address)
-    {
-        _process = process;
-        Address = address;
-        _process.OutputDataReceived += (_, e) => Append(e.Data);
-        _process.ErrorDataReceived += (_, e) => Append(e.Data);
-        _process.BeginOutputReadLine();
-        _process.BeginErrorReadLine();
-    }
-
-    public Uri Address { get; }
-
-    public string Output
-    {
-        get
-        {
-            lock (_output)
-            {
-                return _output.ToString();
-            }
-        }
-    }
-
-    public HttpClient CreateClient() => new() { BaseAddress = Address, Timeout = TimeSpan.FromSeconds(30) };
-
-    internal async Task WaitUntilReadyAsync(TimeSpan timeout)
-    {
-        using var http = CreateClient();
-        var deadline = DateTime.UtcNow + timeout;
-        while (DateTime.UtcNow < deadline)
-        {
-            if (_process.HasExited)
-            {
-                throw new InvalidOperationException($"The server at {Address} exited with {_process.ExitCode} before it was ready:\n{Output}");
-            }
-
-            try
-            {
-                using var response = await http.GetAsync(new Uri("/health/ready", UriKind.Relative));
-                if (response.StatusCode == HttpStatusCode.OK)
-                {
-                    return;
-                }
-            }
-            catch (HttpRequestException)
-            {
-                // Not listening yet.
-            }
-
-            await Task.Delay(200);
-        }
-
-        throw new TimeoutException($"The server at {Address} was not ready within {timeout}:\n{Output}");
-    }
-
-    public async ValueTask DisposeAsync()
-    {
-        if (!_process.HasExited)
-        {
-            _process.Kill(entireProcessTree: true);
-        }
-
-        await _process.WaitForExitAsync();
-        _process.Dispose();
-    }
-
-    private void Append(string? line)
-    {
-        lock (_output)
-        {
-            _output.AppendLine(line);
-        }
     }
 }
