@@ -5,6 +5,7 @@ using System.Text.Json;
 using AuthServer.ResourceServer.Tests.Infrastructure;
 using AuthServer.Tests.Infrastructure;
 using Microsoft.IdentityModel.JsonWebTokens;
+using Microsoft.IdentityModel.Tokens;
 
 namespace AuthServer.ResourceServer.Tests;
 
@@ -106,6 +107,23 @@ public sealed class ResourceApiTests(ResourceServers servers) : IClassFixture<Re
         using var response = await GetAsync(sample, "/api/me", Forger.Resign(token, serverKey));
 
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+    }
+
+    [Theory]
+    [MemberData(nameof(Samples))]
+    public async Task An_es256_token_signed_with_the_published_ec_key_is_accepted_and_the_same_token_under_another_kid_is_not(Sample sample)
+    {
+        var token = await servers.AccessTokenAsync("alice", TestUsers.AlicePassword, "openid api");
+        using var ec = servers.ServerEcKey();
+        var jwks = new JsonWebKeySet(await servers.Tokens.Http.GetStringAsync(AuthServer.Tokens.Endpoints.Jwks));
+        var ecKid = Assert.Single(jwks.Keys, key => key.Kty == "EC").Kid;
+        var rsaKid = Assert.Single(jwks.Keys, key => key.Kty == "RSA").Kid;
+
+        using var accepted = await GetAsync(sample, "/api/me", Forger.ResignEs256(token, ec, ecKid));
+        using var refused = await GetAsync(sample, "/api/me", Forger.ResignEs256(token, ec, rsaKid));
+
+        Assert.Equal(HttpStatusCode.OK, accepted.StatusCode);
+        AssertInvalidToken(refused);
     }
 
     [Theory]

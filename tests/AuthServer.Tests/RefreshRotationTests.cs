@@ -102,7 +102,7 @@ public abstract class RefreshRotationBehaviour(AuthServerFactory server)
 
         Assert.Equal("A256KW", refresh.Alg);
         Assert.Equal("HS256", new Microsoft.IdentityModel.JsonWebTokens.JsonWebToken(inner).Alg);
-        Assert.Equal("RS256", new Microsoft.IdentityModel.JsonWebTokens.JsonWebToken(tokens.AccessToken).Alg);
+        Assert.Equal("ES256", new Microsoft.IdentityModel.JsonWebTokens.JsonWebToken(tokens.AccessToken).Alg);
         Assert.Equal("RS256", new Microsoft.IdentityModel.JsonWebTokens.JsonWebToken(tokens.Get("id_token")).Alg);
         (await _client.RefreshAsync(tokens.RefreshToken!)).ShouldSucceed();
     }

@@ -11,6 +11,7 @@ namespace AuthServer.Keys;
 public sealed class KeyRing
 {
     private const int AesKeyBytes = 32;
+    private const string DevelopmentAccessTokenKeyFile = "signing-ec.pem";
     private const string DevelopmentSigningFile = "signing-rsa.pem";
     private const string DevelopmentEncryptionFile = "encryption-aes.key";
 
@@ -46,14 +47,23 @@ public sealed class KeyRing
         };
     }
 
-    /// <summary>RSA-2048: a tenth of the cost of the 4096-bit development certificates, and what RS256 verifiers expect.</summary>
+    /// <summary>
+    /// P-256 first, so access tokens are ES256 (a signature costs 0.03 ms against 0.9 ms for RSA-2048, and one is made
+    /// at every refresh); RSA-2048 second, for identity tokens, where OpenID Connect requires RS256.
+    /// </summary>
     private static KeyRing LoadDevelopmentKeys(string folder)
     {
         Directory.CreateDirectory(folder);
+        var accessTokenFile = Path.Combine(folder, DevelopmentAccessTokenKeyFile);
         var signingFile = Path.Combine(folder, DevelopmentSigningFile);
         var encryptionFile = Path.Combine(folder, DevelopmentEncryptionFile);
 
         // Two processes may start together on one folder: the first to create the file wins, the other reads it.
+        WriteOnce(accessTokenFile, () =>
+        {
+            using var ec = ECDsa.Create(ECCurve.NamedCurves.nistP256);
+            return ec.ExportECPrivateKeyPem();
+        });
         WriteOnce(signingFile, () =>
         {
             using var rsa = RSA.Create(2048);
@@ -63,7 +73,7 @@ public sealed class KeyRing
 
         return new KeyRing
         {
-            SigningKeys = [LoadSigningKey(signingFile, password: null)],
+            SigningKeys = [LoadSigningKey(accessTokenFile, password: null), LoadSigningKey(signingFile, password: null)],
             EncryptionKeys = [LoadEncryptionKey(encryptionFile)],
         };
     }
@@ -115,13 +125,14 @@ public sealed class KeyRing
             return WithThumbprintKeyId(ec);
         }
 
+        // "PRIVATE KEY" (PKCS#8, what `openssl genpkey` writes) may hold either kind.
         var rsa = RSA.Create();
         try
         {
             rsa.ImportFromPem(pem);
             return WithThumbprintKeyId(rsa);
         }
-        catch (ArgumentException)
+        catch (Exception ex) when (ex is ArgumentException or CryptographicException)
         {
             rsa.Dispose();
             var ec = ECDsa.Create();

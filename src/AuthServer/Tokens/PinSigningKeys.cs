@@ -8,13 +8,16 @@ namespace AuthServer.Tokens;
 
 /// <summary>
 /// Chooses the signing key per token type, in the order the operator configured (OpenIddict's own choice follows an
-/// unstable sort, which could let a key listed only for publication start signing). Access and identity tokens are
-/// read by others: the first asymmetric key, published in the JWKS (RFC 9068 §2.1). Refresh tokens and codes are read
-/// only by this server: an HMAC (microseconds) instead of an RSA private-key operation per token.
+/// unstable sort, which could let a key listed only for publication start signing). Access tokens are read by
+/// resource servers: the first configured key, published in the JWKS (RFC 9068 §2.1); with an EC key first they are
+/// ES256, the cheapest signature to make at every refresh. Identity tokens: the first RSA key, because OpenID Connect
+/// requires RS256 of every provider (Core §15.1); EC only when no RSA key is configured. Refresh tokens and codes are
+/// read only by this server: an HMAC (microseconds) instead of a private-key operation per token.
 /// </summary>
 public sealed class PinSigningKeys(KeyRing keys) : IOpenIddictServerHandler<GenerateTokenContext>
 {
-    private readonly SigningCredentials _public = Credentials(keys.SigningKeys[0]);
+    private readonly SigningCredentials _accessTokens = Credentials(keys.SigningKeys[0]);
+    private readonly SigningCredentials _identityTokens = Credentials(keys.SigningKeys.FirstOrDefault(key => key is RsaSecurityKey) ?? keys.SigningKeys[0]);
     private readonly SigningCredentials _serverOnly = new(keys.ServerOnlySigningKeys[0], SecurityAlgorithms.HmacSha256);
 
     public static OpenIddictServerHandlerDescriptor Descriptor { get; } = OpenIddictServerHandlerDescriptor.CreateBuilder<GenerateTokenContext>()
@@ -33,9 +36,12 @@ public sealed class PinSigningKeys(KeyRing keys) : IOpenIddictServerHandler<Gene
 
     public ValueTask HandleAsync(GenerateTokenContext context)
     {
-        context.SigningCredentials = context.TokenType is TokenTypeIdentifiers.AccessToken or TokenTypeIdentifiers.IdentityToken
-            ? _public
-            : _serverOnly;
+        context.SigningCredentials = context.TokenType switch
+        {
+            TokenTypeIdentifiers.AccessToken => _accessTokens,
+            TokenTypeIdentifiers.IdentityToken => _identityTokens,
+            _ => _serverOnly,
+        };
         return default;
     }
 }

@@ -4,6 +4,7 @@ using AuthServer.Persistence;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 using Microsoft.IdentityModel.Tokens;
+using OpenIddict.Abstractions;
 using OpenIddict.Server;
 using OpenIddict.Server.AspNetCore;
 using static OpenIddict.Abstractions.OpenIddictConstants;
@@ -28,6 +29,8 @@ public static class TokenServerSetup
             {
                 core.UseEntityFrameworkCore().UseDbContext<AuthDbContext>();
                 core.ReplaceApplicationManager(typeof(CachingApplicationManager<>));
+                core.Services.AddSingleton(typeof(ApplicationEntries<>));
+                core.Services.Replace(ServiceDescriptor.Scoped(typeof(IOpenIddictApplicationCache<>), typeof(SharedApplicationCache<>)));
             })
             .AddServer(server =>
             {

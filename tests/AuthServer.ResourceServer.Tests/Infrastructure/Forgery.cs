@@ -61,6 +61,17 @@ public static class Forger
         return Compose(encoded, payload, serverKey.SignData(Encoding.ASCII.GetBytes($"{encoded}.{payload}"), hash, RSASignaturePadding.Pkcs1));
     }
 
+    /// <summary>The same claims under an ES256 header naming the given kid, signed with that EC key.</summary>
+    public static string ResignEs256(string token, ECDsa key, string kid)
+    {
+        var header = JsonNode.Parse(Base64UrlEncoder.Decode(Part(token, 0)))!.AsObject();
+        header["alg"] = "ES256";
+        header["kid"] = kid;
+        var encoded = Base64UrlEncoder.Encode(header.ToJsonString());
+        var payload = Part(token, 1);
+        return Compose(encoded, payload, key.SignData(Encoding.ASCII.GetBytes($"{encoded}.{payload}"), HashAlgorithmName.SHA256));
+    }
+
     private static string FlipSignatureByte(string token)
     {
         var signature = Base64UrlEncoder.DecodeBytes(Part(token, 2));

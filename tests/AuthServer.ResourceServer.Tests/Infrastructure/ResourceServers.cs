@@ -56,16 +56,24 @@ public sealed class ResourceServers : IAsyncLifetime
     public async Task<string> AccessTokenAsync(string user, string password, string scope) =>
         (await Tokens.PasswordAsync(user, password, scope)).ShouldSucceed().AccessToken!;
 
-    /// <summary>The server's private signing key, read from its key folder, to sign tokens the server never would.</summary>
+    /// <summary>The server's private signing key (RSA, listed first: it signs the access tokens), to sign tokens the server never would.</summary>
     public RSA ServerKey()
     {
         var rsa = RSA.Create();
-        rsa.ImportFromPem(File.ReadAllText(Path.Combine(Server.Folder, "keys", "signing-rsa.pem")));
+        rsa.ImportFromPem(File.ReadAllText(Server.RsaKeyFile));
         return rsa;
     }
 
+    /// <summary>The server's second, published key: P-256, what access tokens are signed with when it is listed first.</summary>
+    public ECDsa ServerEcKey()
+    {
+        var ec = ECDsa.Create();
+        ec.ImportFromPem(File.ReadAllText(Server.EcKeyFile));
+        return ec;
+    }
+
     public async Task<JsonWebKey> SigningKeyAsync() =>
-        new JsonWebKeySet(await Tokens.Http.GetStringAsync(AuthServer.Tokens.Endpoints.Jwks)).Keys[0];
+        new JsonWebKeySet(await Tokens.Http.GetStringAsync(AuthServer.Tokens.Endpoints.Jwks)).Keys.Single(key => key.Kty == "RSA");
 
     public Task DisposeAsync()
     {
@@ -82,6 +90,21 @@ public sealed class ResourceServers : IAsyncLifetime
 /// <summary>An authorization server whose clock the fixture starts in the past.</summary>
 public sealed class PastStartServer : AuthServerFactory
 {
+    /// <summary>
+    /// RSA first, so access tokens are RS256 and the forgeries (alg confusion, RS384 under the real key) stay sharp;
+    /// the EC key is published too, which lets a test prove the samples accept ES256, the Development default.
+    /// </summary>
+    public PastStartServer()
+    {
+        (RsaKeyFile, var encryption) = KeyFiles.Create(Folder, "rs256");
+        EcKeyFile = KeyFiles.CreateEc(Folder, "es256");
+        Set("Keys:SigningKeyFiles:0", RsaKeyFile).Set("Keys:SigningKeyFiles:1", EcKeyFile).Set("Keys:EncryptionKeyFiles:0", encryption);
+    }
+
+    public string RsaKeyFile { get; }
+
+    public string EcKeyFile { get; }
+
     public FakeTimeProvider StartClock { get; } = new(DateTimeOffset.UtcNow.AddHours(-1));
 
     protected override void ConfigureWebHost(IWebHostBuilder builder)

@@ -14,4 +14,13 @@ public static class KeyFiles
         File.WriteAllText(encryption, Convert.ToBase64String(RandomNumberGenerator.GetBytes(32)));
         return (signing, encryption);
     }
+
+    /// <summary>A P-256 key in PKCS#8 ("PRIVATE KEY"), the form `openssl genpkey -algorithm EC` writes.</summary>
+    public static string CreateEc(string folder, string name = "key")
+    {
+        var signing = Path.Combine(folder, $"{name}-signing.pem");
+        using var ec = ECDsa.Create(ECCurve.NamedCurves.nistP256);
+        File.WriteAllText(signing, ec.ExportPkcs8PrivateKeyPem());
+        return signing;
+    }
 }

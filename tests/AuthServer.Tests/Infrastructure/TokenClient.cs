@@ -89,7 +89,7 @@ public sealed class TokenClient(HttpClient http)
             ValidAudience = audience,
             IssuerSigningKeys = jwks.GetSigningKeys(),
             ValidTypes = ["at+jwt"],
-            ValidAlgorithms = [SecurityAlgorithms.RsaSha256],
+            ValidAlgorithms = [SecurityAlgorithms.RsaSha256, SecurityAlgorithms.EcdsaSha256],
             LifetimeValidator = (notBefore, expires, _, _) => expires > now.UtcDateTime && (notBefore is null || notBefore <= now.UtcDateTime),
         });
     }
