@@ -9,6 +9,8 @@ cd "$(dirname "$0")/../.."
 seconds=${1:-15}
 connections=${2:-16}
 seed=${3:-0}
+# Tiered JIT needs ~40 s of load on 2 busy cores to finish re-compiling the hot paths; measure after it.
+warmup=${WARMUP:-45}
 work=$(mktemp -d)
 server=""
 trap 'if [ -n "$server" ]; then kill "$server" 2>/dev/null || true; fi; rm -rf "$work"' EXIT
@@ -40,11 +42,11 @@ started=$(date +%s%N); start_server
 echo "cold start to first token: $(first_token_ms "$started") ms"
 
 load --scenario password --scenario refresh --scenario client-credentials --scenario mixed \
-  --seconds "$seconds" --connections "$connections" --warmup 10 --server-pid "$server"
+  --seconds "$seconds" --connections "$connections" --warmup "$warmup" --server-pid "$server"
 
 if [ "$seed" -gt 0 ]; then
   kill "$server"; wait "$server" 2>/dev/null || true
   load --seed-tokens "$seed" --database "$work/auth.db"
   start_server; first_token_ms "$(date +%s%N)" >/dev/null
-  load --scenario refresh --seconds "$seconds" --connections "$connections" --warmup 10 --server-pid "$server"
+  load --scenario refresh --seconds "$seconds" --connections "$connections" --warmup "$warmup" --server-pid "$server"
 fi

@@ -4,6 +4,7 @@ using AuthServer.Persistence;
 using AuthServer.Tests.Infrastructure;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.TestHost;
+using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Diagnostics;
 using Microsoft.Extensions.DependencyInjection;
 
@@ -54,15 +55,35 @@ public sealed class RoundTripTests(RoundTripTests.CountingFactory server) : ICla
         Assert.True(commands.Count <= 5, $"{commands.Count} commands:\n{string.Join("\n", commands)}");
     }
 
+    [Fact]
+    public async Task Pooled_sqlite_connections_are_tuned_once_not_at_every_statement()
+    {
+        var user = await server.CreateUserAsync();
+        var tokens = (await _client.PasswordAsync(user.UserName!, TestUsers.Password)).ShouldSucceed();
+
+        var pragmas = (await server.CountAsync(() => _client.RefreshAsync(tokens.RefreshToken!), includePragmas: true))
+            .Where(c => c.StartsWith("PRAGMA", StringComparison.Ordinal));
+        var synchronous = await server.WithDbAsync(async db =>
+        {
+            await db.Database.OpenConnectionAsync();
+            await using var command = db.Database.GetDbConnection().CreateCommand();
+            command.CommandText = "PRAGMA synchronous";
+            return Convert.ToInt32(await command.ExecuteScalarAsync(), System.Globalization.CultureInfo.InvariantCulture);
+        });
+
+        Assert.Empty(pragmas);
+        Assert.Equal(1, synchronous); // NORMAL
+    }
+
     public sealed class CountingFactory : AuthServerFactory
     {
         private readonly CommandLog _log = new();
 
-        public async Task<List<string>> CountAsync(Func<Task> action)
+        public async Task<List<string>> CountAsync(Func<Task> action, bool includePragmas = false)
         {
             _log.Commands.Clear();
             await action();
-            return [.. _log.Commands.Where(c => !c.StartsWith("PRAGMA", StringComparison.Ordinal))];
+            return [.. _log.Commands.Where(c => includePragmas || !c.StartsWith("PRAGMA", StringComparison.Ordinal))];
         }
 
         protected override void ConfigureWebHost(IWebHostBuilder builder)

@@ -1,5 +1,6 @@
 using System.Data.Common;
 using System.Runtime.CompilerServices;
+using Microsoft.Data.Sqlite;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Diagnostics;
 
@@ -152,22 +153,34 @@ public sealed class SqliteWriteGate : DbCommandInterceptor, IDbTransactionInterc
 /// <summary>
 /// WAL with synchronous=NORMAL: a commit no longer waits for an fsync. The database survives a process crash
 /// intact; only an OS crash or power loss can drop the last commits, never corrupt the file (sqlite.org/wal.html).
+/// The setting lives on the native connection, which the pool keeps open: EF opens the pooled connection for every
+/// command, so the PRAGMA runs only the first time a native connection is seen, not once per statement.
 /// </summary>
 public sealed class SqliteConnectionTuning(string synchronous) : DbConnectionInterceptor
 {
     private readonly string _pragma = $"PRAGMA synchronous={synchronous};";
+    private readonly ConditionalWeakTable<object, object> _tuned = [];
 
     public override async Task ConnectionOpenedAsync(DbConnection connection, ConnectionEndEventData eventData, CancellationToken cancellationToken = default)
     {
-        await using var command = connection.CreateCommand();
-        command.CommandText = _pragma;
-        await command.ExecuteNonQueryAsync(cancellationToken);
+        if (IsNew(connection))
+        {
+            await using var command = connection.CreateCommand();
+            command.CommandText = _pragma;
+            await command.ExecuteNonQueryAsync(cancellationToken);
+        }
     }
 
     public override void ConnectionOpened(DbConnection connection, ConnectionEndEventData eventData)
     {
-        using var command = connection.CreateCommand();
-        command.CommandText = _pragma;
-        command.ExecuteNonQuery();
+        if (IsNew(connection))
+        {
+            using var command = connection.CreateCommand();
+            command.CommandText = _pragma;
+            command.ExecuteNonQuery();
+        }
     }
+
+    private bool IsNew(DbConnection connection) =>
+        connection is not SqliteConnection { Handle: { } native } || _tuned.TryAdd(native, native);
 }
