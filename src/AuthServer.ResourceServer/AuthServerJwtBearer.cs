@@ -4,6 +4,7 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
+using Microsoft.IdentityModel.JsonWebTokens;
 
 namespace AuthServer.ResourceServer;
 
@@ -26,7 +27,7 @@ public static class AuthServerJwtBearer
         return services.AddAuthentication(JwtBearerDefaults.AuthenticationScheme).AddJwtBearer();
     }
 
-    private sealed class ConfigureJwtBearer(IOptions<AuthServerJwtOptions> settings) : IConfigureNamedOptions<JwtBearerOptions>
+    private sealed class ConfigureJwtBearer(IOptions<AuthServerJwtOptions> settings, IServiceProvider services) : IConfigureNamedOptions<JwtBearerOptions>
     {
         public void Configure(string? name, JwtBearerOptions options)
         {
@@ -47,6 +48,12 @@ public static class AuthServerJwtBearer
 
             // Claim names stay as the token spells them (sub, scope, role, client_id), not remapped to WS-* URIs.
             options.MapInboundClaims = false;
+            if (value.ValidatedTokenCacheSize > 0)
+            {
+                var clock = services.GetService<TimeProvider>() ?? TimeProvider.System;
+                options.TokenHandlers.Clear();
+                options.TokenHandlers.Add(new ValidatedTokenCache(new JsonWebTokenHandler { MapInboundClaims = false }, clock, value.ValidatedTokenCacheSize));
+            }
 
             var parameters = options.TokenValidationParameters;
             parameters.ValidAudience = value.Audience;

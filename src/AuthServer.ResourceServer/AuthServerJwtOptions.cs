@@ -30,6 +30,13 @@ public sealed class AuthServerJwtOptions
     /// <summary>How long metadata and keys are cached before a routine refresh.</summary>
     public TimeSpan AutomaticRefreshInterval { get; set; } = TimeSpan.FromHours(1);
 
+    /// <summary>
+    /// Tokens that passed validation are remembered until they expire (<see cref="ValidatedTokenCache"/>), so a
+    /// client's repeated calls skip the signature check. 0 turns it off.
+    /// </summary>
+    [Range(0, 1_000_000)]
+    public int ValidatedTokenCacheSize { get; set; } = 10_000;
+
     /// <summary>At most one extra refresh per interval when a token names an unknown key, so garbage cannot amplify into JWKS fetches.</summary>
     public TimeSpan RefreshInterval { get; set; } = TimeSpan.FromMinutes(5);
 }

@@ -1,0 +1,70 @@
+using System.Collections.Concurrent;
+using System.Security.Claims;
+using Microsoft.IdentityModel.JsonWebTokens;
+using Microsoft.IdentityModel.Tokens;
+
+namespace AuthServer.ResourceServer;
+
+/// <summary>
+/// A client sends the same access token with every call for up to 15 minutes, and verifying its signature and claims
+/// again each time is most of what protecting an endpoint costs. This remembers tokens that passed full validation,
+/// keyed by their exact text, until their own expiry. A hit still checks that the signing key is published (a key
+/// withdrawn from the JWKS stops its tokens at the next metadata refresh) and returns a copy of the identity, so
+/// nothing one request adds leaks into the next. Failures are never remembered. Bounded: when full, it starts over.
+/// </summary>
+public sealed class ValidatedTokenCache(TokenHandler inner, TimeProvider clock, int capacity) : TokenHandler
+{
+    private readonly ConcurrentDictionary<string, Entry> _entries = new(StringComparer.Ordinal);
+
+    public int Count => _entries.Count;
+
+    public override SecurityToken ReadToken(string token) => inner.ReadToken(token);
+
+    public override async Task<TokenValidationResult> ValidateTokenAsync(string token, TokenValidationParameters validationParameters)
+    {
+        ArgumentNullException.ThrowIfNull(validationParameters);
+        var now = clock.GetUtcNow().UtcDateTime;
+        if (_entries.TryGetValue(token, out var entry))
+        {
+            if (entry.Expires > now && await IsPublishedAsync(entry.Token.Kid, validationParameters))
+            {
+                return new TokenValidationResult
+                {
+                    IsValid = true,
+                    SecurityToken = entry.Token,
+                    ClaimsIdentity = entry.Identity.Clone(),
+                    Issuer = entry.Token.Issuer,
+                    TokenType = entry.Token.Typ,
+                };
+            }
+
+            _entries.TryRemove(token, out _);
+        }
+
+        var result = await inner.ValidateTokenAsync(token, validationParameters);
+        if (result is { IsValid: true, SecurityToken: JsonWebToken jwt, ClaimsIdentity: { } identity } && jwt.ValidTo > now)
+        {
+            if (_entries.Count >= capacity)
+            {
+                _entries.Clear();
+            }
+
+            _entries[token] = new Entry(jwt, identity.Clone(), jwt.ValidTo);
+        }
+
+        return result;
+    }
+
+    private static async ValueTask<bool> IsPublishedAsync(string kid, TokenValidationParameters parameters)
+    {
+        IEnumerable<SecurityKey> keys = [.. parameters.IssuerSigningKeys ?? [], .. parameters.IssuerSigningKey is { } key ? [key] : Array.Empty<SecurityKey>()];
+        if (parameters.ConfigurationManager is { } manager)
+        {
+            keys = keys.Concat((await manager.GetBaseConfigurationAsync(CancellationToken.None)).SigningKeys);
+        }
+
+        return !string.IsNullOrEmpty(kid) && keys.Any(k => string.Equals(k.KeyId, kid, StringComparison.Ordinal));
+    }
+
+    private sealed record Entry(JsonWebToken Token, ClaimsIdentity Identity, DateTime Expires);
+}
