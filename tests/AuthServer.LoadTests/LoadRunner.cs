@@ -14,6 +14,11 @@ public static class LoadRunner
 {
     public static async Task<ScenarioResult> RunAsync(string scenario, LoadSettings settings)
     {
+        if (scenario == "hasher")
+        {
+            return HasherRun.Run(settings);
+        }
+
         using var handler = new SocketsHttpHandler { MaxConnectionsPerServer = settings.Connections, PooledConnectionLifetime = Timeout.InfiniteTimeSpan };
         using var http = new HttpClient(handler) { Timeout = TimeSpan.FromSeconds(30) };
         var workers = await Task.WhenAll(Enumerable.Range(0, settings.Connections).Select(i => Worker.CreateAsync(scenario, i, http, settings)));

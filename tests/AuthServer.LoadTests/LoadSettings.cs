@@ -5,7 +5,8 @@ public sealed record LoadSettings
 {
     public const string Usage = """
         usage: dotnet run -c Release --project tests/AuthServer.LoadTests -- [options]
-          --scenario  password|refresh|client-credentials|api|open|mixed|all (repeatable; default all token scenarios)
+          --scenario  password|hasher|refresh|client-credentials|api|open|mixed|all (repeatable; default all token scenarios)
+                    hasher: Identity's password hasher alone on every core, the password grant's ceiling
           --server    token server base URL (default http://127.0.0.1:5000)
           --api       resource API base URL for api/open (default http://127.0.0.1:5080)
           --connections N   concurrent connections / refresh chains (default 16)
@@ -19,7 +20,7 @@ public sealed record LoadSettings
         """;
 
     private static readonly string[] TokenScenarios = ["password", "refresh", "client-credentials"];
-    private static readonly string[] Known = ["password", "refresh", "client-credentials", "api", "open", "mixed"];
+    private static readonly string[] Known = ["password", "hasher", "refresh", "client-credentials", "api", "open", "mixed"];
 
     public IReadOnlyList<string> Scenarios { get; init; } = TokenScenarios;
     public Uri Server { get; init; } = new("http://127.0.0.1:5000");

@@ -20,6 +20,14 @@ public static class Report
             var rss = r.ServerPeakRssBytes is { } b ? (b / 1024.0 / 1024).ToString("0", c) : "n/a";
             output.WriteLine(string.Create(c, $"| {r.Name} | {r.Succeeded} | {errors} | {rate:0} | {P(r, 0.50):0.0} | {P(r, 0.90):0.0} | {P(r, 0.99):0.0} | {P(r, 1):0.0} | {cpu} | {rss} |"));
         }
+
+        if (results.FirstOrDefault(r => r.Name == "password") is { Succeeded: > 0 } password
+            && results.FirstOrDefault(r => r.Name == "hasher") is { Succeeded: > 0 } hasher)
+        {
+            var ratio = password.Succeeded / password.Elapsed.TotalSeconds / (hasher.Succeeded / hasher.Elapsed.TotalSeconds);
+            output.WriteLine();
+            output.WriteLine(string.Create(c, $"password grant at {ratio:P0} of the hasher's own rate (target ≥ 90 %)"));
+        }
     }
 
     private static double P(ScenarioResult r, double quantile) =>

@@ -41,7 +41,7 @@ start_server; first_token_ms "$(date +%s%N)" >/dev/null; kill "$server"; wait "$
 started=$(date +%s%N); start_server
 echo "cold start to first token: $(first_token_ms "$started") ms"
 
-load --scenario password --scenario refresh --scenario client-credentials --scenario mixed \
+load --scenario password --scenario hasher --scenario refresh --scenario client-credentials --scenario mixed \
   --seconds "$seconds" --connections "$connections" --warmup "$warmup" --server-pid "$server"
 
 if [ "$seed" -gt 0 ]; then

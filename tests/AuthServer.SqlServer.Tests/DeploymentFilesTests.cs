@@ -127,6 +127,12 @@ public sealed partial class DeploymentFilesTests
         Assert.Contains("authserver-keys/signing.pem", described);
         Assert.Contains("authserver-keys/encryption.key", described);
 
+        // Every key file the configuration names under /keys/ (the mounted authserver-keys Secret) is described.
+        var keyFiles = System.Text.RegularExpressions.Regex.Matches(File.ReadAllText(Path.Combine(K8s, "configmap.yaml")), "\"/keys/([^\"]+)\"")
+            .Select(match => $"authserver-keys/{match.Groups[1].Value}").ToList();
+        Assert.Contains("authserver-keys/signing-ec.pem", keyFiles);
+        Assert.All(keyFiles, file => Assert.Contains(file, described));
+
         var resources = List(Documents(Path.Combine(K8s, "kustomization.yaml")).Single(), "resources").Select(r => r!.ToString()!).ToList();
         Assert.All(resources, file => Assert.True(File.Exists(Path.Combine(K8s, file)), $"kustomization.yaml lists a missing file: {file}"));
         Assert.DoesNotContain("secrets.example.yaml", resources);
