@@ -27,6 +27,12 @@ public static class Report
             var ratio = password.Succeeded / password.Elapsed.TotalSeconds / (hasher.Succeeded / hasher.Elapsed.TotalSeconds);
             output.WriteLine();
             output.WriteLine(string.Create(c, $"password grant at {ratio:P0} of the hasher's own rate (target ≥ 90 %)"));
+            if (password.ServerCpuMs is { } grantCpu && hasher.ServerCpuMs is { } hashCpu)
+            {
+                var perGrant = grantCpu / password.Succeeded;
+                var perHash = hashCpu / hasher.Succeeded;
+                output.WriteLine(string.Create(c, $"server CPU per password grant {perGrant:0.0} ms, hasher CPU per hash {perHash:0.0} ms: the hash is {perHash / perGrant:P0} of the grant"));
+            }
         }
     }
 

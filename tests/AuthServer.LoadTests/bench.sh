@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # One command for the server-side numbers in docs/benchmarks.md:
 #   bash tests/AuthServer.LoadTests/bench.sh [seconds] [connections] [seed-tokens]
-# Builds Release, starts the server on 127.0.0.1:5000 with a fresh SQLite file (Development demo data, Warning logs),
+# Publishes Release (ReadyToRun, as deployed), starts the server on 127.0.0.1:5000 with a fresh SQLite file (Development demo data, Warning logs),
 # measures cold start to the first token, runs every token scenario, then (if seed-tokens > 0) fills the token
 # table and runs refresh again. Loopback only; everything it starts, it stops.
 set -euo pipefail
@@ -15,14 +15,15 @@ work=$(mktemp -d)
 server=""
 trap 'if [ -n "$server" ]; then kill "$server" 2>/dev/null || true; fi; rm -rf "$work"' EXIT
 
-dotnet build -c Release src/AuthServer >/dev/null
+# Published as it ships (deploy/server.Dockerfile): ReadyToRun code, so cold start is what an operator sees.
+dotnet publish src/AuthServer -c Release -o "$work/publish" -p:UseAppHost=false >/dev/null
 dotnet build -c Release tests/AuthServer.LoadTests >/dev/null
 load() { dotnet run -c Release --no-build --project tests/AuthServer.LoadTests -- "$@"; }
 
 start_server() {
   ASPNETCORE_ENVIRONMENT=Development Serilog__MinimumLevel__Default=Warning \
   Database__ConnectionString="Data Source=$work/auth.db" Keys__DevelopmentKeyFolder="$work/keys" \
-    dotnet src/AuthServer/bin/Release/net10.0/AuthServer.dll --contentRoot "$PWD/src/AuthServer" --urls http://127.0.0.1:5000 >"$work/server.log" 2>&1 &
+    dotnet "$work/publish/AuthServer.dll" --contentRoot "$PWD/src/AuthServer" --urls http://127.0.0.1:5000 >"$work/server.log" 2>&1 &
   server=$!
 }
 
