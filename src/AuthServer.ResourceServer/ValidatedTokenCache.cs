@@ -57,13 +57,19 @@ public sealed class ValidatedTokenCache(TokenHandler inner, TimeProvider clock, 
 
     private static async ValueTask<bool> IsPublishedAsync(string kid, TokenValidationParameters parameters)
     {
-        IEnumerable<SecurityKey> keys = [.. parameters.IssuerSigningKeys ?? [], .. parameters.IssuerSigningKey is { } key ? [key] : Array.Empty<SecurityKey>()];
-        if (parameters.ConfigurationManager is { } manager)
+        bool Named(SecurityKey? key) => key is not null && string.Equals(key.KeyId, kid, StringComparison.Ordinal);
+        if (string.IsNullOrEmpty(kid))
         {
-            keys = keys.Concat((await manager.GetBaseConfigurationAsync(CancellationToken.None)).SigningKeys);
+            return false;
         }
 
-        return !string.IsNullOrEmpty(kid) && keys.Any(k => string.Equals(k.KeyId, kid, StringComparison.Ordinal));
+        if (Named(parameters.IssuerSigningKey) || parameters.IssuerSigningKeys?.Any(Named) == true)
+        {
+            return true;
+        }
+
+        return parameters.ConfigurationManager is { } manager
+            && (await manager.GetBaseConfigurationAsync(CancellationToken.None)).SigningKeys.Any(Named);
     }
 
     private sealed record Entry(JsonWebToken Token, ClaimsIdentity Identity, DateTime Expires);

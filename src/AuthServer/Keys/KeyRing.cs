@@ -118,14 +118,7 @@ public sealed class KeyRing
         }
 
         var pem = File.ReadAllText(file);
-        if (pem.Contains("EC PRIVATE KEY", StringComparison.Ordinal))
-        {
-            var ec = ECDsa.Create();
-            ec.ImportFromPem(pem);
-            return WithThumbprintKeyId(ec);
-        }
-
-        // "PRIVATE KEY" (PKCS#8, what `openssl genpkey` writes) may hold either kind.
+        // RSA first, else EC: "PRIVATE KEY" (PKCS#8, what `openssl genpkey` writes) may hold either kind.
         var rsa = RSA.Create();
         try
         {
