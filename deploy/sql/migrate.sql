@@ -373,3 +373,40 @@ END;
 COMMIT;
 GO
 
+BEGIN TRANSACTION;
+IF NOT EXISTS (
+    SELECT * FROM [__EFMigrationsHistory]
+    WHERE [MigrationId] = N'20261201205807_SignInThrottles'
+)
+BEGIN
+    CREATE TABLE [SignInThrottles] (
+        [Key] varchar(64) NOT NULL,
+        [Failures] int NOT NULL,
+        [BlockedUntil] datetime2 NULL,
+        [LastFailureAt] datetime2 NULL,
+        [LastSuccessAt] datetime2 NULL,
+        [UpdatedAt] datetime2 NOT NULL,
+        CONSTRAINT [PK_SignInThrottles] PRIMARY KEY ([Key])
+    );
+END;
+
+IF NOT EXISTS (
+    SELECT * FROM [__EFMigrationsHistory]
+    WHERE [MigrationId] = N'20261201205807_SignInThrottles'
+)
+BEGIN
+    CREATE INDEX [IX_SignInThrottles_UpdatedAt] ON [SignInThrottles] ([UpdatedAt]);
+END;
+
+IF NOT EXISTS (
+    SELECT * FROM [__EFMigrationsHistory]
+    WHERE [MigrationId] = N'20261201205807_SignInThrottles'
+)
+BEGIN
+    INSERT INTO [__EFMigrationsHistory] ([MigrationId], [ProductVersion])
+    VALUES (N'20261201205807_SignInThrottles', N'10.0.15');
+END;
+
+COMMIT;
+GO
+

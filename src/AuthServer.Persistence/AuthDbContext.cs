@@ -15,6 +15,8 @@ public sealed class AuthDbContext(DbContextOptions<AuthDbContext> options)
 {
     public DbSet<DataProtectionKey> DataProtectionKeys => Set<DataProtectionKey>();
 
+    public DbSet<SignInThrottleEntry> SignInThrottles => Set<SignInThrottleEntry>();
+
     protected override void OnModelCreating(ModelBuilder builder)
     {
         base.OnModelCreating(builder);
@@ -32,6 +34,13 @@ public sealed class AuthDbContext(DbContextOptions<AuthDbContext> options)
         {
             authorization.HasIndex(a => a.Subject);
             authorization.HasIndex(a => a.CreationDate);
+        });
+        builder.Entity<SignInThrottleEntry>(throttle =>
+        {
+            throttle.ToTable("SignInThrottles");
+            throttle.HasKey(t => t.Key);
+            throttle.Property(t => t.Key).HasMaxLength(SignInThrottleEntry.KeyLength).IsUnicode(false);
+            throttle.HasIndex(t => t.UpdatedAt);
         });
     }
 }

@@ -9,6 +9,7 @@ using AuthServer.Login;
 using AuthServer.Observability;
 using AuthServer.Persistence;
 using AuthServer.Revocation;
+using AuthServer.Throttling;
 using AuthServer.Tokens;
 using AuthServer.Users;
 using Microsoft.Extensions.Options;
@@ -25,6 +26,7 @@ try
         .AddPersistence(builder.Configuration, builder.Environment)
         .AddClients()
         .AddUsers()
+        .AddThrottling()
         .AddTokenServer()
         .AddRevocation()
         .AddLogin()
@@ -44,6 +46,7 @@ try
     app.UseProtocolErrors();
     app.UseRequestLogging();
     app.UseBrowserCors();
+    app.UseClientAuthenticationThrottle();
     app.UseAuthentication();
     app.UseAuthorization();
 

@@ -101,22 +101,37 @@ public sealed class LoginPageTests(AuthServerFactory factory) : IClassFixture<Au
     }
 
     [Fact]
-    public async Task Unknown_user_wrong_password_and_lockout_all_show_the_same_message()
+    public async Task Unknown_user_wrong_password_and_an_operators_lock_all_show_the_same_message()
     {
         var user = await factory.CreateUserAsync();
+        var locked = await factory.CreateUserAsync();
+        await factory.WithUsersAsync(async users => await users.SetLockoutEndDateAsync((await users.FindByIdAsync(locked.Id))!, DateTimeOffset.MaxValue));
         using var browser = new BrowserClient(factory);
 
         var unknown = await FailedLoginMessageAsync(browser, "nobody-here", TestUsers.Password);
         var wrong = await FailedLoginMessageAsync(browser, user.UserName!, "Wrong-Password-1!");
-        for (var attempt = 0; attempt < 5; attempt++)
+        var refused = await FailedLoginMessageAsync(browser, locked.UserName!, TestUsers.Password);
+
+        Assert.Equal(unknown, wrong);
+        Assert.Equal(unknown, refused);
+    }
+
+    [Fact]
+    public async Task Repeated_failures_from_one_source_make_the_form_ask_to_wait_with_429()
+    {
+        var user = await factory.CreateUserAsync();
+        using var browser = new BrowserClient(factory);
+        for (var attempt = 0; attempt < 6; attempt++)
         {
             await FailedLoginMessageAsync(browser, user.UserName!, "Wrong-Password-1!");
         }
 
-        var locked = await FailedLoginMessageAsync(browser, user.UserName!, TestUsers.Password);
-        Assert.Equal(unknown, wrong);
-        Assert.Equal(unknown, locked);
-        await factory.WithUsersAsync(async users => Assert.True(await users.IsLockedOutAsync((await users.FindByIdAsync(user.Id))!)));
+        using var response = await browser.PostLoginAsync("/account/login", user.UserName!, TestUsers.Password);
+
+        Assert.Equal(HttpStatusCode.TooManyRequests, response.StatusCode);
+        Assert.NotNull(response.Headers.RetryAfter?.Delta);
+        Assert.Contains("Too many sign-in attempts", await response.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        await factory.WithUsersAsync(async users => Assert.False(await users.IsLockedOutAsync((await users.FindByIdAsync(user.Id))!)));
     }
 
     private static async Task<string> FailedLoginMessageAsync(BrowserClient browser, string userName, string password)

@@ -13,7 +13,7 @@ public sealed class StartupValidationTests : IDisposable
     [InlineData("Development", "Tokens__RefreshTokenReuseLeeway", "01:00:00", "RefreshTokenReuseLeeway")]
     [InlineData("Development", "Catalog__Clients__spa__Scopes__6", "nonexistent", "scope 'nonexistent' is not defined")]
     [InlineData("Development", "Catalog__Clients__spa__RedirectUris__1", "http://evil.example/callback", "must use https")]
-    [InlineData("Development", "Users__MaxFailedAccessAttempts", "0", "MaxFailedAccessAttempts")]
+    [InlineData("Development", "Throttling__FreeFailuresPerSource", "0", "FreeFailuresPerSource")]
     [InlineData("Production", "Tokens__Issuer", "http://id.example.com/", "Tokens:Issuer must be set to an https:// URI outside Development", true)]
     [InlineData("Production", "Tokens__RequireHttps", "false", "Tokens:RequireHttps may be turned off only in Development", true)]
     [InlineData("Production", NoClients, "", "Catalog:Clients must define at least one client", true)]

@@ -136,7 +136,7 @@ public static class UserAdmin
     }
 
     private static async Task<Results<NoContent, ProblemHttpResult, ValidationProblem>> UnlockAsync(
-        string user, UserManager<IdentityUser> users, ClaimsPrincipal actor, ILoggerFactory loggers)
+        string user, UserManager<IdentityUser> users, Throttling.SignInThrottle throttle, ClaimsPrincipal actor, ILoggerFactory loggers, CancellationToken cancellationToken)
     {
         if (await FindAsync(users, user) is not { } found)
         {
@@ -144,15 +144,13 @@ public static class UserAdmin
         }
 
         var result = await users.SetLockoutEndDateAsync(found, null);
-        if (result.Succeeded)
-        {
-            result = await users.ResetAccessFailedCountAsync(found);
-        }
-
         if (!result.Succeeded)
         {
             return Problem(result);
         }
+
+        // Also the relief for a user slowed by someone else's guessing: the account's back-off is forgotten.
+        await throttle.ForgetAccountAsync(found.Id, cancellationToken);
 
         AdminAudit.Action(loggers, actor, "user-unlocked", found.Id);
         return TypedResults.NoContent();

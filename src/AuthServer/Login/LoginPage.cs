@@ -1,7 +1,7 @@
 using System.Globalization;
 using System.Security.Claims;
 using System.Text.Encodings.Web;
-using AuthServer.Observability;
+using AuthServer.Throttling;
 using AuthServer.Users;
 using Microsoft.AspNetCore.Antiforgery;
 using Microsoft.AspNetCore.Authentication;
@@ -38,7 +38,7 @@ public static class LoginPage
     private static ContentHttpResult Show(HttpContext context, IAntiforgery antiforgery, string? returnUrl) =>
         Render(context, antiforgery, SafeReturnUrl(returnUrl), userName: "", error: null);
 
-    private static async Task<IResult> SubmitAsync(HttpContext context, IAntiforgery antiforgery, UserGate gate, TimeProvider clock, ILoggerFactory loggers)
+    private static async Task<IResult> SubmitAsync(HttpContext context, IAntiforgery antiforgery, UserGate gate, TimeProvider clock)
     {
         try
         {
@@ -57,20 +57,21 @@ public static class LoginPage
         var form = await context.Request.ReadFormAsync();
         var userName = form["username"].ToString().Trim();
         var returnUrl = SafeReturnUrl(form[ReturnUrlParameter]);
-        var (outcome, user) = await gate.CheckPasswordAsync(userName, form["password"].ToString());
-        if (outcome != SignInOutcome.Succeeded || user is null)
+        var attempt = new SignInAttempt(userName, form["password"].ToString(), ClientId: null, SourceAddress.Of(context));
+        var signIn = await gate.CheckPasswordAsync(attempt, context.RequestAborted);
+        if (signIn.IsThrottled)
         {
-            var logger = loggers.CreateLogger(typeof(LoginPage));
-            Audit.SignInFailed(logger, outcome.ToString(), clientId: null, user?.Id);
-            if (outcome == SignInOutcome.LockedOut && user is not null)
-            {
-                Audit.LockedOut(logger, user.Id);
-            }
+            TooManyRequests.SetRetryAfter(context.Response, signIn.RetryAfter);
+            return Render(context, antiforgery, returnUrl, userName, TooManyAttempts(signIn.RetryAfter), StatusCodes.Status429TooManyRequests);
+        }
 
+        if (!signIn.Succeeded)
+        {
             // One message whatever failed: the page must not reveal whether an account exists or is locked.
             return Render(context, antiforgery, returnUrl, userName, InvalidCredentials);
         }
 
+        var user = signIn.User!;
         var identity = new ClaimsIdentity(LoginSetup.Scheme, Claims.Name, Claims.Role);
         identity.AddClaim(new Claim(Claims.Subject, user.Id));
         identity.AddClaim(new Claim(Claims.Name, user.UserName ?? user.Id));
@@ -90,7 +91,10 @@ public static class LoginPage
             ? url
             : "/";
 
-    private static ContentHttpResult Render(HttpContext context, IAntiforgery antiforgery, string returnUrl, string userName, string? error)
+    private static string TooManyAttempts(TimeSpan retryAfter) =>
+        $"Too many sign-in attempts. Try again in {TooManyRequests.Seconds(retryAfter).ToString(CultureInfo.InvariantCulture)} seconds.";
+
+    private static ContentHttpResult Render(HttpContext context, IAntiforgery antiforgery, string returnUrl, string userName, string? error, int status = StatusCodes.Status200OK)
     {
         var tokens = antiforgery.GetAndStoreTokens(context);
         var e = HtmlEncoder.Default;
@@ -133,6 +137,6 @@ public static class LoginPage
             </body>
             </html>
             """;
-        return TypedResults.Content(html, "text/html; charset=utf-8");
+        return TypedResults.Content(html, "text/html; charset=utf-8", statusCode: status);
     }
 }

@@ -12,9 +12,6 @@ public static partial class Audit
     [LoggerMessage(EventId = 2002, Level = LogLevel.Warning, Message = "Sign-in failed: {Reason}, client {ClientId}, user {UserId}")]
     public static partial void SignInFailed(ILogger logger, string reason, string? clientId, string? userId);
 
-    [LoggerMessage(EventId = 2003, Level = LogLevel.Warning, Message = "User {UserId} is locked out")]
-    public static partial void LockedOut(ILogger logger, string userId);
-
     [LoggerMessage(EventId = 2004, Level = LogLevel.Warning, Message = "Refresh refused: subject {Subject} may no longer sign in (deleted, locked out or credentials changed), client {ClientId}")]
     public static partial void RefreshRefused(ILogger logger, string? subject, string? clientId);
 
@@ -35,6 +32,13 @@ public static partial class Audit
 
     [LoggerMessage(EventId = 2010, Level = LogLevel.Information, Message = "Pruned {Tokens} token(s) and {Authorizations} authorization(s) created before {Threshold}")]
     public static partial void Pruned(ILogger logger, long tokens, long authorizations, DateTimeOffset threshold);
+
     [LoggerMessage(EventId = 2011, Level = LogLevel.Information, Message = "Session ended: subject {Subject}, client {ClientId}, {Revoked} token(s) revoked")]
     public static partial void SessionEnded(ILogger logger, string subject, string clientId, long revoked);
+
+    [LoggerMessage(EventId = 2012, Level = LogLevel.Warning, Message = "Sign-in throttled: {Reason}, client {ClientId}, source {Source}")]
+    public static partial void SignInThrottled(ILogger logger, string reason, string? clientId, string source);
+
+    [LoggerMessage(EventId = 2013, Level = LogLevel.Warning, Message = "Client authentication throttled: client {ClientId} failed too often")]
+    public static partial void ClientAuthenticationThrottled(ILogger logger, string clientId);
 }

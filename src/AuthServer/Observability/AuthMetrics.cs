@@ -3,7 +3,7 @@ using System.Diagnostics.Metrics;
 namespace AuthServer.Observability;
 
 /// <summary>
-/// Counters for what operators alert on: tokens issued by grant, failed sign-ins, refresh replays, revocations by
+/// Counters for what operators alert on: tokens issued by grant, failed sign-ins, throttled requests, refresh replays, revocations by
 /// source, and the token-table size (measured after each prune, so at most one pruning interval old).
 /// </summary>
 public sealed class AuthMetrics
@@ -14,15 +14,17 @@ public sealed class AuthMetrics
     private readonly Counter<long> _failedSignIns;
     private readonly Counter<long> _replays;
     private readonly Counter<long> _revoked;
+    private readonly Counter<long> _throttled;
     private long _tokenRows = -1;
 
     public AuthMetrics(IMeterFactory meters)
     {
         var meter = meters.Create(MeterName);
         _issued = meter.CreateCounter<long>("authserver.tokens.issued", "{response}", "Token responses issued, by grant type.");
-        _failedSignIns = meter.CreateCounter<long>("authserver.signin.failures", "{attempt}", "Password grants refused.");
+        _failedSignIns = meter.CreateCounter<long>("authserver.signin.failures", "{attempt}", "Password sign-ins refused (grant and login form), throttling aside.");
         _replays = meter.CreateCounter<long>("authserver.refresh.replays", "{replay}", "Redeemed refresh tokens presented after the leeway (chain revoked).");
         _revoked = meter.CreateCounter<long>("authserver.tokens.revoked", "{token}", "Token rows revoked, by source.");
+        _throttled = meter.CreateCounter<long>("authserver.throttled", "{request}", "Requests refused as too many, by reason (source, account-and-source, hashing-busy, client).");
         meter.CreateObservableGauge("authserver.tokens.rows", () => Interlocked.Read(ref _tokenRows) is var rows and >= 0
             ? [new Measurement<long>(rows)]
             : Array.Empty<Measurement<long>>(), "{row}", "Rows in the token table after the last prune.");
@@ -31,6 +33,8 @@ public sealed class AuthMetrics
     public void TokenIssued(string? grantType) => _issued.Add(1, new KeyValuePair<string, object?>("grant_type", grantType ?? "unknown"));
 
     public void SignInFailed() => _failedSignIns.Add(1);
+
+    public void SignInThrottled(string reason) => _throttled.Add(1, new KeyValuePair<string, object?>("reason", reason));
 
     public void ReplayDetected() => _replays.Add(1);
 

@@ -1,6 +1,5 @@
 using OpenIddict.Server;
 using OpenTelemetry.Metrics;
-using static OpenIddict.Abstractions.OpenIddictConstants;
 using static OpenIddict.Server.OpenIddictServerEvents;
 
 namespace AuthServer.Observability;
@@ -34,7 +33,7 @@ public static class MetricsSetup
         return app;
     }
 
-    /// <summary>Counts token responses as they leave: success by grant type, and refused password grants.</summary>
+    /// <summary>Counts token responses as they leave, by grant type (refused sign-ins are counted by the user gate).</summary>
     private sealed class CountTokenResponses(AuthMetrics metrics) : IOpenIddictServerHandler<ApplyTokenResponseContext>
     {
         public static OpenIddictServerHandlerDescriptor Descriptor { get; } = OpenIddictServerHandlerDescriptor.CreateBuilder<ApplyTokenResponseContext>()
@@ -48,10 +47,6 @@ public static class MetricsSetup
             if (string.IsNullOrEmpty(context.Response.Error))
             {
                 metrics.TokenIssued(context.Request?.GrantType);
-            }
-            else if (context.Request?.GrantType == GrantTypes.Password && context.Response.Error == Errors.InvalidGrant)
-            {
-                metrics.SignInFailed();
             }
 
             return default;

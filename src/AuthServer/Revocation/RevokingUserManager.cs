@@ -6,8 +6,9 @@ namespace AuthServer.Revocation;
 
 /// <summary>
 /// Security events revoke the user's refresh tokens and sessions where they happen: in the user manager, the one
-/// path every caller (admin API, sign-in lockout, future account pages) goes through. The changed security stamp
-/// alone would already stop the next refresh; revoking the rows makes the sessions list true at once.
+/// path every caller (admin API, future account pages) goes through. The changed security stamp alone would
+/// already stop the next refresh; revoking the rows makes the sessions list true at once. Failed passwords are
+/// not among these events: they only slow the guesser down (Throttling/), so no stranger can end a session.
 /// </summary>
 public sealed class RevokingUserManager(
     IUserStore<IdentityUser> store,
@@ -43,13 +44,6 @@ public sealed class RevokingUserManager(
     {
         var result = await base.SetLockoutEndDateAsync(user, lockoutEnd);
         return lockoutEnd is not null && await IsLockedOutAsync(user) ? await RevokeIfAsync(result, user, "locked") : result;
-    }
-
-    /// <summary>The sign-in path: the failure that trips the lockout revokes what the account already holds.</summary>
-    public override async Task<IdentityResult> AccessFailedAsync(IdentityUser user)
-    {
-        var result = await base.AccessFailedAsync(user);
-        return await IsLockedOutAsync(user) ? await RevokeIfAsync(result, user, "lockout") : result;
     }
 
     public override async Task<IdentityResult> AddToRolesAsync(IdentityUser user, IEnumerable<string> roles) =>

@@ -1,4 +1,5 @@
 using AuthServer.Observability;
+using AuthServer.Throttling;
 using AuthServer.Users;
 using Microsoft.AspNetCore;
 using Microsoft.AspNetCore.Authentication;
@@ -31,20 +32,17 @@ public static class TokenEndpoint
 
         if (request.IsPasswordGrantType())
         {
-            var (outcome, user) = await gate.CheckPasswordAsync(request.Username ?? "", request.Password ?? "");
-            if (outcome != SignInOutcome.Succeeded || user is null)
+            var attempt = new SignInAttempt(request.Username ?? "", request.Password ?? "", request.ClientId, SourceAddress.Of(context));
+            var signIn = await gate.CheckPasswordAsync(attempt, context.RequestAborted);
+            if (signIn.IsThrottled)
             {
-                Audit.SignInFailed(logger, outcome.ToString(), request.ClientId, user?.Id);
-                if (outcome == SignInOutcome.LockedOut && user is not null)
-                {
-                    Audit.LockedOut(logger, user.Id);
-                }
-
-                // One message for every failure: the response must not reveal whether an account exists or is locked.
-                return Reject(Errors.InvalidGrant, InvalidCredentials);
+                return TooManyRequests.OAuthError(context.Response, signIn.RetryAfter);
             }
 
-            return Issue(logger, request, await principals.ForUserAsync(user, request.GetScopes()));
+            // One message for every other failure: the response must not reveal whether an account exists or is locked.
+            return signIn.Succeeded
+                ? Issue(logger, request, await principals.ForUserAsync(signIn.User!, request.GetScopes()))
+                : Reject(Errors.InvalidGrant, InvalidCredentials);
         }
 
         if (request.IsRefreshTokenGrantType() || request.IsAuthorizationCodeGrantType())

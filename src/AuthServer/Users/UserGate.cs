@@ -1,4 +1,6 @@
 using System.Security.Claims;
+using AuthServer.Observability;
+using AuthServer.Throttling;
 using Microsoft.AspNetCore.Identity;
 using static OpenIddict.Abstractions.OpenIddictConstants;
 
@@ -11,40 +13,93 @@ public enum SignInOutcome
     WrongPassword,
     LockedOut,
     NotAllowed,
+
+    /// <summary>The account is backing off after failures from many sources; answered like a wrong password.</summary>
+    AccountThrottled,
+
+    /// <summary>Too many attempts from this source, or for this name from it: 429, before any password is checked.</summary>
+    SourceThrottled,
+
+    /// <summary>Every hashing slot is taken and the queue is full: 429, so sign-ins cannot starve refreshes.</summary>
+    Busy,
+}
+
+/// <summary>One password attempt, through the grant or the login form: who, and from where (after trusted proxies).</summary>
+public sealed record SignInAttempt(string Login, string Password, string? ClientId, string Source);
+
+public sealed record SignInResult(SignInOutcome Outcome, IdentityUser? User, TimeSpan RetryAfter = default)
+{
+    public bool Succeeded => Outcome == SignInOutcome.Succeeded && User is not null;
+
+    /// <summary>Told apart from the ordinary refusal: the caller should wait, not retype.</summary>
+    public bool IsThrottled => Outcome is SignInOutcome.SourceThrottled or SignInOutcome.Busy;
 }
 
 /// <summary>The one place that decides whether a user may get tokens: at sign-in and again at every refresh.</summary>
-public sealed class UserGate(UserManager<IdentityUser> users, SignInManager<IdentityUser> signIn)
+public sealed class UserGate(
+    UserManager<IdentityUser> users,
+    SignInManager<IdentityUser> signIn,
+    SignInThrottle throttle,
+    SignInLimits limits,
+    AuthMetrics metrics,
+    ILogger<UserGate> logger)
 {
     /// <summary>Claim kept only inside refresh tokens and codes (no destination), never in tokens a client can read.</summary>
     public const string SecurityStampClaim = "AspNet.Identity.SecurityStamp";
 
     private static readonly Lazy<string> s_decoyHash = new(() => new PasswordHasher<IdentityUser>().HashPassword(new IdentityUser(), Guid.NewGuid().ToString()));
 
-    public async Task<(SignInOutcome Outcome, IdentityUser? User)> CheckPasswordAsync(string login, string password)
+    /// <summary>
+    /// Every refusal that can follow a guess (unknown user, wrong password, locked, not allowed, account backing
+    /// off) costs exactly one password hash and answers the same, so neither the answer nor its time tells them
+    /// apart. Failures never lock the account and never touch its tokens: they only slow the guesser down.
+    /// </summary>
+    public async Task<SignInResult> CheckPasswordAsync(SignInAttempt attempt, CancellationToken cancellationToken)
     {
-        var user = await FindAsync(login);
-        if (user is null)
+        using (var sourceLease = limits.AttemptSignIn(attempt.Source))
         {
-            // Hash anyway, so the response time does not tell whether the account exists.
-            users.PasswordHasher.VerifyHashedPassword(new IdentityUser(), s_decoyHash.Value, password);
-            return (SignInOutcome.UnknownUser, null);
+            if (!sourceLease.IsAcquired)
+            {
+                return Throttled(attempt, SignInOutcome.SourceThrottled, SignInLimits.RetryAfter(sourceLease), "source");
+            }
         }
 
-        var result = await signIn.CheckPasswordSignInAsync(user, password, lockoutOnFailure: true);
-        var outcome = result switch
+        var normalized = users.NormalizeName(attempt.Login) ?? "";
+        var user = await FindAsync(attempt.Login);
+        var pairKey = SignInThrottle.PairKey(normalized, attempt.Source);
+        var accountKey = SignInThrottle.AccountKey(user?.Id, normalized);
+        var state = await throttle.ReadAsync(pairKey, accountKey, cancellationToken);
+        if (state.PairBlockedFor > TimeSpan.Zero)
         {
-            { Succeeded: true } => SignInOutcome.Succeeded,
-            { IsLockedOut: true } => SignInOutcome.LockedOut,
-            { IsNotAllowed: true } => SignInOutcome.NotAllowed,
-            _ => SignInOutcome.WrongPassword,
-        };
-        return (outcome, user);
+            return Throttled(attempt, SignInOutcome.SourceThrottled, state.PairBlockedFor, "account-and-source");
+        }
+
+        SignInOutcome outcome;
+        using (var hashing = await limits.AcquireHashingAsync(cancellationToken))
+        {
+            if (!hashing.IsAcquired)
+            {
+                return Throttled(attempt, SignInOutcome.Busy, TimeSpan.FromSeconds(1), "hashing-busy");
+            }
+
+            outcome = await VerifyAsync(user, attempt.Password, state.AccountBlocked);
+        }
+
+        if (outcome == SignInOutcome.Succeeded)
+        {
+            await throttle.RecordSuccessAsync(state, pairKey, cancellationToken);
+            return new SignInResult(outcome, user);
+        }
+
+        await throttle.RecordFailureAsync(state, pairKey, accountKey, cancellationToken);
+        metrics.SignInFailed();
+        Audit.SignInFailed(logger, outcome.ToString(), attempt.ClientId, user?.Id);
+        return new SignInResult(outcome, user);
     }
 
     /// <summary>
-    /// The user behind a refresh token or code, if they may still get tokens: they exist, are not locked out,
-    /// and their security stamp is unchanged since the token was issued (a password change kills old tokens).
+    /// The user behind a refresh token or code, if they may still get tokens: they exist, are not locked by an
+    /// operator, and their security stamp is unchanged since the token was issued (a password change kills old tokens).
     /// </summary>
     public async Task<IdentityUser?> RecheckAsync(ClaimsPrincipal principal)
     {
@@ -65,6 +120,33 @@ public sealed class UserGate(UserManager<IdentityUser> users, SignInManager<Iden
     }
 
     public Task<IList<string>> GetRolesAsync(IdentityUser user) => users.GetRolesAsync(user);
+
+    /// <summary>One hash on every path; the lock and sign-in rules are read only after it, so they cost no less.</summary>
+    private async Task<SignInOutcome> VerifyAsync(IdentityUser? user, string password, bool accountBlocked)
+    {
+        if (user is null || accountBlocked || user.PasswordHash is null)
+        {
+            users.PasswordHasher.VerifyHashedPassword(new IdentityUser(), s_decoyHash.Value, password);
+            return user is null ? SignInOutcome.UnknownUser : accountBlocked ? SignInOutcome.AccountThrottled : SignInOutcome.WrongPassword;
+        }
+
+        if (!await users.CheckPasswordAsync(user, password))
+        {
+            return SignInOutcome.WrongPassword;
+        }
+
+        // Identity's lockout now means an operator's lock only: failed passwords back off instead (see SignInThrottle).
+        return await users.IsLockedOutAsync(user) ? SignInOutcome.LockedOut
+            : !await signIn.CanSignInAsync(user) ? SignInOutcome.NotAllowed
+            : SignInOutcome.Succeeded;
+    }
+
+    private SignInResult Throttled(SignInAttempt attempt, SignInOutcome outcome, TimeSpan retryAfter, string reason)
+    {
+        metrics.SignInThrottled(reason);
+        Audit.SignInThrottled(logger, reason, attempt.ClientId, attempt.Source);
+        return new SignInResult(outcome, null, retryAfter);
+    }
 
     private async Task<IdentityUser?> FindAsync(string login) =>
         await users.FindByNameAsync(login) ?? (login.Contains('@', StringComparison.Ordinal) ? await users.FindByEmailAsync(login) : null);

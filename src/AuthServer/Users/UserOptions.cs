@@ -6,13 +6,6 @@ public sealed class UserOptions
 {
     public const string Section = "Users";
 
-    /// <summary>Failed password attempts before the account locks (OWASP: slow online guessing down).</summary>
-    [Range(1, 100)]
-    public int MaxFailedAccessAttempts { get; set; } = 5;
-
-    [Range(typeof(TimeSpan), "00:00:01", "30.00:00:00")]
-    public TimeSpan LockoutDuration { get; set; } = TimeSpan.FromMinutes(15);
-
     [Range(8, 128)]
     public int RequiredPasswordLength { get; set; } = 12;
 }

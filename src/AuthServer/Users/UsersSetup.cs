@@ -19,9 +19,8 @@ public static class UsersSetup
 
         services.AddOptions<IdentityOptions>().Configure<Microsoft.Extensions.Options.IOptions<UserOptions>>((identity, users) =>
         {
+            // Lockout is an operator's lock only (admin API, CLI); failed passwords back off instead (Throttling/).
             identity.Lockout.AllowedForNewUsers = true;
-            identity.Lockout.MaxFailedAccessAttempts = users.Value.MaxFailedAccessAttempts;
-            identity.Lockout.DefaultLockoutTimeSpan = users.Value.LockoutDuration;
             identity.Password.RequiredLength = users.Value.RequiredPasswordLength;
             identity.User.RequireUniqueEmail = true;
         });

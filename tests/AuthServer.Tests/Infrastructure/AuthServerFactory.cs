@@ -1,5 +1,7 @@
 using System.Collections.Concurrent;
+using System.Net;
 using AuthServer.Persistence;
+using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Identity;
 using Microsoft.AspNetCore.Mvc.Testing;
@@ -28,7 +30,16 @@ public class AuthServerFactory : WebApplicationFactory<Program>
         Set("Serilog:MinimumLevel:Default", "Verbose");
         Set("Serilog:MinimumLevel:Override:OpenIddict", "Verbose");
         Set("Serilog:MinimumLevel:Override:Microsoft.AspNetCore", "Information");
+
+        // Every request of the test host comes from one (unknown) address; the abuse tests set their own limits.
+        Set("Throttling:SignInsPerSourcePerMinute", "100000");
     }
+
+    /// <summary>
+    /// The test host has no TCP peer; a request carrying this header arrives as if from that address, before the
+    /// forwarded-headers middleware runs (so a test can be a direct client or a configured proxy).
+    /// </summary>
+    public const string PeerHeader = "X-Test-Peer";
 
     /// <summary>Where this server keeps its database and keys.</summary>
     public string Folder { get; }
@@ -90,6 +101,7 @@ public class AuthServerFactory : WebApplicationFactory<Program>
         {
             services.AddSingleton<TimeProvider>(Clock);
             services.AddSingleton<ILogEventSink>(new QueueSink(LogEvents));
+            services.AddSingleton<IStartupFilter, PeerAddressFilter>();
         });
     }
 
@@ -108,6 +120,23 @@ public class AuthServerFactory : WebApplicationFactory<Program>
                 // A file still held open is removed with the temp folder later; the test result does not depend on it.
             }
         }
+    }
+
+    private sealed class PeerAddressFilter : IStartupFilter
+    {
+        public Action<IApplicationBuilder> Configure(Action<IApplicationBuilder> next) => app =>
+        {
+            app.Use((context, following) =>
+            {
+                if (IPAddress.TryParse(context.Request.Headers[PeerHeader], out var peer))
+                {
+                    context.Connection.RemoteIpAddress = peer;
+                }
+
+                return following(context);
+            });
+            next(app);
+        };
     }
 
     private sealed class QueueSink(ConcurrentQueue<LogEvent> events) : ILogEventSink

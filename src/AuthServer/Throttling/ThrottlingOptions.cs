@@ -1,0 +1,66 @@
+using System.ComponentModel.DataAnnotations;
+using Microsoft.Extensions.Options;
+
+namespace AuthServer.Throttling;
+
+/// <summary>
+/// How hard a stranger may guess. Failed passwords slow down the (account, source) pair that made them, then the
+/// account across all sources, but never lock it and never touch the sessions it already has.
+/// </summary>
+public sealed class ThrottlingOptions
+{
+    public const string Section = "Throttling";
+
+    /// <summary>Password attempts (grant and login form) per source address per minute, on each instance.</summary>
+    [Range(1, 100_000)]
+    public int SignInsPerSourcePerMinute { get; set; } = 30;
+
+    /// <summary>Failed client authentications per client id and source per minute, on each instance (secret guessing).</summary>
+    [Range(1, 100_000)]
+    public int FailedClientAuthenticationsPerMinute { get; set; } = 10;
+
+    /// <summary>Failures for one account name from one source before that pair backs off.</summary>
+    [Range(1, 1000)]
+    public int FreeFailuresPerSource { get; set; } = 5;
+
+    /// <summary>Failures for one account from all sources together before the account backs off (distributed guessing).</summary>
+    [Range(1, 10_000)]
+    public int FreeFailuresPerAccount { get; set; } = 20;
+
+    /// <summary>The first back-off; each further failure doubles it.</summary>
+    [Range(typeof(TimeSpan), "00:00:00.100", "01:00:00")]
+    public TimeSpan BackoffBase { get; set; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>Longest back-off of one (account, source) pair.</summary>
+    [Range(typeof(TimeSpan), "00:00:01", "1.00:00:00")]
+    public TimeSpan MaxSourceBackoff { get; set; } = TimeSpan.FromMinutes(15);
+
+    /// <summary>Longest back-off of an account across sources: it slows a distributed attack, it must not become a lock.</summary>
+    [Range(typeof(TimeSpan), "00:00:01", "01:00:00")]
+    public TimeSpan MaxAccountBackoff { get; set; } = TimeSpan.FromMinutes(1);
+
+    /// <summary>A failure count is forgotten after this long without a failure.</summary>
+    [Range(typeof(TimeSpan), "00:01:00", "30.00:00:00")]
+    public TimeSpan ForgetFailuresAfter { get; set; } = TimeSpan.FromHours(1);
+
+    /// <summary>A source the account signed in from within this time skips the account's back-off (not its own).</summary>
+    [Range(typeof(TimeSpan), "00:00:00", "365.00:00:00")]
+    public TimeSpan KnownSourceLifetime { get; set; } = TimeSpan.FromDays(30);
+
+    /// <summary>Password hashes computed at once; 0 means half the processors (at least one), so refreshes keep a core.</summary>
+    [Range(0, 1024)]
+    public int ConcurrentPasswordHashes { get; set; }
+
+    /// <summary>Sign-ins waiting for a hashing slot; beyond it the server answers 429 at once.</summary>
+    [Range(0, 100_000)]
+    public int QueuedPasswordHashes { get; set; } = 32;
+
+    public int EffectiveConcurrentPasswordHashes => ConcurrentPasswordHashes > 0 ? ConcurrentPasswordHashes : Math.Max(1, Environment.ProcessorCount / 2);
+}
+
+public sealed class ThrottlingOptionsValidator : IValidateOptions<ThrottlingOptions>
+{
+    public ValidateOptionsResult Validate(string? name, ThrottlingOptions options) => options.BackoffBase > options.MaxAccountBackoff
+        ? ValidateOptionsResult.Fail("Throttling:BackoffBase must not exceed Throttling:MaxAccountBackoff.")
+        : ValidateOptionsResult.Success;
+}

@@ -1,0 +1,18 @@
+using Microsoft.Extensions.Options;
+
+namespace AuthServer.Throttling;
+
+public static class ThrottlingSetup
+{
+    public static IServiceCollection AddThrottling(this IServiceCollection services)
+    {
+        services.AddOptions<ThrottlingOptions>().BindConfiguration(ThrottlingOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        services.AddSingleton<IValidateOptions<ThrottlingOptions>, ThrottlingOptionsValidator>();
+        services.AddSingleton<SignInLimits>();
+        services.AddScoped<SignInThrottle>();
+        services.AddOpenIddict().AddServer(server => server
+            .AddEventHandler(ClientAuthenticationThrottle.TokenDescriptor)
+            .AddEventHandler(ClientAuthenticationThrottle.RevocationDescriptor));
+        return services;
+    }
+}

@@ -1,0 +1,312 @@
+using System.Net;
+using AuthServer.Tests.Infrastructure;
+using AuthServer.Tokens;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Identity;
+using Microsoft.AspNetCore.TestHost;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
+using OpenIddict.EntityFrameworkCore.Models;
+
+namespace AuthServer.Tests;
+
+/// <summary>
+/// The attacks of issue 11, played from outside: guessing from one source, spraying many names, a distributed
+/// attack on one account, and the answers and work of every refusal. Sources are set per request (the test host
+/// has no TCP peer); 10.0.0.5 is the configured proxy, whose X-Forwarded-For is believed.
+/// </summary>
+public sealed class AbuseResistanceTests(AbuseResistanceTests.Server server) : IClassFixture<AbuseResistanceTests.Server>
+{
+    private const string Proxy = "10.0.0.5";
+    private const string WrongPassword = "Wrong-Guess-0000";
+
+    [Fact]
+    public async Task A_thousand_wrong_passwords_from_one_source_neither_end_the_users_session_nor_keep_them_out()
+    {
+        var user = await server.CreateUserAsync();
+        var session = (await SignInAsync(user.UserName!, TestUsers.Password, "198.51.100.10")).ShouldSucceed();
+
+        var answers = new List<TokenResponse>();
+        for (var attempt = 0; attempt < 1000; attempt++)
+        {
+            answers.Add(await SignInAsync(user.UserName!, WrongPassword, "203.0.113.66"));
+        }
+
+        Assert.DoesNotContain(answers, a => a.Status == HttpStatusCode.OK || (int)a.Status >= 500);
+        var throttled = answers.Where(a => a.Status == HttpStatusCode.TooManyRequests).ToList();
+        Assert.True(throttled.Count >= 950, $"Only {throttled.Count} of 1000 guesses were throttled.");
+        Assert.All(throttled, a => Assert.Equal("temporarily_unavailable", a.Error));
+
+        // What the attacker did ended nothing: the existing session refreshes, the account is not locked,
+        // and the user signs in from elsewhere (through the proxy) with the right password.
+        (await TokenClientFrom("198.51.100.10").RefreshAsync(session.RefreshToken!)).ShouldSucceed();
+        (await SignInAsync(user.UserName!, TestUsers.Password, Proxy, forwardedFor: "198.51.100.77")).ShouldSucceed();
+        await server.WithUsersAsync(async users => Assert.False(await users.IsLockedOutAsync((await users.FindByIdAsync(user.Id))!)));
+        Assert.Equal(0, await server.WithDbAsync(db => db.Set<OpenIddictEntityFrameworkCoreToken>()
+            .CountAsync(t => t.Subject == user.Id && t.Status == "revoked")));
+    }
+
+    [Fact]
+    public async Task The_throttled_answer_carries_retry_after_and_the_back_off_grows_then_ends()
+    {
+        var user = await server.CreateUserAsync();
+        const string source = "203.0.113.20";
+        for (var attempt = 0; attempt < 6; attempt++)
+        {
+            (await SignInAsync(user.UserName!, WrongPassword, source)).ShouldFail(HttpStatusCode.BadRequest, "invalid_grant");
+        }
+
+        var (first, firstWait) = await ThrottledAsync(user.UserName!, TestUsers.Password, source);
+        Assert.Equal(1, firstWait);
+        server.Clock.Advance(TimeSpan.FromSeconds(first));
+        (await SignInAsync(user.UserName!, WrongPassword, source)).ShouldFail(HttpStatusCode.BadRequest, "invalid_grant");
+        var (_, secondWait) = await ThrottledAsync(user.UserName!, TestUsers.Password, source);
+        Assert.Equal(2, secondWait);
+
+        // Not a lock: once the wait is over the right password works, and it clears the count.
+        server.Clock.Advance(TimeSpan.FromSeconds(secondWait));
+        (await SignInAsync(user.UserName!, TestUsers.Password, source)).ShouldSucceed();
+        (await SignInAsync(user.UserName!, WrongPassword, source)).ShouldFail(HttpStatusCode.BadRequest, "invalid_grant");
+        (await SignInAsync(user.UserName!, TestUsers.Password, source)).ShouldSucceed();
+    }
+
+    [Fact]
+    public async Task Spraying_two_hundred_user_names_from_one_source_is_throttled_by_source()
+    {
+        const string source = "203.0.113.30";
+        var hashesBefore = server.Hasher.Verifications;
+        var answers = new List<TokenResponse>();
+        for (var name = 0; name < 200; name++)
+        {
+            answers.Add(await SignInAsync($"spray-{name}", "Summer2026!", source));
+        }
+
+        var throttled = answers.Count(a => a.Status == HttpStatusCode.TooManyRequests);
+        Assert.True(throttled >= 160, $"Only {throttled} of 200 sprayed names were throttled.");
+        Assert.True(server.Hasher.Verifications - hashesBefore <= 40, "Throttled attempts must not cost a password hash.");
+
+        // Another source is not affected by this one's limit.
+        (await SignInAsync("spray-0", "Summer2026!", "198.51.100.31")).ShouldFail(HttpStatusCode.BadRequest, "invalid_grant");
+    }
+
+    [Fact]
+    public async Task A_distributed_attack_on_one_account_is_slowed_and_its_answers_do_not_reveal_that_the_account_exists()
+    {
+        var user = await server.CreateUserAsync();
+        (await SignInAsync(user.UserName!, TestUsers.Password, "198.51.100.40")).ShouldSucceed();
+        var missing = "nobody-" + Guid.NewGuid().ToString("N")[..8];
+
+        var onAccount = new List<TokenResponse>();
+        var onMissing = new List<TokenResponse>();
+        for (var source = 1; source <= Server.FreeFailuresPerAccount + 5; source++)
+        {
+            onAccount.Add(await SignInAsync(user.UserName!, WrongPassword, $"192.0.2.{source}"));
+            onMissing.Add(await SignInAsync(missing, WrongPassword, $"192.0.2.{source}"));
+        }
+
+        // Every answer, for the account and for a name that does not exist, is the same ordinary refusal.
+        var distinct = onAccount.Concat(onMissing).Select(a => $"{(int)a.Status} {a.Body}").Distinct().ToList();
+        Assert.Single(distinct);
+        Assert.StartsWith("400 ", distinct[0], StringComparison.Ordinal);
+
+        // The account is now backing off: even the right password from a new source is refused, the same way...
+        var slowed = await SignInAsync(user.UserName!, TestUsers.Password, "192.0.2.200");
+        Assert.Equal(distinct[0], $"{(int)slowed.Status} {slowed.Body}");
+
+        // ...but not from the source the user signed in from before, and not for longer than the ceiling.
+        (await SignInAsync(user.UserName!, TestUsers.Password, "198.51.100.40")).ShouldSucceed();
+        server.Clock.Advance(TimeSpan.FromMinutes(1) + TimeSpan.FromSeconds(1));
+        (await SignInAsync(user.UserName!, TestUsers.Password, "192.0.2.201")).ShouldSucceed();
+    }
+
+    [Fact]
+    public async Task Every_refusal_costs_exactly_one_password_hash_and_answers_the_same()
+    {
+        var wrong = await server.CreateUserAsync();
+        var locked = await server.CreateUserAsync();
+        var throttledAccount = await server.CreateUserAsync();
+        var unconfirmed = await CreateUnconfirmedUserAsync();
+        await server.WithUsersAsync(async users => await users.SetLockoutEndDateAsync((await users.FindByIdAsync(locked.Id))!, DateTimeOffset.MaxValue));
+        for (var source = 1; source <= Server.FreeFailuresPerAccount + 1; source++)
+        {
+            await SignInAsync(throttledAccount.UserName!, WrongPassword, $"192.0.2.{100 + source}");
+        }
+
+        var paths = new (string Name, string Login, string Password)[]
+        {
+            ("unknown user", "nobody-" + Guid.NewGuid().ToString("N")[..8], TestUsers.Password),
+            ("wrong password", wrong.UserName!, WrongPassword),
+            ("locked by an operator", locked.UserName!, TestUsers.Password),
+            ("account backing off", throttledAccount.UserName!, TestUsers.Password),
+            ("not allowed (email unconfirmed)", unconfirmed, TestUsers.Password),
+        };
+        var answers = new List<string>();
+        foreach (var (name, login, password) in paths)
+        {
+            var before = server.Hasher.Verifications;
+            var answer = await SignInAsync(login, password, "198.51.100.50");
+            Assert.True(server.Hasher.Verifications - before == 1, $"{name}: {server.Hasher.Verifications - before} hashes");
+            answers.Add($"{(int)answer.Status} {answer.Body}");
+        }
+
+        Assert.Single(answers.Distinct());
+        Assert.StartsWith("400 ", answers[0], StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Guessing_a_client_secret_is_throttled_for_the_guessing_source_only()
+    {
+        const string attacker = "203.0.113.90";
+        var answers = new List<TokenResponse>();
+        for (var attempt = 0; attempt < 15; attempt++)
+        {
+            answers.Add(await TokenClientFrom(attacker).ClientCredentialsAsync(secret: $"guess-{attempt}"));
+        }
+
+        Assert.All(answers.Take(10), a => Assert.Equal("invalid_client", a.Error));
+        var refused = answers.Skip(10).ToList();
+        Assert.All(refused, a => a.ShouldFail(HttpStatusCode.TooManyRequests, "temporarily_unavailable"));
+        (await TokenClientFrom(attacker).ClientCredentialsAsync()).ShouldFail(HttpStatusCode.TooManyRequests, "temporarily_unavailable");
+
+        // The real client, elsewhere, keeps working: a stranger cannot shut a client out.
+        (await TokenClientFrom("198.51.100.91").ClientCredentialsAsync()).ShouldSucceed();
+    }
+
+    [Fact]
+    public async Task Failed_sign_ins_and_throttling_are_audited_and_counted()
+    {
+        var user = await server.CreateUserAsync();
+        for (var attempt = 0; attempt < 7; attempt++)
+        {
+            await SignInAsync(user.UserName!, WrongPassword, "203.0.113.70");
+        }
+
+        Assert.Contains(server.LogEvents, e => AdminApiTests.EventId(e) == 2002 && e.RenderMessage().Contains(user.Id, StringComparison.Ordinal));
+        Assert.Contains(server.LogEvents, e => AdminApiTests.EventId(e) == 2012 && e.RenderMessage().Contains("203.0.113.70", StringComparison.Ordinal));
+        Assert.DoesNotContain(server.LogEvents, e => e.RenderMessage().Contains(WrongPassword, StringComparison.Ordinal));
+    }
+
+    private async Task<(int Wait, int RetryAfter)> ThrottledAsync(string login, string password, string source)
+    {
+        using var response = await SendAsync(login, password, source, forwardedFor: null);
+        var answer = await TokenClient.ReadAsync(response);
+        answer.ShouldFail(HttpStatusCode.TooManyRequests, "temporarily_unavailable");
+        var retryAfter = (int)response.Headers.RetryAfter!.Delta!.Value.TotalSeconds;
+        return (retryAfter, retryAfter);
+    }
+
+    private async Task<TokenResponse> SignInAsync(string login, string password, string source, string? forwardedFor = null)
+    {
+        using var response = await SendAsync(login, password, source, forwardedFor);
+        return await TokenClient.ReadAsync(response);
+    }
+
+    private async Task<HttpResponseMessage> SendAsync(string login, string password, string source, string? forwardedFor)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Post, Endpoints.Token)
+        {
+            Content = new FormUrlEncodedContent(new Dictionary<string, string>
+            {
+                ["grant_type"] = "password", ["client_id"] = TokenClient.Spa, ["username"] = login, ["password"] = password, ["scope"] = "openid offline_access api",
+            }),
+        };
+        request.Headers.Add(AuthServerFactory.PeerHeader, source);
+        if (forwardedFor is not null)
+        {
+            request.Headers.Add("X-Forwarded-For", forwardedFor);
+        }
+
+        return await server.Http.SendAsync(request);
+    }
+
+    private TokenClient TokenClientFrom(string source)
+    {
+        var http = server.CreateClient();
+        http.DefaultRequestHeaders.Add(AuthServerFactory.PeerHeader, source);
+        return new TokenClient(http);
+    }
+
+    private async Task<string> CreateUnconfirmedUserAsync()
+    {
+        var name = $"unconfirmed-{Guid.NewGuid():N}"[..20];
+        await server.WithUsersAsync(async users =>
+            Assert.True((await users.CreateAsync(new IdentityUser { UserName = name, Email = $"{name}@example.test" }, TestUsers.Password)).Succeeded));
+        return name;
+    }
+
+    /// <summary>Production-like limits, a configured proxy, a counting hasher, and confirmed email required to sign in.</summary>
+    public sealed class Server : AuthServerFactory
+    {
+        public const int FreeFailuresPerAccount = 20;
+
+        public Server()
+        {
+            Set("Throttling:SignInsPerSourcePerMinute", "30");
+            Set("Throttling:FreeFailuresPerAccount", FreeFailuresPerAccount.ToString(System.Globalization.CultureInfo.InvariantCulture));
+            Set("ForwardedHeaders:KnownProxies:0", Proxy);
+        }
+
+        public CountingPasswordHasher Hasher { get; } = new();
+
+        public HttpClient Http => _http ??= CreateClient();
+
+        private HttpClient? _http;
+
+        protected override void ConfigureWebHost(IWebHostBuilder builder)
+        {
+            base.ConfigureWebHost(builder);
+            builder.ConfigureTestServices(services =>
+            {
+                services.AddSingleton<IPasswordHasher<IdentityUser>>(Hasher);
+                services.Configure<IdentityOptions>(identity => identity.SignIn.RequireConfirmedEmail = true);
+            });
+        }
+    }
+}
+
+/// <summary>A flood of sign-ins may use one hashing slot and a short queue; the rest is turned away at once, never queued without end.</summary>
+public sealed class HashingLimitTests(HashingLimitTests.Server server) : IClassFixture<HashingLimitTests.Server>
+{
+    [Fact]
+    public async Task Sign_ins_beyond_the_hashing_slots_and_queue_get_429_and_nothing_fails()
+    {
+        var user = await server.CreateUserAsync();
+        var http = server.CreateClient();
+
+        var answers = await Task.WhenAll(Enumerable.Range(1, 8).Select(async source =>
+        {
+            using var request = new HttpRequestMessage(HttpMethod.Post, Endpoints.Token)
+            {
+                Content = new FormUrlEncodedContent(new Dictionary<string, string>
+                {
+                    ["grant_type"] = "password", ["client_id"] = TokenClient.Spa, ["username"] = user.UserName!, ["password"] = TestUsers.Password,
+                }),
+            };
+            request.Headers.Add(AuthServerFactory.PeerHeader, $"198.51.100.{source}");
+            using var response = await http.SendAsync(request);
+            return (Answer: await TokenClient.ReadAsync(response), response.Headers.RetryAfter);
+        }));
+
+        Assert.Contains(answers, a => a.Answer.Status == HttpStatusCode.OK);
+        var busy = answers.Where(a => a.Answer.Status == HttpStatusCode.TooManyRequests).ToList();
+        Assert.NotEmpty(busy);
+        Assert.All(busy, a => Assert.NotNull(a.RetryAfter));
+        Assert.All(answers, a => Assert.True(a.Answer.Status is HttpStatusCode.OK or HttpStatusCode.TooManyRequests, a.Answer.Body.ToString()));
+    }
+
+    /// <summary>One slot, no queue, and a hasher slow enough that eight parallel sign-ins overlap.</summary>
+    public sealed class Server : AuthServerFactory
+    {
+        public Server()
+        {
+            Set("Throttling:ConcurrentPasswordHashes", "1");
+            Set("Throttling:QueuedPasswordHashes", "0");
+        }
+
+        protected override void ConfigureWebHost(IWebHostBuilder builder)
+        {
+            base.ConfigureWebHost(builder);
+            builder.ConfigureTestServices(services => services.AddSingleton<IPasswordHasher<IdentityUser>>(new CountingPasswordHasher(TimeSpan.FromMilliseconds(300))));
+        }
+    }
+}
