@@ -41,6 +41,7 @@ try
     }
 
     app.UseTrustedForwardedHeaders();
+    app.UseClientAddressInLogs();
     app.UseProtocolErrors();
     app.UseRequestLogging();
     app.UseBrowserCors();
