@@ -67,7 +67,7 @@ public sealed class DemoDataTests : IDisposable
             await http.GetAsync(new Uri("/health/live", UriKind.Relative));
 
             Assert.True(await server.WithDbAsync(db => Task.FromResult(db.Users.Any(u => u.UserName == "carol"))), $"{start} start: carol was not seeded.");
-            Assert.Contains(server.LogEvents, e => e.Level == LogEventLevel.Warning && EventId(e) == 1202);
+            Assert.Contains(server.LogEvents, e => e.Level == LogEventLevel.Warning && AdminApiTests.EventId(e) == 1202);
         }
     }
 
@@ -148,11 +148,6 @@ public sealed class DemoDataTests : IDisposable
 
         return await ServerProcess.RunUntilExitAsync(settings, TimeSpan.FromSeconds(60));
     }
-
-    private static int? EventId(LogEvent logEvent) =>
-        logEvent.Properties.TryGetValue("EventId", out var id) && id is StructureValue s
-            ? s.Properties.FirstOrDefault(p => p.Name == "Id")?.Value is ScalarValue { Value: int value } ? value : null
-            : null;
 
     /// <summary>A non-Development stage (a shared test stage is where forcing demo data makes sense).</summary>
     private sealed class StagingFactory : AuthServerFactory
