@@ -43,6 +43,7 @@ try
     }
 
     app.UseTrustedForwardedHeaders();
+    app.UseClientAddressInLogs();
     app.UseProtocolErrors();
     app.UseRequestLogging();
     app.UseBrowserCors();

@@ -191,6 +191,41 @@ public sealed partial class DeploymentFilesTests
     }
 
     [Fact]
+    public void Server_image_build_leaves_out_the_development_settings()
+    {
+        var ignored = File.ReadAllLines(Path.Combine(Deploy, "server.Dockerfile.dockerignore")).Select(l => l.Trim());
+
+        Assert.Contains("**/appsettings.Development.json", ignored);
+    }
+
+    [Fact]
+    public void Compose_replicas_believe_forwarded_headers_from_the_proxys_fixed_address_only()
+    {
+        var compose = Documents(Path.Combine(Deploy, "docker-compose.yml")).Single();
+        var proxy = Map(Map(Map(Map(compose, "services"), "proxy"), "networks"), "backend");
+        var ipam = Map(List(Map(Map(Map(compose, "networks"), "backend"), "ipam"), "config")[0]);
+        var forwarded = ForwardedHeaders(File.ReadAllText(Path.Combine(Deploy, "config", "authserver.Production.json")));
+
+        var address = System.Net.IPAddress.Parse(Scalar(proxy, "ipv4_address"));
+        Assert.Equal([address.ToString()], forwarded.Proxies);
+        Assert.Empty(forwarded.Networks);
+        Assert.True(System.Net.IPNetwork.Parse(Scalar(ipam, "subnet")).Contains(address), "the proxy's address is on the backend subnet");
+        Assert.False(System.Net.IPNetwork.Parse(Scalar(ipam, "ip_range")).Contains(address), "no other container can be given the proxy's address");
+    }
+
+    [Fact]
+    public void Kubernetes_configuration_trusts_a_narrow_proxy_range_not_a_whole_private_network()
+    {
+        var configMap = Manifest("ConfigMap");
+        var forwarded = ForwardedHeaders(Scalar(Map(configMap, "data"), "appsettings.Production.json"));
+
+        Assert.NotEmpty(forwarded.Proxies.Concat(forwarded.Networks));
+        Assert.All(forwarded.Proxies, proxy => System.Net.IPAddress.Parse(proxy));
+        // A /24 is already more than one ingress controller needs; 10.0.0.0/8 would let any pod forge addresses and HTTPS.
+        Assert.All(forwarded.Networks, network => Assert.True(System.Net.IPNetwork.Parse(network).PrefixLength >= 24, $"{network} trusts too many addresses"));
+    }
+
+    [Fact]
     public void Sql_setup_script_parses_as_TSQL_once_its_sqlcmd_variables_are_set()
     {
         var script = SqlcmdVariable().Replace(File.ReadAllText(Path.Combine(Deploy, "sql", "create-database.sql")), "value");
@@ -216,6 +251,15 @@ public sealed partial class DeploymentFilesTests
         }
 
         return await Tool.AnswersAsync("docker-compose", "version") ? ("docker-compose", []) : null;
+    }
+
+    /// <summary>ForwardedHeaders:KnownProxies and KnownNetworks of an appsettings file (comments allowed, as the server allows them).</summary>
+    private static (string[] Proxies, string[] Networks) ForwardedHeaders(string appsettings)
+    {
+        using var json = System.Text.Json.JsonDocument.Parse(appsettings, new System.Text.Json.JsonDocumentOptions { CommentHandling = System.Text.Json.JsonCommentHandling.Skip });
+        var section = json.RootElement.GetProperty("ForwardedHeaders");
+        string[] Read(string name) => section.TryGetProperty(name, out var list) ? list.EnumerateArray().Select(e => e.GetString()!).ToArray() : [];
+        return (Read("KnownProxies"), Read("KnownNetworks"));
     }
 
     private static Dictionary<object, object?> Manifest(string kind) =>

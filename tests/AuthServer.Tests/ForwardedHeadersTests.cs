@@ -1,4 +1,5 @@
 using System.Net;
+using System.Text.RegularExpressions;
 using AuthServer.Tests.Infrastructure;
 using Microsoft.Data.Sqlite;
 
@@ -10,6 +11,9 @@ namespace AuthServer.Tests;
 /// </summary>
 public sealed class ForwardedHeadersTests : IDisposable
 {
+    /// <summary>A documentation address (RFC 5737) a client claims for itself.</summary>
+    private const string ClaimedAddress = "203.0.113.7";
+
     private readonly string _folder = Directory.CreateTempSubdirectory("authserver-proxy-").FullName;
 
     [Fact]
@@ -17,12 +21,24 @@ public sealed class ForwardedHeadersTests : IDisposable
     {
         await using (var behindProxy = await StartAsync("trusted", ("ForwardedHeaders__KnownProxies__0", "127.0.0.1")))
         {
-            Assert.Equal(HttpStatusCode.OK, (await PasswordGrantAsync(behindProxy, forwardedProto: "https")).Status);
+            Assert.Equal(HttpStatusCode.OK, (await PasswordGrantAsync(behindProxy, forwardedProto: "https", forwardedFor: ClaimedAddress)).Status);
             (await PasswordGrantAsync(behindProxy, forwardedProto: null)).ShouldFail(HttpStatusCode.BadRequest, "invalid_request");
+            await WaitForClientAddressAsync(behindProxy, ClaimedAddress);
         }
 
         await using var exposed = await StartAsync("untrusted", ("ForwardedHeaders__KnownNetworks__0", "10.0.0.0/8"));
         (await PasswordGrantAsync(exposed, forwardedProto: "https")).ShouldFail(HttpStatusCode.BadRequest, "invalid_request");
+    }
+
+    [Fact]
+    public async Task Without_a_configured_proxy_forwarded_headers_are_ignored()
+    {
+        await using var direct = await StartAsync("none");
+
+        (await PasswordGrantAsync(direct, forwardedProto: "https", forwardedFor: ClaimedAddress)).ShouldFail(HttpStatusCode.BadRequest, "invalid_request");
+
+        await WaitForClientAddressAsync(direct, "127.0.0.1");
+        Assert.DoesNotContain(ClaimedAddress, direct.Output, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -47,7 +63,20 @@ public sealed class ForwardedHeadersTests : IDisposable
         }
     }
 
-    private static async Task<TokenResponse> PasswordGrantAsync(RunningProcess server, string? forwardedProto)
+    /// <summary>The request log line for the token request names this client address (the console shows properties as JSON).</summary>
+    private static async Task WaitForClientAddressAsync(RunningProcess server, string address)
+    {
+        var pattern = new Regex($"/connect/token responded .*\"ClientAddress\":\\s*\"{Regex.Escape(address)}\"");
+        for (var attempt = 0; attempt < 50 && !pattern.IsMatch(server.Output); attempt++)
+        {
+            // The request line is written after the response has left.
+            await Task.Delay(100);
+        }
+
+        Assert.Matches(pattern, server.Output);
+    }
+
+    private static async Task<TokenResponse> PasswordGrantAsync(RunningProcess server, string? forwardedProto, string? forwardedFor = null)
     {
         using var http = server.CreateClient();
         using var request = new HttpRequestMessage(HttpMethod.Post, "/connect/token")
@@ -60,6 +89,11 @@ public sealed class ForwardedHeadersTests : IDisposable
         if (forwardedProto is not null)
         {
             request.Headers.Add("X-Forwarded-Proto", forwardedProto);
+        }
+
+        if (forwardedFor is not null)
+        {
+            request.Headers.Add("X-Forwarded-For", forwardedFor);
         }
 
         using var response = await http.SendAsync(request);

@@ -22,6 +22,8 @@ public sealed class ForwardedHeadersSettings
     /// <summary>How many proxies in a row may append to X-Forwarded-For.</summary>
     [Range(1, 10)]
     public int ForwardLimit { get; set; } = 1;
+
+    public bool TrustsAnyProxy => KnownProxies.Count > 0 || KnownNetworks.Count > 0;
 }
 
 public sealed class ForwardedHeadersSettingsValidator : IValidateOptions<ForwardedHeadersSettings>
@@ -45,7 +47,11 @@ public static class ForwardedHeadersSetup
         {
             // Proto decides whether OpenIddict sees HTTPS (its transport check); For puts the client's address in logs.
             // Host is not taken: the issuer is configured, never derived from a header (RFC 8414 §3.3 issuer match).
-            options.ForwardedHeaders = ForwardedHeaders.XForwardedFor | ForwardedHeaders.XForwardedProto;
+            // The middleware reads two empty lists as "trust every address", so with none listed nothing is taken at all
+            // (this also disarms the framework's own copy, turned on by ASPNETCORE_FORWARDEDHEADERS_ENABLED).
+            options.ForwardedHeaders = settings.Value.TrustsAnyProxy
+                ? ForwardedHeaders.XForwardedFor | ForwardedHeaders.XForwardedProto
+                : ForwardedHeaders.None;
             options.ForwardLimit = settings.Value.ForwardLimit;
 
             // The framework trusts loopback by default; only what the operator listed is trusted here.
@@ -64,6 +70,10 @@ public static class ForwardedHeadersSetup
         return services;
     }
 
-    /// <summary>First in the pipeline, so everything after it (OpenIddict's HTTPS check, request logging) sees the client's view.</summary>
-    public static IApplicationBuilder UseTrustedForwardedHeaders(this IApplicationBuilder app) => app.UseForwardedHeaders();
+    /// <summary>
+    /// First in the pipeline, so everything after it (OpenIddict's HTTPS check, request logging) sees the client's view;
+    /// left out entirely when no proxy is trusted.
+    /// </summary>
+    public static IApplicationBuilder UseTrustedForwardedHeaders(this IApplicationBuilder app) =>
+        app.ApplicationServices.GetRequiredService<IOptions<ForwardedHeadersSettings>>().Value.TrustsAnyProxy ? app.UseForwardedHeaders() : app;
 }

@@ -2,7 +2,7 @@ namespace AuthServer.Observability;
 
 /// <summary>
 /// Security events with stable ids (2xxx), for alerting and forensics. They name who and what,
-/// never a token, code, secret or password.
+/// never a token, code, secret or password. Raised during a request, each also carries the client's address (<see cref="ClientAddress"/>).
 /// </summary>
 public static partial class Audit
 {

@@ -63,10 +63,17 @@ public static partial class LoggingSetup
         private static partial Regex CodeVerifierValue();
     }
 
-    /// <summary>One line per request: method, path (never the query string), status and time.</summary>
+    /// <summary>One line per request: method, path (never the query string), status, time and client address.</summary>
     public static IApplicationBuilder UseRequestLogging(this IApplicationBuilder app) => app.UseSerilogRequestLogging(options =>
     {
         options.MessageTemplate = "HTTP {RequestMethod} {RequestPath} responded {StatusCode} in {Elapsed:0.0} ms";
+
+        // The configured logger, not the static bootstrap one (kept for multi-host processes), or the request line
+        // would skip the configured sinks, format and enrichers.
+        options.Logger = app.ApplicationServices.GetRequiredService<Serilog.ILogger>();
+
+        // Also set here, so the request line keeps the address even if the middleware order changes.
+        options.EnrichDiagnosticContext = (diagnostics, context) => diagnostics.Set(ClientAddress.Property, ClientAddress.Of(context));
         options.GetLevel = (context, _, exception) => exception is not null || context.Response.StatusCode >= 500
             ? LogEventLevel.Error
             : context.Request.Path.StartsWithSegments("/health") ? LogEventLevel.Verbose : LogEventLevel.Information;

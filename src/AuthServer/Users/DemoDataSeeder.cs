@@ -3,14 +3,24 @@ using Microsoft.Extensions.Options;
 
 namespace AuthServer.Users;
 
-/// <summary>Creates the documented demo users when DemoData:Seed is on; existing users are left untouched.</summary>
-public sealed partial class DemoDataSeeder(IServiceProvider services, IOptions<DemoDataOptions> options, ILogger<DemoDataSeeder> logger) : IHostedService
+/// <summary>
+/// Creates the documented demo users when DemoData:Seed is on; existing users are left untouched. Outside Development
+/// it runs only when forced (<see cref="DemoDataValidator"/> stops the server otherwise).
+/// </summary>
+public sealed partial class DemoDataSeeder(IServiceProvider services, IOptions<DemoDataOptions> options, IHostEnvironment environment, ILogger<DemoDataSeeder> logger)
+    : IHostedService
 {
     public async Task StartAsync(CancellationToken cancellationToken)
     {
         if (!options.Value.Seed)
         {
             return;
+        }
+
+        if (!environment.IsDevelopment())
+        {
+            // At every start, so a forced seed on a shared stage is never forgotten.
+            LogSeedingOutsideDevelopment(logger, environment.EnvironmentName);
         }
 
         await using var scope = services.CreateAsyncScope();
@@ -49,6 +59,9 @@ public sealed partial class DemoDataSeeder(IServiceProvider services, IOptions<D
             throw new InvalidOperationException($"Demo data '{what}' could not be created: {string.Join("; ", result.Errors.Select(e => e.Description))}");
         }
     }
+
+    [LoggerMessage(EventId = 1202, Level = LogLevel.Warning, Message = "Demo data is seeded outside Development ({Environment}) because DemoData:AllowOutsideDevelopment is on")]
+    private static partial void LogSeedingOutsideDevelopment(ILogger logger, string environment);
 
     [LoggerMessage(EventId = 1201, Level = LogLevel.Information, Message = "Demo user {UserName} created")]
     private static partial void LogSeeded(ILogger logger, string userName);

@@ -17,6 +17,9 @@ public sealed class DemoDataOptions
 
     public bool Seed { get; set; }
 
+    /// <summary>Seeding outside Development stops the server unless this is on (a shared test stage); it then warns at every start.</summary>
+    public bool AllowOutsideDevelopment { get; set; }
+
     public IList<DemoUser> Users { get; } = [];
 }
 

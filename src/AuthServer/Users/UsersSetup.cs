@@ -1,5 +1,6 @@
 using AuthServer.Persistence;
 using Microsoft.AspNetCore.Identity;
+using Microsoft.Extensions.Options;
 
 namespace AuthServer.Users;
 
@@ -9,6 +10,7 @@ public static class UsersSetup
     {
         services.AddOptions<UserOptions>().BindConfiguration(UserOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         services.AddOptions<DemoDataOptions>().BindConfiguration(DemoDataOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        services.AddSingleton<IValidateOptions<DemoDataOptions>, DemoDataValidator>();
 
         services.AddIdentityCore<IdentityUser>()
             .AddRoles<IdentityRole>()
@@ -17,7 +19,7 @@ public static class UsersSetup
             .AddSignInManager()
             .AddDefaultTokenProviders();
 
-        services.AddOptions<IdentityOptions>().Configure<Microsoft.Extensions.Options.IOptions<UserOptions>>((identity, users) =>
+        services.AddOptions<IdentityOptions>().Configure<IOptions<UserOptions>>((identity, users) =>
         {
             // Lockout is an operator's lock only (admin API, CLI); failed passwords back off instead (Throttling/).
             identity.Lockout.AllowedForNewUsers = true;
