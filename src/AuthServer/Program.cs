@@ -21,6 +21,7 @@ try
     builder.AddLogging();
     builder.Services
         .AddForwardedHeaders()
+        .AddSecurityHeaders()
         .AddProtocolErrors()
         .AddPersistence(builder.Configuration, builder.Environment)
         .AddClients()
@@ -41,6 +42,7 @@ try
     }
 
     app.UseTrustedForwardedHeaders();
+    app.UseSecurityHeaders();
     app.UseProtocolErrors();
     app.UseRequestLogging();
     app.UseBrowserCors();
