@@ -23,6 +23,7 @@ try
         .AddForwardedHeaders()
         .AddSecurityHeaders()
         .AddProtocolErrors()
+        .AddRequestLimits()
         .AddPersistence(builder.Configuration, builder.Environment)
         .AddClients()
         .AddUsers()
@@ -45,6 +46,7 @@ try
     app.UseSecurityHeaders();
     app.UseProtocolErrors();
     app.UseRequestLogging();
+    app.UseRequestLimits();
     app.UseBrowserCors();
     app.UseAuthentication();
     app.UseAuthorization();
