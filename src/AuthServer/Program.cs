@@ -47,6 +47,7 @@ try
     app.UseProtocolErrors();
     app.UseRequestLogging();
     app.UseRequestLimits();
+    app.UseNoTokensInQueryString();
     app.UseBrowserCors();
     app.UseAuthentication();
     app.UseAuthorization();
