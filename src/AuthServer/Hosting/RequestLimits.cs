@@ -37,7 +37,7 @@ public static class RequestLimits
             var max = limits.Value.MaxRequestBodyBytes;
             form.ValueCountLimit = limits.Value.MaxFormValues;
             form.ValueLengthLimit = (int)max;
-            form.KeyLengthLimit = 256;
+            form.KeyLengthLimit = 256; // OAuth and form field names are a few dozen characters at most.
             form.BufferBodyLengthLimit = max;
             form.MultipartBodyLengthLimit = max;
         });
