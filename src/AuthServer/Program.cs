@@ -22,7 +22,9 @@ try
     builder.AddLogging();
     builder.Services
         .AddForwardedHeaders()
+        .AddSecurityHeaders()
         .AddProtocolErrors()
+        .AddRequestLimits()
         .AddPersistence(builder.Configuration, builder.Environment)
         .AddClients()
         .AddUsers()
@@ -44,8 +46,11 @@ try
 
     app.UseTrustedForwardedHeaders();
     app.UseClientAddressInLogs();
+    app.UseSecurityHeaders();
     app.UseProtocolErrors();
     app.UseRequestLogging();
+    app.UseRequestLimits();
+    app.UseNoTokensInQueryString();
     app.UseBrowserCors();
     app.UseClientAuthenticationThrottle();
     app.UseAuthentication();

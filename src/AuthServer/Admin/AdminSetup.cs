@@ -24,7 +24,11 @@ public static class AdminSetup
         services.AddOpenIddict().AddValidation(validation =>
         {
             validation.UseLocalServer();
-            validation.UseAspNetCore();
+
+            // RFC 6750 §2.3/§5.3: the Authorization header only; tokens in URLs or forms end up in logs and caches.
+            validation.UseAspNetCore()
+                .DisableAccessTokenExtractionFromQueryString()
+                .DisableAccessTokenExtractionFromBodyForm();
         });
         services.AddSingleton<IConfigureOptions<OpenIddictValidationOptions>, ConfigureAudience>();
 

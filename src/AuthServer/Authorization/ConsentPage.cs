@@ -35,9 +35,6 @@ public static class ConsentPage
         }
 
         var items = string.Concat(scopes.Select(scope => $"<li>{e.Encode(scope)}</li>"));
-        context.Response.Headers.ContentSecurityPolicy = "default-src 'self'; style-src 'unsafe-inline' 'self'; frame-ancestors 'none'";
-        context.Response.Headers.XFrameOptions = "DENY";
-        context.Response.Headers.CacheControl = "no-store";
         var html = $$"""
             <!DOCTYPE html>
             <html lang="en">

@@ -1,6 +1,5 @@
 using System.Data.Common;
 using System.Text.Json;
-using Microsoft.AspNetCore.Http.Features;
 using static OpenIddict.Abstractions.OpenIddictConstants;
 
 namespace AuthServer.ErrorHandling;
@@ -12,9 +11,6 @@ namespace AuthServer.ErrorHandling;
 /// </summary>
 public static partial class ProtocolErrors
 {
-    /// <summary>A token request is a few hundred bytes; nothing legitimate comes near this.</summary>
-    public const long MaxProtocolBodyBytes = 64 * 1024;
-
     public static IServiceCollection AddProtocolErrors(this IServiceCollection services)
     {
         services.AddProblemDetails();
@@ -23,20 +19,8 @@ public static partial class ProtocolErrors
 
     public static IApplicationBuilder UseProtocolErrors(this IApplicationBuilder app) => app.Use(async (context, next) =>
     {
-        var isProtocol = context.Request.Path.StartsWithSegments("/connect");
-        if (isProtocol && context.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } limit)
-        {
-            limit.MaxRequestBodySize = MaxProtocolBodyBytes;
-        }
-
         try
         {
-            // Checked here too: not every server (the test host among them) enforces the body size feature.
-            if (isProtocol && context.Request.ContentLength > MaxProtocolBodyBytes)
-            {
-                throw new BadHttpRequestException("Request body too large.", StatusCodes.Status413PayloadTooLarge);
-            }
-
             await next(context);
         }
         catch (Exception exception) when (!context.Response.HasStarted && !context.RequestAborted.IsCancellationRequested)
@@ -48,24 +32,33 @@ public static partial class ProtocolErrors
                 LogUnhandled(logger, exception.GetType().Name, context.Request.Path, exception);
             }
 
-            context.Response.Clear();
-            context.Response.StatusCode = status;
-            context.Response.Headers.CacheControl = "no-store";
-            if (isProtocol)
-            {
-                context.Response.ContentType = "application/json;charset=UTF-8";
-                await JsonSerializer.SerializeAsync(context.Response.Body, new Dictionary<string, string>
-                {
-                    ["error"] = error,
-                    ["error_description"] = description,
-                });
-            }
-            else
-            {
-                await Results.Problem(statusCode: status, title: description).ExecuteAsync(context);
-            }
+            await WriteAsync(context, status, error, description);
         }
     });
+
+    /// <summary>
+    /// A refusal in the shape the caller expects: an OAuth JSON error under /connect (RFC 6749 §5.2), problem
+    /// details (RFC 9457) elsewhere. Whatever the response held so far is discarded.
+    /// </summary>
+    public static async Task WriteAsync(HttpContext context, int status, string error, string description)
+    {
+        context.Response.Clear();
+        context.Response.StatusCode = status;
+        context.Response.Headers.CacheControl = "no-store";
+        if (context.Request.Path.StartsWithSegments("/connect"))
+        {
+            context.Response.ContentType = "application/json;charset=UTF-8";
+            await JsonSerializer.SerializeAsync(context.Response.Body, new Dictionary<string, string>
+            {
+                ["error"] = error,
+                ["error_description"] = description,
+            });
+        }
+        else
+        {
+            await Results.Problem(statusCode: status, title: description).ExecuteAsync(context);
+        }
+    }
 
     private static (int Status, string Error, string Description) Classify(Exception exception) => exception switch
     {

@@ -21,15 +21,8 @@ public static class LoginPage
 
     public static IEndpointRouteBuilder MapLoginPage(this IEndpointRouteBuilder app)
     {
-        var group = app.MapGroup(Path).ExcludeFromDescription().AddEndpointFilter(async (invocation, next) =>
-        {
-            // The login form must never render inside another site's frame (clickjacking).
-            var headers = invocation.HttpContext.Response.Headers;
-            headers.ContentSecurityPolicy = "default-src 'self'; style-src 'unsafe-inline' 'self'; frame-ancestors 'none'";
-            headers.XFrameOptions = "DENY";
-            headers.CacheControl = "no-store";
-            return await next(invocation);
-        });
+        // Framing, caching and sniffing rules for this page come from Hosting/SecurityHeaders, as for every page.
+        var group = app.MapGroup(Path).ExcludeFromDescription();
         group.MapGet("", Show);
         group.MapPost("", SubmitAsync).DisableAntiforgery();
         return app;

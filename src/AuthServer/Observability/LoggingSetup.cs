@@ -26,6 +26,7 @@ public static partial class LoggingSetup
                 .ReadFrom.Services(services)
                 .Enrich.FromLogContext()
                 .Enrich.With<RedactCodeVerifier>()
+                .Enrich.With<RedactQueryStringTokens>()
                 .Filter.ByExcluding(IsTokenDump),
             preserveStaticLogger: true);
         return builder;
@@ -61,6 +62,27 @@ public static partial class LoggingSetup
 
         [GeneratedRegex("(\"code_verifier\"\\s*:\\s*)\"[^\"]*\"")]
         private static partial Regex CodeVerifierValue();
+    }
+
+    /// <summary>
+    /// The framework's "Request starting" event carries the query string, written before any endpoint runs: a token
+    /// there (refused by Hosting/QueryStringTokens, RFC 6750 §2.3) or a logout URL's id_token_hint is masked here.
+    /// </summary>
+    private sealed partial class RedactQueryStringTokens : ILogEventEnricher
+    {
+        public void Enrich(LogEvent logEvent, ILogEventPropertyFactory propertyFactory)
+        {
+            foreach (var (name, value) in logEvent.Properties.ToList())
+            {
+                if (value is ScalarValue { Value: string text } && text.Contains("_token", StringComparison.OrdinalIgnoreCase))
+                {
+                    logEvent.AddOrUpdateProperty(new LogEventProperty(name, new ScalarValue(TokenParameter().Replace(text, "$1[redacted]"))));
+                }
+            }
+        }
+
+        [GeneratedRegex("((?:access|refresh|id)_token(?:_hint)?=)[^&\\s\"]*", RegexOptions.IgnoreCase)]
+        private static partial Regex TokenParameter();
     }
 
     /// <summary>One line per request: method, path (never the query string), status, time and client address.</summary>
