@@ -410,3 +410,75 @@ END;
 COMMIT;
 GO
 
+BEGIN TRANSACTION;
+IF NOT EXISTS (
+    SELECT * FROM [__EFMigrationsHistory]
+    WHERE [MigrationId] = N'20261201212152_BrowserSessions'
+)
+BEGIN
+    CREATE TABLE [BrowserSessions] (
+        [Id] varchar(32) NOT NULL,
+        [UserId] nvarchar(450) NOT NULL,
+        [ClientId] nvarchar(100) NULL,
+        [CreatedAt] datetime2 NOT NULL,
+        [LastSeenAt] datetime2 NOT NULL,
+        [ExpiresAt] datetime2 NOT NULL,
+        [SourceAddress] varchar(64) NULL,
+        [UserAgent] nvarchar(256) NULL,
+        [EndedAt] datetime2 NULL,
+        [EndReason] varchar(32) NULL,
+        CONSTRAINT [PK_BrowserSessions] PRIMARY KEY ([Id])
+    );
+END;
+
+IF NOT EXISTS (
+    SELECT * FROM [__EFMigrationsHistory]
+    WHERE [MigrationId] = N'20261201212152_BrowserSessions'
+)
+BEGIN
+    CREATE TABLE [BrowserSessionGrants] (
+        [SessionId] varchar(32) NOT NULL,
+        [AuthorizationId] nvarchar(100) NOT NULL,
+        [ClientId] nvarchar(100) NOT NULL,
+        [CreatedAt] datetime2 NOT NULL,
+        CONSTRAINT [PK_BrowserSessionGrants] PRIMARY KEY ([SessionId], [AuthorizationId]),
+        CONSTRAINT [FK_BrowserSessionGrants_BrowserSessions_SessionId] FOREIGN KEY ([SessionId]) REFERENCES [BrowserSessions] ([Id]) ON DELETE CASCADE
+    );
+END;
+
+IF NOT EXISTS (
+    SELECT * FROM [__EFMigrationsHistory]
+    WHERE [MigrationId] = N'20261201212152_BrowserSessions'
+)
+BEGIN
+    CREATE INDEX [IX_BrowserSessionGrants_AuthorizationId] ON [BrowserSessionGrants] ([AuthorizationId]);
+END;
+
+IF NOT EXISTS (
+    SELECT * FROM [__EFMigrationsHistory]
+    WHERE [MigrationId] = N'20261201212152_BrowserSessions'
+)
+BEGIN
+    CREATE INDEX [IX_BrowserSessions_ExpiresAt] ON [BrowserSessions] ([ExpiresAt]);
+END;
+
+IF NOT EXISTS (
+    SELECT * FROM [__EFMigrationsHistory]
+    WHERE [MigrationId] = N'20261201212152_BrowserSessions'
+)
+BEGIN
+    CREATE INDEX [IX_BrowserSessions_UserId] ON [BrowserSessions] ([UserId]);
+END;
+
+IF NOT EXISTS (
+    SELECT * FROM [__EFMigrationsHistory]
+    WHERE [MigrationId] = N'20261201212152_BrowserSessions'
+)
+BEGIN
+    INSERT INTO [__EFMigrationsHistory] ([MigrationId], [ProductVersion])
+    VALUES (N'20261201212152_BrowserSessions', N'10.0.15');
+END;
+
+COMMIT;
+GO
+

@@ -21,8 +21,9 @@ public static class Cli
 
           revoke --user <id|name|email>        revoke every refresh token and session of a user
           revoke --client <client-id>          revoke everything issued to a client
-          sessions --user <user> [--page N] [--page-size N]
-          revoke-session <session-id>          revoke one session (authorization and its tokens)
+          sessions --user <user> [--page N] [--page-size N]           refresh-token chains, each with its browser session
+          browser-sessions --user <user> [--page N] [--page-size N]   sign-ins on the login page: source, last seen, status
+          revoke-session <session-id>          end a browser session or chain, with everything issued in its sign-in
           lock --user <user>                   lock the account (revokes its sessions)
           unlock --user <user>
           users list [--search text] [--page N] [--page-size N]

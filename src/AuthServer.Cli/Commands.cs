@@ -37,6 +37,14 @@ internal static class Commands
                     return api => SessionsAsync(api, $"admin/users/{Escape(user)}/sessions{query}");
                 }
 
+            case "browser-sessions" when words.Count == 1:
+                {
+                    args.OnlyKnown("user", "page", "page-size");
+                    var user = args.Required("user");
+                    var query = Paging(args);
+                    return api => BrowserSessionsAsync(api, $"admin/users/{Escape(user)}/browser-sessions{query}");
+                }
+
             case "lock" or "unlock" when words.Count == 1:
                 {
                     args.OnlyKnown("user");
@@ -113,7 +121,7 @@ internal static class Commands
     {
         var counts = (await api.SendAsync(method ?? HttpMethod.Post, path))!.Value;
         var text = string.Create(CultureInfo.InvariantCulture,
-            $"Revoked {counts.GetProperty("tokens").GetInt32()} token(s) and {counts.GetProperty("authorizations").GetInt32()} session(s) of {target}.\n");
+            $"Revoked {counts.GetProperty("tokens").GetInt32()} token(s) and {counts.GetProperty("authorizations").GetInt32()} session(s) of {target}{BrowserSessionsEnded(counts)}.\n");
         return new(text, counts);
     }
 
@@ -122,10 +130,28 @@ internal static class Commands
         var page = (await api.SendAsync(HttpMethod.Get, path))!.Value;
         var rows = page.GetProperty("items").EnumerateArray().Select(s => new[]
         {
-            Text(s, "id"), Text(s, "clientId"), Date(s, "created"), Date(s, "lastUsed"), Date(s, "expires"), Text(s, "liveTokens"), Text(s, "tokens"),
+            Text(s, "id"), Text(s, "clientId"), Date(s, "created"), Date(s, "lastUsed"), Date(s, "expires"), Text(s, "liveTokens"), Text(s, "tokens"), Text(s, "browserSession"),
         });
-        return new(Table(["SESSION", "CLIENT", "CREATED", "LAST USED", "EXPIRES", "LIVE", "TOKENS"], rows) + Footer(page), page);
+        return new(Table(["SESSION", "CLIENT", "CREATED", "LAST USED", "EXPIRES", "LIVE", "TOKENS", "BROWSER SESSION"], rows) + Footer(page), page);
     }
+
+    private static async Task<CommandResult> BrowserSessionsAsync(AdminApi api, string path)
+    {
+        var page = (await api.SendAsync(HttpMethod.Get, path))!.Value;
+        var rows = page.GetProperty("items").EnumerateArray().Select(s => new[]
+        {
+            Text(s, "id"), Text(s, "clientId"), Date(s, "created"), Date(s, "lastSeen"), Date(s, "expires"), Text(s, "sourceAddress"),
+            s.GetProperty("ended").ValueKind == JsonValueKind.Null ? "live" : $"ended ({Text(s, "endReason")})",
+            s.GetProperty("chains").GetArrayLength().ToString(CultureInfo.InvariantCulture),
+        });
+        return new(Table(["BROWSER SESSION", "CLIENT", "CREATED", "LAST SEEN", "EXPIRES", "SOURCE", "STATUS", "CHAINS"], rows) + Footer(page), page);
+    }
+
+    /// <summary>Said only when there were any: password-grant users have no browser sessions.</summary>
+    private static string BrowserSessionsEnded(JsonElement counts) =>
+        counts.TryGetProperty("browserSessions", out var ended) && ended.GetInt32() > 0
+            ? string.Create(CultureInfo.InvariantCulture, $", and ended {ended.GetInt32()} browser session(s)")
+            : "";
 
     private static async Task<CommandResult> ListUsersAsync(AdminApi api, string path)
     {

@@ -17,6 +17,10 @@ public sealed class AuthDbContext(DbContextOptions<AuthDbContext> options)
 
     public DbSet<SignInThrottleEntry> SignInThrottles => Set<SignInThrottleEntry>();
 
+    public DbSet<BrowserSession> BrowserSessions => Set<BrowserSession>();
+
+    public DbSet<BrowserSessionGrant> BrowserSessionGrants => Set<BrowserSessionGrant>();
+
     protected override void OnModelCreating(ModelBuilder builder)
     {
         base.OnModelCreating(builder);
@@ -41,6 +45,27 @@ public sealed class AuthDbContext(DbContextOptions<AuthDbContext> options)
             throttle.HasKey(t => t.Key);
             throttle.Property(t => t.Key).HasMaxLength(SignInThrottleEntry.KeyLength).IsUnicode(false);
             throttle.HasIndex(t => t.UpdatedAt);
+        });
+        builder.Entity<BrowserSession>(session =>
+        {
+            session.HasKey(s => s.Id);
+            session.Property(s => s.Id).HasMaxLength(BrowserSession.IdLength).IsUnicode(false);
+            session.Property(s => s.UserId).HasMaxLength(450);
+            session.Property(s => s.ClientId).HasMaxLength(100);
+            session.Property(s => s.SourceAddress).HasMaxLength(64).IsUnicode(false);
+            session.Property(s => s.UserAgent).HasMaxLength(BrowserSession.UserAgentLength);
+            session.Property(s => s.EndReason).HasMaxLength(32).IsUnicode(false);
+            session.HasIndex(s => s.UserId);
+            session.HasIndex(s => s.ExpiresAt);
+            session.HasMany(s => s.Grants).WithOne().HasForeignKey(g => g.SessionId).OnDelete(DeleteBehavior.Cascade);
+        });
+        builder.Entity<BrowserSessionGrant>(grant =>
+        {
+            grant.HasKey(g => new { g.SessionId, g.AuthorizationId });
+            grant.Property(g => g.SessionId).HasMaxLength(BrowserSession.IdLength).IsUnicode(false);
+            grant.Property(g => g.AuthorizationId).HasMaxLength(100);
+            grant.Property(g => g.ClientId).HasMaxLength(100);
+            grant.HasIndex(g => g.AuthorizationId);
         });
     }
 }

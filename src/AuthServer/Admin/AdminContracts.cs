@@ -8,4 +8,10 @@ public sealed record CreateUserRequest(string? UserName, string? Email, string? 
 
 public sealed record ResetPasswordRequest(string? Password);
 
-public sealed record SessionView(string Id, string? ClientId, DateTime? Created, DateTime? LastUsed, DateTime? Expires, int LiveTokens, int Tokens);
+/// <summary>One refresh-token chain (an authorization); BrowserSession is the sign-in it was issued in, if any.</summary>
+public sealed record SessionView(string Id, string? ClientId, DateTime? Created, DateTime? LastUsed, DateTime? Expires, int LiveTokens, int Tokens, string? BrowserSession);
+
+/// <summary>One sign-in on the login page, with the chains issued inside it.</summary>
+public sealed record BrowserSessionView(
+    string Id, string? ClientId, DateTime Created, DateTime LastSeen, DateTime Expires, string? SourceAddress, string? UserAgent,
+    DateTime? Ended, string? EndReason, IReadOnlyList<string> Chains);

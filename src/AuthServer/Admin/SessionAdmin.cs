@@ -2,6 +2,7 @@ using System.Security.Claims;
 using AuthServer.Observability;
 using AuthServer.Persistence;
 using AuthServer.Revocation;
+using AuthServer.Sessions;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.EntityFrameworkCore;
 using OpenIddict.Abstractions;
@@ -19,15 +20,25 @@ public static class SessionAdmin
         return admin;
     }
 
+    /// <summary>
+    /// A browser session or one refresh-token chain. Either way the whole sign-in ends: the browser session (so the
+    /// cookie cannot mint new codes) and every chain issued inside it; a chain from the password grant ends alone.
+    /// </summary>
     private static async Task<Results<Ok<RevocationCounts>, ProblemHttpResult>> RevokeSessionAsync(
-        string id, AuthDbContext db, TokenRevoker revoker, AuthMetrics metrics, ClaimsPrincipal actor, ILoggerFactory loggers, CancellationToken cancellationToken)
+        string id, AuthDbContext db, TokenRevoker revoker, BrowserSessions sessions, AuthMetrics metrics, ClaimsPrincipal actor, ILoggerFactory loggers,
+        CancellationToken cancellationToken)
     {
-        if (!await db.Set<OpenIddictEntityFrameworkCoreAuthorization>().AnyAsync(a => a.Id == id, cancellationToken))
+        var browserSession = await db.BrowserSessions.AnyAsync(s => s.Id == id, cancellationToken)
+            ? id
+            : await sessions.SessionOfAsync(id, cancellationToken);
+        if (browserSession is null && !await db.Set<OpenIddictEntityFrameworkCoreAuthorization>().AnyAsync(a => a.Id == id, cancellationToken))
         {
             return TypedResults.Problem(statusCode: StatusCodes.Status404NotFound, title: "Unknown session", detail: $"No session has the id '{id}'.");
         }
 
-        var counts = await revoker.RevokeSessionAsync(id, cancellationToken);
+        var counts = browserSession is null
+            ? await revoker.RevokeSessionAsync(id, cancellationToken)
+            : await sessions.EndAsync(browserSession, "operator", cancellationToken);
         AdminAudit.Revoked(loggers, metrics, actor, "session", id, counts);
         return TypedResults.Ok(counts);
     }

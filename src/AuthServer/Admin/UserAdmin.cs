@@ -2,6 +2,7 @@ using System.Security.Claims;
 using AuthServer.Observability;
 using AuthServer.Persistence;
 using AuthServer.Revocation;
+using AuthServer.Sessions;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Identity;
 using Microsoft.EntityFrameworkCore;
@@ -29,6 +30,7 @@ public static class UserAdmin
         users.MapPost("/{user}/unlock", UnlockAsync);
         users.MapPost("/{user}/revoke-tokens", RevokeTokensAsync);
         users.MapGet("/{user}/sessions", SessionsAsync);
+        users.MapGet("/{user}/browser-sessions", BrowserSessionsAsync);
         return admin;
     }
 
@@ -164,7 +166,7 @@ public static class UserAdmin
             return UnknownUser(user);
         }
 
-        var counts = await revoker.RevokeUserAsync(found.Id, cancellationToken);
+        var counts = await revoker.RevokeUserAsync(found.Id, "operator", cancellationToken);
         AdminAudit.Revoked(loggers, metrics, actor, "user", found.Id, counts);
         return TypedResults.Ok(counts);
     }
@@ -197,9 +199,33 @@ public static class UserAdmin
                 a.Tokens.Max(t => t.CreationDate),
                 a.Tokens.Where(t => t.Status == Statuses.Valid).Max(t => t.ExpirationDate),
                 a.Tokens.Count(t => t.Status == Statuses.Valid),
-                a.Tokens.Count))
+                a.Tokens.Count,
+                db.BrowserSessionGrants.Where(g => g.AuthorizationId == a.Id).Select(g => g.SessionId).FirstOrDefault()))
             .ToListAsync(cancellationToken);
         return TypedResults.Ok(new Page<SessionView>(sessions, number, size, total));
+    }
+
+    private static async Task<Results<Ok<Page<BrowserSessionView>>, ProblemHttpResult, ValidationProblem>> BrowserSessionsAsync(
+        string user, UserManager<IdentityUser> users, BrowserSessions sessions, AuthDbContext db, IOptions<AdminOptions> options, int? page, int? pageSize,
+        CancellationToken cancellationToken)
+    {
+        if (Paging.Check(page, pageSize, options.Value) is { } invalid)
+        {
+            return invalid;
+        }
+
+        if (await FindAsync(users, user) is not { } found)
+        {
+            return UnknownUser(user);
+        }
+
+        var (number, size) = Paging.Resolve(page, pageSize, options.Value);
+        var total = await db.BrowserSessions.CountAsync(s => s.UserId == found.Id, cancellationToken);
+        var rows = await sessions.ListAsync(found.Id, (number - 1) * size, size, cancellationToken);
+        var views = rows.Select(s => new BrowserSessionView(
+            s.Id, s.ClientId, s.CreatedAt, s.LastSeenAt, s.ExpiresAt, s.SourceAddress, s.UserAgent, s.EndedAt, s.EndReason,
+            [.. s.Grants.Select(g => g.AuthorizationId)])).ToList();
+        return TypedResults.Ok(new Page<BrowserSessionView>(views, number, size, total));
     }
 
     internal static async Task<IdentityUser?> FindAsync(UserManager<IdentityUser> users, string key) =>

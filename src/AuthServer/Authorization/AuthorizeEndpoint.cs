@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Security.Claims;
 using AuthServer.Login;
 using AuthServer.Observability;
+using AuthServer.Sessions;
 using AuthServer.Tokens;
 using AuthServer.Users;
 using Microsoft.AspNetCore;
@@ -28,13 +29,14 @@ public static class AuthorizeEndpoint
 
     private static async Task<IResult> AuthorizeAsync(
         HttpContext context, UserGate gate, PrincipalFactory principals, IOpenIddictApplicationManager applications,
-        IOpenIddictAuthorizationManager authorizations, IAntiforgery antiforgery, TimeProvider clock, ILoggerFactory loggers)
+        IOpenIddictAuthorizationManager authorizations, BrowserSessions sessions, IAntiforgery antiforgery, TimeProvider clock, ILoggerFactory loggers)
     {
         var request = context.GetOpenIddictServerRequest()
             ?? throw new InvalidOperationException("The OpenIddict server request cannot be retrieved.");
 
         var session = await context.AuthenticateAsync(LoginSetup.Scheme);
-        if (!session.Succeeded || request.HasPromptValue(PromptValues.Login) || IsTooOld(session.Principal, request.MaxAge, clock))
+        if (!session.Succeeded || request.HasPromptValue(PromptValues.Login) || IsTooOld(session.Principal, request.MaxAge, clock)
+            || !await IsHintedUserAsync(context, request, session.Principal!))
         {
             // OIDC Core §3.1.2.6: prompt=none must never show a page.
             if (request.HasPromptValue(PromptValues.None))
@@ -47,9 +49,11 @@ public static class AuthorizeEndpoint
                 [LoginSetup.Scheme]);
         }
 
+        var sessionId = session.Principal!.GetClaim(BrowserSessions.SessionIdClaim)!;
         if (await gate.RecheckAsync(session.Principal!) is not { } user)
         {
             // Locked out, deleted or password changed since the cookie was issued: end that session and ask again.
+            await sessions.EndAsync(sessionId, "user-changed", context.RequestAborted);
             await context.SignOutAsync(LoginSetup.Scheme);
             return request.HasPromptValue(PromptValues.None)
                 ? Reject(Errors.LoginRequired, "The user must sign in again.")
@@ -58,15 +62,18 @@ public static class AuthorizeEndpoint
 
         var application = await applications.FindByClientIdAsync(request.ClientId!)
             ?? throw new InvalidOperationException("OpenIddict validated a client that cannot be found.");
+        var applicationId = await applications.GetIdAsync(application)
+            ?? throw new InvalidOperationException("OpenIddict validated a client without an id.");
         var principal = PrincipalFactory.WithAuthenticationTime(
             await principals.ForUserAsync(user, request.GetScopes()), session.Principal!.FindFirst(LoginSetup.AuthTimeClaim)?.Value);
+        PrincipalFactory.WithSession(principal, sessionId);
 
+        object? authorization;
         if (await applications.GetConsentTypeAsync(application) == ConsentTypes.Explicit)
         {
-            var applicationId = await applications.GetIdAsync(application);
-            var granted = await authorizations.FindAsync(user.Id, applicationId!, Statuses.Valid, AuthorizationTypes.Permanent, request.GetScopes())
+            authorization = await authorizations.FindAsync(user.Id, applicationId, Statuses.Valid, AuthorizationTypes.Permanent, request.GetScopes())
                 .FirstOrDefaultAsync();
-            if (granted is null)
+            if (authorization is null)
             {
                 var decision = await ConsentDecisionAsync(context, antiforgery);
                 if (decision is null)
@@ -83,11 +90,18 @@ public static class AuthorizeEndpoint
                 }
 
                 // Remembered: the next request for the same scopes needs no screen until the user signs out of this client.
-                granted = await authorizations.CreateAsync(principal, user.Id, applicationId!, AuthorizationTypes.Permanent, principal.GetScopes());
+                authorization = await authorizations.CreateAsync(principal, user.Id, applicationId, AuthorizationTypes.Permanent, principal.GetScopes());
             }
-
-            principal.SetAuthorizationId(await authorizations.GetIdAsync(granted));
         }
+        else
+        {
+            // Created here rather than by OpenIddict so that it can be tied to the browser session: ending the session revokes it.
+            authorization = await authorizations.CreateAsync(principal, user.Id, applicationId, AuthorizationTypes.AdHoc, principal.GetScopes());
+        }
+
+        var authorizationId = await authorizations.GetIdAsync(authorization);
+        principal.SetAuthorizationId(authorizationId);
+        await sessions.AttachAsync(sessionId, authorizationId!, request.ClientId!, context.RequestAborted);
 
         var logger = loggers.CreateLogger(typeof(AuthorizeEndpoint));
         Audit.TokenIssued(logger, ResponseTypes.Code, request.ClientId, user.Id);
@@ -112,6 +126,21 @@ public static class AuthorizeEndpoint
         {
             return null;
         }
+    }
+
+    /// <summary>
+    /// OIDC Core §3.1.2.1: an id_token_hint names the user the client expects. A hint that does not validate, or names
+    /// someone other than the signed-in user, must not yield a code for the signed-in user.
+    /// </summary>
+    private static async Task<bool> IsHintedUserAsync(HttpContext context, OpenIddictRequest request, ClaimsPrincipal signedIn)
+    {
+        if (request.IdTokenHint is null)
+        {
+            return true;
+        }
+
+        var hint = (await context.AuthenticateAsync(OpenIddictServerAspNetCoreDefaults.AuthenticationScheme)).Principal;
+        return hint?.GetClaim(Claims.Subject) is { } subject && subject == signedIn.GetClaim(Claims.Subject);
     }
 
     private static bool IsTooOld(ClaimsPrincipal? principal, long? maxAge, TimeProvider clock) =>

@@ -1,7 +1,9 @@
 using AuthServer.Login;
 using AuthServer.Observability;
+using AuthServer.Sessions;
 using AuthServer.Tokens;
 using Microsoft.AspNetCore;
+using Microsoft.AspNetCore.Antiforgery;
 using Microsoft.AspNetCore.Authentication;
 using OpenIddict.Abstractions;
 using OpenIddict.Server.AspNetCore;
@@ -10,60 +12,80 @@ using static OpenIddict.Abstractions.OpenIddictConstants;
 namespace AuthServer.Authorization;
 
 /// <summary>
-/// OIDC RP-initiated logout. A session here is one user at one client: ending it removes the login cookie and
-/// revokes that user's authorizations at that client with every refresh token issued under them (docs/decisions/004).
+/// OIDC RP-Initiated Logout 1.0. Ending a session is a state change a cross-site link must not cause (§2, §6): with a
+/// valid id_token_hint the hinted session ends; without one the user is asked, and only the confirmation's
+/// antiforgery-checked POST ends the browser session. Ending it revokes what was issued inside it (decision 008).
 /// </summary>
 public static class EndSessionEndpoint
 {
+    public const string ConfirmField = "confirm";
+
     public static IEndpointRouteBuilder MapEndSessionEndpoint(this IEndpointRouteBuilder app)
     {
         app.MapMethods(Endpoints.EndSession, [HttpMethods.Get, HttpMethods.Post], EndSessionAsync).ExcludeFromDescription();
         return app;
     }
 
-    private static async Task<IResult> EndSessionAsync(
-        HttpContext context, IOpenIddictApplicationManager applications, IOpenIddictAuthorizationManager authorizations, IOpenIddictTokenManager tokens, ILoggerFactory loggers)
+    private static async Task<IResult> EndSessionAsync(HttpContext context, BrowserSessions sessions, IAntiforgery antiforgery, ILoggerFactory loggers)
     {
         var request = context.GetOpenIddictServerRequest()
             ?? throw new InvalidOperationException("The OpenIddict server request cannot be retrieved.");
+        var cookie = (await context.AuthenticateAsync(LoginSetup.Scheme)).Principal;
+        var logger = loggers.CreateLogger(typeof(EndSessionEndpoint));
 
-        // OpenIddict has already validated id_token_hint (signature, issuer) and the post_logout_redirect_uri against the client.
-        var hint = (await context.AuthenticateAsync(OpenIddictServerAspNetCoreDefaults.AuthenticationScheme)).Principal;
-        var session = (await context.AuthenticateAsync(LoginSetup.Scheme)).Principal;
-        var subject = session?.GetClaim(Claims.Subject) ?? hint?.GetClaim(Claims.Subject);
-        var clientId = request.ClientId ?? hint?.GetAudiences().FirstOrDefault();
-
-        await context.SignOutAsync(LoginSetup.Scheme);
-
-        if (subject is not null && clientId is not null
-            && await applications.FindByClientIdAsync(clientId) is { } application
-            && await applications.GetIdAsync(application) is { } applicationId)
+        if (request.IdTokenHint is not null)
         {
-            var revoked = 0L;
-            await foreach (var authorization in authorizations.FindAsync(subject, applicationId, status: null, type: null, scopes: null))
+            // OpenIddict checks the hint's signature and issuer (an expired hint is accepted, as §2 allows); the audience is checked here.
+            var hint = (await context.AuthenticateAsync(OpenIddictServerAspNetCoreDefaults.AuthenticationScheme)).Principal;
+            if (hint?.GetClaim(Claims.Subject) is not { } subject
+                || (request.ClientId is { } clientId && !hint.GetAudiences().Contains(clientId, StringComparer.Ordinal)))
             {
-                var id = await authorizations.GetIdAsync(authorization);
-                await authorizations.TryRevokeAsync(authorization);
-                revoked += id is null ? 0 : await tokens.RevokeByAuthorizationIdAsync(id);
+                return LogoutPages.Error(StatusCodes.Status400BadRequest, "The logout request names a session this server cannot confirm.");
             }
 
-            var logger = loggers.CreateLogger(typeof(EndSessionEndpoint));
-            Audit.SessionEnded(logger, subject, clientId, revoked);
+            var sameUser = cookie?.GetClaim(Claims.Subject) == subject;
+            var sessionId = hint.GetClaim(BrowserSessions.SessionIdClaim) ?? (sameUser ? cookie!.GetClaim(BrowserSessions.SessionIdClaim) : null);
+            await EndAsync(context, sessions, logger, subject, sessionId, signOutCookie: sameUser && (cookie!.GetClaim(BrowserSessions.SessionIdClaim) == sessionId || sessionId is null));
+            return Finish(request);
         }
 
-        if (request.PostLogoutRedirectUri is null)
+        if (cookie?.GetClaim(Claims.Subject) is not { } signedIn)
         {
-            return TypedResults.Content(SignedOutPage, "text/html; charset=utf-8");
+            // Nothing to end: only the redirect OpenIddict has already checked against the client's registration.
+            return Finish(request);
         }
 
-        // OpenIddict redirects only to a post_logout_redirect_uri registered for the client, with the state appended.
-        return Results.SignOut(properties: null, [OpenIddictServerAspNetCoreDefaults.AuthenticationScheme]);
+        if (!HttpMethods.IsPost(context.Request.Method) || !context.Request.HasFormContentType || context.Request.Form[ConfirmField] != "yes")
+        {
+            return LogoutPages.Confirm(context, antiforgery);
+        }
+
+        try
+        {
+            await antiforgery.ValidateRequestAsync(context);
+        }
+        catch (AntiforgeryValidationException)
+        {
+            return LogoutPages.Error(StatusCodes.Status400BadRequest, "The sign-out form expired or did not come from this site. Nothing was ended.");
+        }
+
+        await EndAsync(context, sessions, logger, signedIn, cookie.GetClaim(BrowserSessions.SessionIdClaim), signOutCookie: true);
+        return Finish(request);
     }
 
-    private const string SignedOutPage = """
-        <!DOCTYPE html>
-        <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><title>Signed out</title>
-        <style>body { font-family: system-ui, sans-serif; display: grid; place-items: center; min-height: 100vh; margin: 0; }</style></head>
-        <body><main><h1>You are signed out</h1><p>You can close this window.</p></main></body></html>
-        """;
+    private static async Task EndAsync(HttpContext context, BrowserSessions sessions, ILogger logger, string subject, string? sessionId, bool signOutCookie)
+    {
+        var revoked = sessionId is null ? 0 : (await sessions.EndAsync(sessionId, "logout", context.RequestAborted)).Tokens;
+        if (signOutCookie)
+        {
+            await context.SignOutAsync(LoginSetup.Scheme);
+        }
+
+        Audit.SessionEnded(logger, subject, sessionId ?? "none", revoked);
+    }
+
+    /// <summary>OpenIddict redirects only to a post_logout_redirect_uri registered for the client, with the state appended.</summary>
+    private static IResult Finish(OpenIddictRequest request) => request.PostLogoutRedirectUri is null
+        ? LogoutPages.SignedOut()
+        : Results.SignOut(properties: null, [OpenIddictServerAspNetCoreDefaults.AuthenticationScheme]);
 }

@@ -9,4 +9,8 @@ public sealed class LoginOptions
     /// <summary>How long a login cookie lives, from sign-in, never extended (no sliding): a stolen cookie expires on schedule.</summary>
     [Range(typeof(TimeSpan), "00:01:00", "1.00:00:00")]
     public TimeSpan SessionLifetime { get; set; } = TimeSpan.FromHours(8);
+
+    /// <summary>A browser session unused for this long ends (checked against its row, so on every instance alike).</summary>
+    [Range(typeof(TimeSpan), "00:01:00", "1.00:00:00")]
+    public TimeSpan IdleTimeout { get; set; } = TimeSpan.FromHours(2);
 }

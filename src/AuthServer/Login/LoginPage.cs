@@ -1,11 +1,14 @@
 using System.Globalization;
 using System.Security.Claims;
 using System.Text.Encodings.Web;
+using AuthServer.Sessions;
 using AuthServer.Throttling;
+using AuthServer.Tokens;
 using AuthServer.Users;
 using Microsoft.AspNetCore.Antiforgery;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.AspNetCore.WebUtilities;
 using static OpenIddict.Abstractions.OpenIddictConstants;
 
 namespace AuthServer.Login;
@@ -31,7 +34,7 @@ public static class LoginPage
     private static ContentHttpResult Show(HttpContext context, IAntiforgery antiforgery, string? returnUrl) =>
         Render(context, antiforgery, SafeReturnUrl(returnUrl), userName: "", error: null);
 
-    private static async Task<IResult> SubmitAsync(HttpContext context, IAntiforgery antiforgery, UserGate gate, TimeProvider clock)
+    private static async Task<IResult> SubmitAsync(HttpContext context, IAntiforgery antiforgery, UserGate gate, BrowserSessions sessions, TimeProvider clock)
     {
         try
         {
@@ -50,7 +53,8 @@ public static class LoginPage
         var form = await context.Request.ReadFormAsync();
         var userName = form["username"].ToString().Trim();
         var returnUrl = SafeReturnUrl(form[ReturnUrlParameter]);
-        var attempt = new SignInAttempt(userName, form["password"].ToString(), ClientId: null, SourceAddress.Of(context));
+        var clientId = ClientOf(returnUrl);
+        var attempt = new SignInAttempt(userName, form["password"].ToString(), clientId, SourceAddress.Of(context));
         var signIn = await gate.CheckPasswordAsync(attempt, context.RequestAborted);
         if (signIn.IsThrottled)
         {
@@ -65,8 +69,10 @@ public static class LoginPage
         }
 
         var user = signIn.User!;
+        var session = await sessions.StartAsync(user.Id, clientId, context, context.RequestAborted);
         var identity = new ClaimsIdentity(LoginSetup.Scheme, Claims.Name, Claims.Role);
         identity.AddClaim(new Claim(Claims.Subject, user.Id));
+        identity.AddClaim(new Claim(BrowserSessions.SessionIdClaim, session.Id));
         identity.AddClaim(new Claim(Claims.Name, user.UserName ?? user.Id));
 
         // Kept so /connect/authorize can re-check the user (a password change ends the session) and honour max_age.
@@ -83,6 +89,12 @@ public static class LoginPage
         returnUrl is { Length: > 0 } url && url[0] == '/' && (url.Length == 1 || (url[1] != '/' && url[1] != '\\')) && !url.Any(char.IsControl)
             ? url
             : "/";
+
+    /// <summary>The client whose authorization request sent the user here, for the session record and the audit trail.</summary>
+    private static string? ClientOf(string returnUrl) =>
+        returnUrl.StartsWith(Endpoints.Authorization + "?", StringComparison.Ordinal)
+            ? QueryHelpers.ParseQuery(returnUrl[returnUrl.IndexOf('?', StringComparison.Ordinal)..]).GetValueOrDefault(Parameters.ClientId).ToString() is { Length: > 0 } id ? id : null
+            : null;
 
     private static string TooManyAttempts(TimeSpan retryAfter) =>
         $"Too many sign-in attempts. Try again in {TooManyRequests.Seconds(retryAfter).ToString(CultureInfo.InvariantCulture)} seconds.";

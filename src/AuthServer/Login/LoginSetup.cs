@@ -15,6 +15,8 @@ public static class LoginSetup
     {
         services.AddOptions<LoginOptions>().BindConfiguration(LoginOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         services.AddAuthentication().AddCookie(Scheme);
+        services.AddScoped<Sessions.BrowserSessions>();
+        services.AddScoped<Sessions.SessionCookieEvents>();
         services.AddOptions<CookieAuthenticationOptions>(Scheme).Configure<IOptions<LoginOptions>, IHostEnvironment>((cookie, login, environment) =>
         {
             cookie.Cookie.Name = "authserver.session";
@@ -27,6 +29,9 @@ public static class LoginSetup
             cookie.SlidingExpiration = false;
             cookie.LoginPath = LoginPage.Path;
             cookie.ReturnUrlParameter = LoginPage.ReturnUrlParameter;
+
+            // The cookie only points at a server-side session row (Sessions/), checked on every use.
+            cookie.EventsType = typeof(Sessions.SessionCookieEvents);
         });
 
         services.AddAntiforgery();

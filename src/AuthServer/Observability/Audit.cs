@@ -33,8 +33,8 @@ public static partial class Audit
     [LoggerMessage(EventId = 2010, Level = LogLevel.Information, Message = "Pruned {Tokens} token(s) and {Authorizations} authorization(s) created before {Threshold}")]
     public static partial void Pruned(ILogger logger, long tokens, long authorizations, DateTimeOffset threshold);
 
-    [LoggerMessage(EventId = 2011, Level = LogLevel.Information, Message = "Session ended: subject {Subject}, client {ClientId}, {Revoked} token(s) revoked")]
-    public static partial void SessionEnded(ILogger logger, string subject, string clientId, long revoked);
+    [LoggerMessage(EventId = 2011, Level = LogLevel.Information, Message = "Session ended: subject {Subject}, session {SessionId}, {Revoked} token(s) revoked")]
+    public static partial void SessionEnded(ILogger logger, string subject, string sessionId, long revoked);
 
     [LoggerMessage(EventId = 2012, Level = LogLevel.Warning, Message = "Sign-in throttled: {Reason}, client {ClientId}, source {Source}")]
     public static partial void SignInThrottled(ILogger logger, string reason, string? clientId, string source);

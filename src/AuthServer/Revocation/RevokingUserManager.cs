@@ -65,7 +65,7 @@ public sealed class RevokingUserManager(
     {
         if (result.Succeeded)
         {
-            var counts = await revoker.RevokeUserAsync(user.Id, CancellationToken);
+            var counts = await revoker.RevokeUserAsync(user.Id, reason, CancellationToken);
             Audit.RevokedBySecurityEvent(Logger, reason, user.Id, counts.Tokens, counts.Authorizations);
             metrics.Revoked("security-event", counts.Tokens);
         }

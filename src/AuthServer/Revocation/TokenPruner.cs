@@ -52,6 +52,9 @@ public sealed class TokenPruner(AuthDbContext db, TimeProvider clock, IOptions<P
         }
         while (deleted == batch);
 
+        // Browser sessions over before the threshold (their links to authorizations go with them).
+        await db.BrowserSessions.Where(s => s.ExpiresAt < before || s.EndedAt < before).ExecuteDeleteAsync(cancellationToken);
+
         Audit.Pruned(logger, deletedTokens, deletedAuthorizations, threshold);
         metrics.TokenRows(await tokens.LongCountAsync(cancellationToken));
         return new PruneCounts(deletedTokens, deletedAuthorizations, threshold);

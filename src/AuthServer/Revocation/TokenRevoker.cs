@@ -5,24 +5,27 @@ using static OpenIddict.Abstractions.OpenIddictConstants;
 
 namespace AuthServer.Revocation;
 
-/// <summary>How many rows one revocation turned from live to revoked.</summary>
-public sealed record RevocationCounts(int Tokens, int Authorizations);
+/// <summary>How many rows one revocation turned from live to revoked (or ended, for browser sessions).</summary>
+public sealed record RevocationCounts(int Tokens, int Authorizations, int BrowserSessions = 0);
 
 /// <summary>
 /// Bulk revocation by user, client or session: one UPDATE per table whatever the number of rows, so revoking
 /// a user with ten thousand refresh tokens costs two statements. Authorizations go first: once a chain's
 /// authorization is revoked, OpenIddict refuses any token of it, even one minted between the two statements.
 /// </summary>
-public sealed class TokenRevoker(AuthDbContext db)
+public sealed class TokenRevoker(AuthDbContext db, TimeProvider clock)
 {
     private IQueryable<OpenIddictEntityFrameworkCoreToken> Tokens => db.Set<OpenIddictEntityFrameworkCoreToken>();
 
     private IQueryable<OpenIddictEntityFrameworkCoreAuthorization> Authorizations => db.Set<OpenIddictEntityFrameworkCoreAuthorization>();
 
-    public Task<RevocationCounts> RevokeUserAsync(string userId, CancellationToken cancellationToken) => RevokeAsync(
-        Authorizations.Where(a => a.Subject == userId),
-        Tokens.Where(t => t.Subject == userId),
-        cancellationToken);
+    /// <summary>Everything the user holds: refresh-token chains, and the browser sessions that could mint new ones.</summary>
+    public async Task<RevocationCounts> RevokeUserAsync(string userId, string reason, CancellationToken cancellationToken)
+    {
+        var ended = await Sessions.BrowserSessions.End(db.BrowserSessions.Where(s => s.UserId == userId), reason, clock.GetUtcNow().UtcDateTime, cancellationToken);
+        var counts = await RevokeAsync(Authorizations.Where(a => a.Subject == userId), Tokens.Where(t => t.Subject == userId), cancellationToken);
+        return counts with { BrowserSessions = ended };
+    }
 
     public Task<RevocationCounts> RevokeClientAsync(string clientId, CancellationToken cancellationToken) => RevokeAsync(
         Authorizations.Where(a => a.Application!.ClientId == clientId),
@@ -32,6 +35,11 @@ public sealed class TokenRevoker(AuthDbContext db)
     public Task<RevocationCounts> RevokeSessionAsync(string authorizationId, CancellationToken cancellationToken) => RevokeAsync(
         Authorizations.Where(a => a.Id == authorizationId),
         Tokens.Where(t => t.Authorization!.Id == authorizationId),
+        cancellationToken);
+
+    public Task<RevocationCounts> RevokeAuthorizationsAsync(IQueryable<string> authorizationIds, CancellationToken cancellationToken) => RevokeAsync(
+        Authorizations.Where(a => authorizationIds.Contains(a.Id!)),
+        Tokens.Where(t => authorizationIds.Contains(t.Authorization!.Id!)),
         cancellationToken);
 
     private static async Task<RevocationCounts> RevokeAsync(

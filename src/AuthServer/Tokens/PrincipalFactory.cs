@@ -41,6 +41,21 @@ public sealed class PrincipalFactory(UserGate gate, ScopeCatalog catalog)
         return principal;
     }
 
+    /// <summary>
+    /// The browser session the grant was issued in (OIDC Back-Channel Logout §2.4): in the identity token, and in the
+    /// access token so resource servers can act on a session's end. Kept inside codes and refresh tokens, so it carries over.
+    /// </summary>
+    public static ClaimsPrincipal WithSession(ClaimsPrincipal principal, string? sessionId)
+    {
+        if (sessionId is not null)
+        {
+            var claim = new Claim(Sessions.BrowserSessions.SessionIdClaim, sessionId);
+            ((ClaimsIdentity)principal.Identity!).AddClaim(claim.SetDestinations(Destinations.AccessToken, Destinations.IdentityToken));
+        }
+
+        return principal;
+    }
+
     /// <summary>RFC 9068 §2.2: with no user involved, the subject is the client itself.</summary>
     public ClaimsPrincipal ForClient(string clientId, ImmutableArray<string> scopes)
     {

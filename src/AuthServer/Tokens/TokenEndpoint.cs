@@ -1,4 +1,5 @@
 using AuthServer.Observability;
+using AuthServer.Sessions;
 using AuthServer.Throttling;
 using AuthServer.Users;
 using Microsoft.AspNetCore;
@@ -57,6 +58,7 @@ public static class TokenEndpoint
             // RFC 6749 §6: a refresh may narrow the scopes (OpenIddict refuses wider ones); otherwise the original grant stands.
             var scopes = request.GetScopes() is { IsEmpty: false } narrowed ? narrowed : previous.GetScopes();
             var principal = await principals.ForUserAsync(user, scopes);
+            PrincipalFactory.WithSession(principal, previous.GetClaim(BrowserSessions.SessionIdClaim));
             return Issue(logger, request, PrincipalFactory.WithAuthenticationTime(principal, previous.GetClaim(Claims.AuthenticationTime)));
         }
 

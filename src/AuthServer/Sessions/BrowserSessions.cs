@@ -1,0 +1,109 @@
+using System.Security.Cryptography;
+using AuthServer.Login;
+using AuthServer.Persistence;
+using AuthServer.Revocation;
+using AuthServer.Throttling;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Options;
+
+namespace AuthServer.Sessions;
+
+/// <summary>
+/// Server-side browser sessions: one row per sign-in, the login cookie only points at it. Ending a row ends the
+/// session on every instance at its next request (the cookie is checked against the row on each use), and revokes
+/// every authorization (code, refresh-token chain) issued inside it.
+/// </summary>
+public sealed class BrowserSessions(AuthDbContext db, TimeProvider clock, IOptions<LoginOptions> options, TokenRevoker revoker)
+{
+    /// <summary>OIDC Front-Channel Logout 1.0 §3 / Back-Channel Logout 1.0 §2.4: the session id claim.</summary>
+    public const string SessionIdClaim = "sid";
+
+    /// <summary>Writing "last seen" on every request would make each page view a database write; a minute is close enough.</summary>
+    private static readonly TimeSpan s_touchInterval = TimeSpan.FromMinutes(1);
+
+    public async Task<BrowserSession> StartAsync(string userId, string? clientId, HttpContext context, CancellationToken cancellationToken)
+    {
+        var now = clock.GetUtcNow().UtcDateTime;
+        var userAgent = context.Request.Headers.UserAgent.ToString();
+        var session = new BrowserSession
+        {
+            Id = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(BrowserSession.IdLength / 2)),
+            UserId = userId,
+            ClientId = clientId is { Length: > 0 and <= 100 } ? clientId : null,
+            CreatedAt = now,
+            LastSeenAt = now,
+            ExpiresAt = now + options.Value.SessionLifetime,
+            SourceAddress = SourceAddress.Of(context),
+            UserAgent = userAgent.Length > BrowserSession.UserAgentLength ? userAgent[..BrowserSession.UserAgentLength] : userAgent,
+        };
+        db.BrowserSessions.Add(session);
+        await db.SaveChangesAsync(cancellationToken);
+        db.Entry(session).State = EntityState.Detached;
+        return session;
+    }
+
+    /// <summary>The session if it may still be used: not ended, within its absolute lifetime and its idle timeout.</summary>
+    public async Task<BrowserSession?> FindLiveAsync(string? id, CancellationToken cancellationToken)
+    {
+        if (id is not { Length: BrowserSession.IdLength })
+        {
+            return null;
+        }
+
+        var now = clock.GetUtcNow().UtcDateTime;
+        var session = await db.BrowserSessions.AsNoTracking().FirstOrDefaultAsync(s => s.Id == id, cancellationToken);
+        return session is { EndedAt: null } && session.ExpiresAt > now && session.LastSeenAt + options.Value.IdleTimeout > now ? session : null;
+    }
+
+    /// <summary>Moves the idle deadline; at most once a minute per session.</summary>
+    public async Task TouchAsync(BrowserSession session, CancellationToken cancellationToken)
+    {
+        var now = clock.GetUtcNow().UtcDateTime;
+        if (now - session.LastSeenAt >= s_touchInterval)
+        {
+            await db.BrowserSessions.Where(s => s.Id == session.Id && s.EndedAt == null)
+                .ExecuteUpdateAsync(s => s.SetProperty(x => x.LastSeenAt, now), cancellationToken);
+        }
+    }
+
+    /// <summary>Records that an authorization (and so its code and refresh tokens) was issued inside the session.</summary>
+    public async Task AttachAsync(string sessionId, string authorizationId, string clientId, CancellationToken cancellationToken)
+    {
+        if (await db.BrowserSessionGrants.AnyAsync(g => g.SessionId == sessionId && g.AuthorizationId == authorizationId, cancellationToken))
+        {
+            return;
+        }
+
+        var grant = new BrowserSessionGrant { SessionId = sessionId, AuthorizationId = authorizationId, ClientId = clientId, CreatedAt = clock.GetUtcNow().UtcDateTime };
+        db.BrowserSessionGrants.Add(grant);
+        await db.SaveChangesAsync(cancellationToken);
+        db.Entry(grant).State = EntityState.Detached;
+    }
+
+    /// <summary>Ends one session and revokes everything issued inside it.</summary>
+    public async Task<RevocationCounts> EndAsync(string sessionId, string reason, CancellationToken cancellationToken)
+    {
+        var ended = await End(db.BrowserSessions.Where(s => s.Id == sessionId), reason, cancellationToken);
+        var counts = await revoker.RevokeAuthorizationsAsync(db.BrowserSessionGrants.Where(g => g.SessionId == sessionId).Select(g => g.AuthorizationId), cancellationToken);
+        return counts with { BrowserSessions = ended };
+    }
+
+    /// <summary>The session an authorization was issued in, if any.</summary>
+    public Task<string?> SessionOfAsync(string authorizationId, CancellationToken cancellationToken) =>
+        db.BrowserSessionGrants.Where(g => g.AuthorizationId == authorizationId).Select(g => g.SessionId).FirstOrDefaultAsync(cancellationToken);
+
+    /// <summary>A user's sessions, newest first, with the authorizations issued in each.</summary>
+    public Task<List<BrowserSession>> ListAsync(string userId, int skip, int take, CancellationToken cancellationToken) =>
+        db.BrowserSessions.AsNoTracking().Include(s => s.Grants)
+            .Where(s => s.UserId == userId)
+            .OrderByDescending(s => s.CreatedAt).ThenBy(s => s.Id)
+            .Skip(skip).Take(take)
+            .ToListAsync(cancellationToken);
+
+    internal static Task<int> End(IQueryable<BrowserSession> sessions, string reason, DateTime now, CancellationToken cancellationToken) =>
+        sessions.Where(s => s.EndedAt == null)
+            .ExecuteUpdateAsync(s => s.SetProperty(x => x.EndedAt, now).SetProperty(x => x.EndReason, reason), cancellationToken);
+
+    private Task<int> End(IQueryable<BrowserSession> sessions, string reason, CancellationToken cancellationToken) =>
+        End(sessions, reason, clock.GetUtcNow().UtcDateTime, cancellationToken);
+}
