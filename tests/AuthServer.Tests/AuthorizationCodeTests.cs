@@ -190,7 +190,7 @@ public sealed class AuthorizationCodeTests(AuthServerFactory factory) : IClassFi
         using var browser = new BrowserClient(factory);
         var tokens = (await browser.CodeFlowAsync("alice", TestUsers.AlicePassword)).ShouldSucceed();
 
-        using var logout = await browser.GetAsync(
+        using var logout = await browser.SubmitFormAsync(
             $"{Endpoints.EndSession}?client_id=spa&post_logout_redirect_uri={Uri.EscapeDataString(BrowserClient.PostLogoutRedirectUri)}&state=bye");
         var location = browser.LocationOf(logout);
         Assert.Equal(BrowserClient.PostLogoutRedirectUri, location.GetLeftPart(UriPartial.Path));

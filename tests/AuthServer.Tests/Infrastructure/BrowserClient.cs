@@ -23,13 +23,18 @@ public sealed record Pkce(string Verifier, string Challenge)
 /// A browser as the server sees it: keeps cookies, follows no redirect by itself, so each hop of the
 /// authorization code flow can be looked at.
 /// </summary>
-public sealed partial class BrowserClient(AuthServerFactory factory) : IDisposable
+public sealed partial class BrowserClient(AuthServerFactory factory, CookieContainer? cookies = null) : IDisposable
 {
     public const string RedirectUri = "http://localhost:5173/callback";
     public const string PostLogoutRedirectUri = "http://localhost:5173/";
     public const string Scopes = "openid profile email offline_access api";
 
-    public HttpClient Http { get; } = factory.CreateDefaultClient(new Uri("http://localhost/"), new CookieContainerHandler());
+    /// <summary>Pass one browser's container to a client of another instance to carry its cookies there.</summary>
+    public CookieContainer Cookies { get; } = cookies ?? new CookieContainer();
+
+    public HttpClient Http => _http ??= factory.CreateDefaultClient(new Uri("http://localhost/"), new CookieContainerHandler(Cookies));
+
+    private HttpClient? _http;
 
     public TokenClient Tokens => new(Http);
 
@@ -111,6 +116,21 @@ public sealed partial class BrowserClient(AuthServerFactory factory) : IDisposab
         return LocationOf(final);
     }
 
+    /// <summary>Opens a page with a form (logout confirmation) and posts it as the user would, with its hidden fields.</summary>
+    public async Task<HttpResponseMessage> SubmitFormAsync(string pageUrl, bool withAntiforgery = true)
+    {
+        using var page = await Http.GetAsync(pageUrl);
+        Assert.Equal(HttpStatusCode.OK, page.StatusCode);
+        var html = await page.Content.ReadAsStringAsync();
+        var fields = HiddenField().Matches(html)
+            .Select(m => (Name: WebUtility.HtmlDecode(m.Groups[1].Value), Value: WebUtility.HtmlDecode(m.Groups[2].Value)))
+            .Where(f => withAntiforgery || f.Name != "__RequestVerificationToken")
+            .Select(f => new KeyValuePair<string, string>(f.Name, f.Value))
+            .Append(new("confirm", "yes"));
+        using var content = new FormUrlEncodedContent(fields);
+        return await Http.PostAsync(Endpoints.EndSession, content);
+    }
+
     /// <summary>The whole flow: authorize, sign in, exchange the code.</summary>
     public async Task<TokenResponse> CodeFlowAsync(string userName, string password, Pkce? pkce = null)
     {
@@ -128,8 +148,11 @@ public sealed partial class BrowserClient(AuthServerFactory factory) : IDisposab
         ["redirect_uri"] = redirectUri,
     });
 
-    public void Dispose() => Http.Dispose();
+    public void Dispose() => _http?.Dispose();
 
     [GeneratedRegex("name=\"__RequestVerificationToken\" value=\"([^\"]+)\"")]
     private static partial Regex AntiforgeryField();
+
+    [GeneratedRegex("<input type=\"hidden\" name=\"([^\"]*)\" value=\"([^\"]*)\">")]
+    private static partial Regex HiddenField();
 }
