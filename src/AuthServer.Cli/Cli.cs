@@ -23,6 +23,9 @@ public static class Cli
           revoke --client <client-id>          revoke everything issued to a client
           sessions --user <user> [--page N] [--page-size N]
           revoke-session <session-id>          revoke one session (authorization and its tokens)
+          rotate-secret --client <client-id> [--overlap-minutes N]
+                                               new client secret (shown once); the old one works N more minutes
+                                               (default and maximum: the server's Catalog:SecretOverlap; 0 ends it now)
           lock --user <user>                   lock the account (revokes its sessions)
           unlock --user <user>
           users list [--search text] [--page N] [--page-size N]

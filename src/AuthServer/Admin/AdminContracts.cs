@@ -9,3 +9,9 @@ public sealed record CreateUserRequest(string? UserName, string? Email, string? 
 public sealed record ResetPasswordRequest(string? Password);
 
 public sealed record SessionView(string Id, string? ClientId, DateTime? Created, DateTime? LastUsed, DateTime? Expires, int LiveTokens, int Tokens);
+
+/// <summary>Optional: a shorter overlap than Catalog:SecretOverlap, 0 to end the old secret at once.</summary>
+public sealed record RotateSecretRequest(int? OverlapMinutes);
+
+/// <summary>The new secret, returned this once only; the previous one works until <paramref name="PreviousSecretValidUntil"/>.</summary>
+public sealed record RotatedSecret(string ClientId, string ClientSecret, DateTimeOffset PreviousSecretValidUntil);
