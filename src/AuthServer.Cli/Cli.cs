@@ -24,6 +24,9 @@ public static class Cli
           sessions --user <user> [--page N] [--page-size N]           refresh-token chains, each with its browser session
           browser-sessions --user <user> [--page N] [--page-size N]   sign-ins on the login page: source, last seen, status
           revoke-session <session-id>          end a browser session or chain, with everything issued in its sign-in
+          rotate-secret --client <client-id> [--overlap-minutes N]
+                                               new client secret (shown once); the old one works N more minutes
+                                               (default and maximum: the server's Catalog:SecretOverlap; 0 ends it now)
           lock --user <user>                   lock the account (revokes its sessions)
           unlock --user <user>
           users list [--search text] [--page N] [--page-size N]

@@ -53,6 +53,14 @@ internal static class Commands
                     return api => DoneAsync(api, HttpMethod.Post, $"admin/users/{Escape(user)}/{verb}", null, sentence, new { user, status = verb + "ed" });
                 }
 
+            case "rotate-secret" when words.Count == 1:
+                {
+                    args.OnlyKnown("client", "overlap-minutes");
+                    var client = args.Required("client");
+                    var body = new { overlapMinutes = args.Number("overlap-minutes") };
+                    return api => RotateSecretAsync(api, $"admin/clients/{Escape(client)}/rotate-secret", body);
+                }
+
             case "users" when words.Count == 2:
                 return Users(words[1], args);
 
@@ -123,6 +131,16 @@ internal static class Commands
         var text = string.Create(CultureInfo.InvariantCulture,
             $"Revoked {counts.GetProperty("tokens").GetInt32()} token(s) and {counts.GetProperty("authorizations").GetInt32()} session(s) of {target}{BrowserSessionsEnded(counts)}.\n");
         return new(text, counts);
+    }
+
+    private static async Task<CommandResult> RotateSecretAsync(AdminApi api, string path, object body)
+    {
+        var rotated = (await api.SendAsync(HttpMethod.Post, path, body))!.Value;
+
+        // The one time the new secret is shown: printed alone on its line, so a script can take it without parsing prose.
+        var text = $"New secret of client {Text(rotated, "clientId")} (shown once; store it now):\n{Text(rotated, "clientSecret")}\n" +
+            $"The previous secret works until {Date(rotated, "previousSecretValidUntil")} UTC.\n";
+        return new(text, rotated);
     }
 
     private static async Task<CommandResult> SessionsAsync(AdminApi api, string path)

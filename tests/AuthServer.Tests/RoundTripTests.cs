@@ -27,7 +27,8 @@ public sealed class RoundTripTests(RoundTripTests.CountingFactory server) : ICla
 
         var commands = await server.CountAsync(() => _client.RefreshAsync(second.RefreshToken!));
 
-        Assert.True(commands.Count <= 5, $"{commands.Count} commands:\n{string.Join("\n", commands)}");
+        // One more than before the sign-in throttle: its counters are read in one statement; a repeated success writes nothing.
+        Assert.True(commands.Count <= 6, $"{commands.Count} commands:\n{string.Join("\n", commands)}");
         Assert.Equal(2, commands.Count(c => c.StartsWith("INSERT", StringComparison.Ordinal) || c.StartsWith("UPDATE", StringComparison.Ordinal)));
     }
 
@@ -52,7 +53,8 @@ public sealed class RoundTripTests(RoundTripTests.CountingFactory server) : ICla
 
         var commands = await server.CountAsync(() => _client.PasswordAsync(user.UserName!, TestUsers.Password));
 
-        Assert.True(commands.Count <= 5, $"{commands.Count} commands:\n{string.Join("\n", commands)}");
+        // One more than before the sign-in throttle: its counters are read in one statement; a repeated success writes nothing.
+        Assert.True(commands.Count <= 6, $"{commands.Count} commands:\n{string.Join("\n", commands)}");
     }
 
     [Fact]

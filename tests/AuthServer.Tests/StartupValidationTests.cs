@@ -16,6 +16,7 @@ public sealed class StartupValidationTests : IDisposable
     [InlineData("Development", "Throttling__FreeFailuresPerSource", "0", "FreeFailuresPerSource")]
     [InlineData("Development", "Limits__MaxRequestBodyBytes", "100", "MaxRequestBodyBytes")]
     [InlineData("Development", "SecurityHeaders__HstsMaxAge", "00:05:00", "HstsMaxAge")]
+    [InlineData("Development", "Catalog__SecretOverlap", "8.00:00:00", "Catalog:SecretOverlap must be between")]
     [InlineData("Production", "Tokens__Issuer", "http://id.example.com/", "Tokens:Issuer must be set to an https:// URI outside Development", true)]
     [InlineData("Production", "Tokens__RequireHttps", "false", "Tokens:RequireHttps may be turned off only in Development", true)]
     [InlineData("Production", NoClients, "", "Catalog:Clients must define at least one client", true)]

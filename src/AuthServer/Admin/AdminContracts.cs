@@ -15,3 +15,9 @@ public sealed record SessionView(string Id, string? ClientId, DateTime? Created,
 public sealed record BrowserSessionView(
     string Id, string? ClientId, DateTime Created, DateTime LastSeen, DateTime Expires, string? SourceAddress, string? UserAgent,
     DateTime? Ended, string? EndReason, IReadOnlyList<string> Chains);
+
+/// <summary>Optional: a shorter overlap than Catalog:SecretOverlap, 0 to end the old secret at once.</summary>
+public sealed record RotateSecretRequest(int? OverlapMinutes);
+
+/// <summary>The new secret, returned this once only; the previous one works until <paramref name="PreviousSecretValidUntil"/>.</summary>
+public sealed record RotatedSecret(string ClientId, string ClientSecret, DateTimeOffset PreviousSecretValidUntil);

@@ -50,6 +50,7 @@ public static class AdminSetup
         var admin = app.MapGroup(Prefix).RequireAuthorization(Policy).WithTags("Admin");
         admin.MapUserAdmin();
         admin.MapSessionAdmin();
+        admin.MapClientAdmin();
         admin.MapMaintenanceAdmin();
         return app;
     }

@@ -2,10 +2,23 @@ using System.ComponentModel.DataAnnotations;
 
 namespace AuthServer.Clients;
 
-/// <summary>The clients and scopes the server knows. Configuration is the source of truth; the store is synced from it at start.</summary>
+/// <summary>
+/// The clients and scopes the server knows. Configuration is the source of truth; the store is synced from it at
+/// start, but never from an older configuration than the one that last wrote a row (decision 008).
+/// </summary>
 public sealed class CatalogOptions
 {
     public const string Section = "Catalog";
+
+    /// <summary>Bumped by the operator with every change to the catalog; an instance never overwrites rows a higher version wrote.</summary>
+    [Range(0, long.MaxValue)]
+    public long Version { get; set; }
+
+    /// <summary>Deleting a client deletes its authorizations and tokens, so a client missing from configuration is only reported unless this is set.</summary>
+    public bool DeleteUnlistedClients { get; set; }
+
+    /// <summary>How long a rotated-away client secret keeps working beside the new one.</summary>
+    public TimeSpan SecretOverlap { get; set; } = TimeSpan.FromHours(1);
 
     public Dictionary<string, ClientRegistration> Clients { get; } = new(StringComparer.Ordinal);
 

@@ -11,6 +11,9 @@ public sealed class CatalogValidator(IHostEnvironment environment) : IValidateOp
         Scopes.OpenId, Scopes.Profile, Scopes.Email, Scopes.Roles, Scopes.OfflineAccess,
     };
 
+    /// <summary>A longer overlap would keep a leaked secret alive for longer than any rollout needs.</summary>
+    public static readonly TimeSpan MaxSecretOverlap = TimeSpan.FromDays(7);
+
     private static readonly HashSet<string> SupportedGrants =
     [
         GrantTypes.Password, GrantTypes.AuthorizationCode, GrantTypes.RefreshToken, GrantTypes.ClientCredentials,
@@ -20,10 +23,15 @@ public sealed class CatalogValidator(IHostEnvironment environment) : IValidateOp
     {
         List<string> failures = [];
 
-        // The store is synced from this list and unlisted clients are deleted: an empty list is a mistake, not a wish.
+        // A server without clients can issue nothing: an empty list is a mistake (a missing secret file), not a wish.
         if (options.Clients.Count == 0)
         {
             failures.Add("Catalog:Clients must define at least one client.");
+        }
+
+        if (options.SecretOverlap < TimeSpan.Zero || options.SecretOverlap > MaxSecretOverlap)
+        {
+            failures.Add("Catalog:SecretOverlap must be between 00:00:00 and 7.00:00:00.");
         }
 
         foreach (var (clientId, client) in options.Clients)

@@ -19,6 +19,9 @@ public sealed class SignInThrottle(AuthDbContext db, TimeProvider clock, IOption
 {
     private const int Attempts = 3;
 
+    /// <summary>How stale "last signed in from here" may be before a success writes it again (it only needs days of precision).</summary>
+    private static readonly TimeSpan s_successRefresh = TimeSpan.FromDays(1);
+
     public static string PairKey(string normalizedLogin, string source) => Digest("pair", normalizedLogin, source);
 
     public static string AccountKey(string? userId, string normalizedLogin) =>
@@ -53,6 +56,12 @@ public sealed class SignInThrottle(AuthDbContext db, TimeProvider clock, IOption
         if (state.Pair is null)
         {
             await TryInsertAsync(new SignInThrottleEntry { Key = pairKey, LastSuccessAt = now, UpdatedAt = now }, cancellationToken);
+            return;
+        }
+
+        // Nothing to clear and the source already counts as known: the everyday sign-in costs no write.
+        if (state.Pair is { Failures: 0, BlockedUntil: null, LastSuccessAt: { } last } && last > now - s_successRefresh)
+        {
             return;
         }
 
