@@ -220,7 +220,7 @@ public sealed class AuthorizationCodeTests(AuthServerFactory factory) : IClassFi
         var pkce = Pkce.Create();
         var code = BrowserClient.QueryOf(await browser.SignInAsync(BrowserClient.AuthorizeUrl(pkce), "alice", TestUsers.AlicePassword))["code"];
         var tokens = (await browser.RedeemAsync(code, pkce.Verifier)).ShouldSucceed();
-        using var logout = await browser.GetAsync($"{Endpoints.EndSession}?client_id=spa");
+        using var logout = await browser.SubmitFormAsync($"{Endpoints.EndSession}?client_id=spa");
 
         string[] secrets = [code, pkce.Verifier, TestUsers.AlicePassword, "Wrong-Browser-Guess-1!", tokens.AccessToken!, tokens.RefreshToken!, tokens.Get("id_token")!];
         foreach (var logEvent in factory.LogEvents.ToList())

@@ -138,8 +138,8 @@ public sealed partial class SecurityHeadersTests(ExplicitConsentServer server) :
         await Add("consent POST", () => PostForm(Endpoints.Authorization, HiddenFields(consent, "accept")));
         await Add("form_post page", () => http.GetAsync(BrowserClient.AuthorizeUrl(Pkce.Create(),
             extra: new Dictionary<string, string> { ["response_mode"] = "form_post" })), html: true);
-        await Add("end-session redirect", () => http.GetAsync(
-            $"{Endpoints.EndSession}?client_id=spa&post_logout_redirect_uri={Uri.EscapeDataString(BrowserClient.PostLogoutRedirectUri)}"));
+        await Add("end-session confirmation", () => http.GetAsync(
+            $"{Endpoints.EndSession}?client_id=spa&post_logout_redirect_uri={Uri.EscapeDataString(BrowserClient.PostLogoutRedirectUri)}"), html: true);
         await Add("end-session page", () => http.GetAsync(Endpoints.EndSession), html: true);
         await Add("end-session POST", () => PostForm(Endpoints.EndSession, new() { ["client_id"] = TokenClient.Spa }), html: true);
 
