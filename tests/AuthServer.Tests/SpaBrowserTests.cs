@@ -62,6 +62,8 @@ public sealed class SpaBrowserTests
                     "--disable-component-update", "--disable-sync"],
             });
             var page = await browser.NewPageAsync();
+            var requested = new System.Collections.Concurrent.ConcurrentQueue<string>();
+            page.Request += (_, request) => requested.Enqueue(request.Url);
 
             // Generous: the server, the SPA server and Chromium share two cores.
             page.SetDefaultTimeout(60_000);
@@ -101,6 +103,10 @@ public sealed class SpaBrowserTests
             using var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{serverPort}/") };
             var tokens = new TokenClient(http);
             (await tokens.RefreshAsync(second)).ShouldFail(HttpStatusCode.BadRequest, "invalid_grant");
+
+            // The logout carried the id token in a POST body: no URL the browser requested (and a proxy logged) holds it.
+            Assert.Contains(requested, url => url.Contains("/connect/logout", StringComparison.Ordinal));
+            Assert.DoesNotContain(requested, url => url.Contains("id_token", StringComparison.Ordinal));
         }
         finally
         {
