@@ -186,6 +186,22 @@ public sealed class AbuseResistanceTests(AbuseResistanceTests.Server server) : I
         Assert.DoesNotContain(server.LogEvents, e => e.RenderMessage().Contains(WrongPassword, StringComparison.Ordinal));
     }
 
+    [Fact]
+    public async Task Counters_of_made_up_names_are_pruned_an_hour_after_their_last_failure_and_known_sources_are_kept()
+    {
+        var user = await server.CreateUserAsync();
+        (await SignInAsync(user.UserName!, TestUsers.Password, "198.51.100.60")).ShouldSucceed();
+        (await SignInAsync("made-up-" + Guid.NewGuid().ToString("N")[..8], WrongPassword, "203.0.113.60")).ShouldFail(HttpStatusCode.BadRequest, "invalid_grant");
+        var before = await server.WithDbAsync(db => db.SignInThrottles.CountAsync());
+
+        server.Clock.Advance(TimeSpan.FromHours(1) + TimeSpan.FromMinutes(1));
+        await new AdminClient(server.CreateClient()).OkAsync(HttpMethod.Post, "/admin/prune");
+
+        // The made-up name's pair and account rows are gone; the user's known source stays (30 days).
+        Assert.Equal(before - 2, await server.WithDbAsync(db => db.SignInThrottles.CountAsync()));
+        Assert.True(await server.WithDbAsync(db => db.SignInThrottles.AnyAsync(t => t.LastSuccessAt != null)));
+    }
+
     private async Task<(int Wait, int RetryAfter)> ThrottledAsync(string login, string password, string source)
     {
         using var response = await SendAsync(login, password, source, forwardedFor: null);

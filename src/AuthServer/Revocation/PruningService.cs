@@ -20,7 +20,6 @@ public sealed partial class PruningService(IServiceScopeFactory scopes, TimeProv
             {
                 await using var scope = scopes.CreateAsyncScope();
                 await scope.ServiceProvider.GetRequiredService<TokenPruner>().PruneAsync(stoppingToken);
-                await scope.ServiceProvider.GetRequiredService<Throttling.SignInThrottle>().PruneAsync(stoppingToken);
             }
             catch (Exception ex) when (ex is not OperationCanceledException)
             {

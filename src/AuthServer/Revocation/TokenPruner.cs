@@ -1,5 +1,6 @@
 using AuthServer.Observability;
 using AuthServer.Persistence;
+using AuthServer.Throttling;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
 using OpenIddict.EntityFrameworkCore.Models;
@@ -15,7 +16,7 @@ public sealed record PruneCounts(long Tokens, long Authorizations, DateTimeOffse
 /// authorizations left without tokens, once older than the retention. Same rules as OpenIddict's PruneAsync, but
 /// on the injected clock. Each batch is one DELETE of idempotent criteria, so several instances may prune at once.
 /// </summary>
-public sealed class TokenPruner(AuthDbContext db, TimeProvider clock, IOptions<PruningOptions> options, AuthMetrics metrics, ILogger<TokenPruner> logger)
+public sealed class TokenPruner(AuthDbContext db, SignInThrottle throttle, TimeProvider clock, IOptions<PruningOptions> options, AuthMetrics metrics, ILogger<TokenPruner> logger)
 {
     public async Task<PruneCounts> PruneAsync(CancellationToken cancellationToken)
     {
@@ -54,6 +55,9 @@ public sealed class TokenPruner(AuthDbContext db, TimeProvider clock, IOptions<P
 
         // Browser sessions over before the threshold (their links to authorizations go with them).
         await db.BrowserSessions.Where(s => s.ExpiresAt < before || s.EndedAt < before).ExecuteDeleteAsync(cancellationToken);
+
+        // Sign-in counters on their own, shorter clock (Throttling/).
+        await throttle.PruneAsync(cancellationToken);
 
         Audit.Pruned(logger, deletedTokens, deletedAuthorizations, threshold);
         metrics.TokenRows(await tokens.LongCountAsync(cancellationToken));

@@ -79,14 +79,21 @@ public sealed class SignInThrottle(AuthDbContext db, TimeProvider clock, IOption
         return db.SignInThrottles.Where(t => t.Key == key).ExecuteDeleteAsync(cancellationToken);
     }
 
-    /// <summary>Rows nobody has failed or succeeded with for longer than they can matter.</summary>
+    /// <summary>
+    /// Rows that can no longer matter: failures forgotten and no back-off running, and, for a source the user signed in
+    /// from, that success older than it counts. A spray of made-up names therefore leaves rows for an hour, not a month.
+    /// </summary>
     public Task<int> PruneAsync(CancellationToken cancellationToken)
     {
         var now = clock.GetUtcNow().UtcDateTime;
-        var settings = options.Value;
-        var before = now - (settings.KnownSourceLifetime > settings.ForgetFailuresAfter ? settings.KnownSourceLifetime : settings.ForgetFailuresAfter);
+        var failuresBefore = now - options.Value.ForgetFailuresAfter;
+        var successBefore = now - options.Value.KnownSourceLifetime;
+        var touchedBefore = failuresBefore > successBefore ? failuresBefore : successBefore;
         return db.SignInThrottles
-            .Where(t => t.UpdatedAt < before && (t.BlockedUntil == null || t.BlockedUntil < now))
+            .Where(t => t.UpdatedAt < touchedBefore) // the index; the rest decides
+            .Where(t => (t.LastFailureAt == null || t.LastFailureAt < failuresBefore)
+                && (t.BlockedUntil == null || t.BlockedUntil < now)
+                && (t.LastSuccessAt == null || t.LastSuccessAt < successBefore))
             .ExecuteDeleteAsync(cancellationToken);
     }
 
