@@ -53,6 +53,7 @@ public static class TokenServerSetup
                 server.AddEventHandler(SkipUnrevocableTokenEntries.Descriptor);
                 server.AddEventHandler(NoIdentityTokenOnRefresh.Descriptor);
                 server.AddEventHandler(PinSigningKeys.Descriptor);
+                server.AddEventHandler(AdvertiseIssuerUrls.Descriptor);
 
                 server.UseAspNetCore()
                     .EnableTokenEndpointPassthrough()
