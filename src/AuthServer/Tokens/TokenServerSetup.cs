@@ -54,6 +54,7 @@ public static class TokenServerSetup
                 server.AddEventHandler(NoIdentityTokenOnRefresh.Descriptor);
                 server.AddEventHandler(PinSigningKeys.Descriptor);
                 server.AddEventHandler(AdvertiseIssuerUrls.Descriptor);
+                server.AddEventHandler(AudiencesFollowScopes.Descriptor);
 
                 server.UseAspNetCore()
                     .EnableTokenEndpointPassthrough()
