@@ -55,6 +55,7 @@ public static class TokenServerSetup
                 server.AddEventHandler(PinSigningKeys.Descriptor);
                 server.AddEventHandler(AdvertiseIssuerUrls.Descriptor);
                 server.AddEventHandler(AudiencesFollowScopes.Descriptor);
+                server.AddEventHandler(NoOpenIdForClients.Descriptor);
 
                 server.UseAspNetCore()
                     .EnableTokenEndpointPassthrough()
