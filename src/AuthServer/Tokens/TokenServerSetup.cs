@@ -56,6 +56,8 @@ public static class TokenServerSetup
                 server.AddEventHandler(AdvertiseIssuerUrls.Descriptor);
                 server.AddEventHandler(AudiencesFollowScopes.Descriptor);
                 server.AddEventHandler(NoOpenIdForClients.Descriptor);
+                server.AddEventHandler(ProofKeyChecks.ChallengeDescriptor);
+                server.AddEventHandler(ProofKeyChecks.VerifierDescriptor);
 
                 server.UseAspNetCore()
                     .EnableTokenEndpointPassthrough()
