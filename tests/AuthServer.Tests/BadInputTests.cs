@@ -33,7 +33,7 @@ public sealed class BadInputTests(AuthServerFactory server) : IClassFixture<Auth
         { "garbage refresh token", "grant_type=refresh_token&client_id=spa&refresh_token=not-a-token", HttpStatusCode.BadRequest, "invalid_grant" },
         { "JWT-shaped garbage refresh token", "grant_type=refresh_token&client_id=spa&refresh_token=eyJhbGciOiJub25lIn0.eyJzdWIiOiJ4In0.", HttpStatusCode.BadRequest, "invalid_grant" },
         { "duplicated grant_type", "grant_type=password&grant_type=client_credentials&client_id=spa", HttpStatusCode.BadRequest, "invalid_request" },
-        { "duplicated client_id", "grant_type=password&client_id=spa&client_id=ops&username=bob&password=x", HttpStatusCode.Unauthorized, "invalid_client" },
+        { "duplicated client_id", "grant_type=password&client_id=spa&client_id=ops&username=bob&password=x", HttpStatusCode.BadRequest, "invalid_request" },
     };
 
     [Theory]

@@ -58,6 +58,7 @@ public static class TokenServerSetup
                 server.AddEventHandler(NoOpenIdForClients.Descriptor);
                 server.AddEventHandler(ProofKeyChecks.ChallengeDescriptor);
                 server.AddEventHandler(ProofKeyChecks.VerifierDescriptor);
+                server.RefuseRepeatedParameters();
 
                 server.UseAspNetCore()
                     .EnableTokenEndpointPassthrough()
