@@ -59,6 +59,7 @@ public static class TokenServerSetup
                 server.AddEventHandler(ProofKeyChecks.ChallengeDescriptor);
                 server.AddEventHandler(ProofKeyChecks.VerifierDescriptor);
                 server.RefuseRepeatedParameters();
+                server.CheckBasicClientCredentials();
 
                 server.UseAspNetCore()
                     .EnableTokenEndpointPassthrough()
