@@ -24,7 +24,7 @@ public sealed class BadInputTests(AuthServerFactory server) : IClassFixture<Auth
         { "confidential client without secret", "grant_type=client_credentials&client_id=ops", HttpStatusCode.BadRequest, "invalid_request" },
         { "public client asking for client_credentials", "grant_type=client_credentials&client_id=spa", HttpStatusCode.BadRequest, "invalid_request" },
         { "grant the client is not allowed", "grant_type=password&client_id=ops&client_secret=ops-demo-secret&username=alice&password=x", HttpStatusCode.BadRequest, "unauthorized_client" },
-        { "scope the client is not allowed", "grant_type=client_credentials&client_id=ops&client_secret=ops-demo-secret&scope=api", HttpStatusCode.BadRequest, "invalid_request" },
+        { "scope the client is not allowed", "grant_type=client_credentials&client_id=ops&client_secret=ops-demo-secret&scope=api", HttpStatusCode.BadRequest, "invalid_scope" },
         { "unknown scope", "grant_type=password&client_id=spa&username=alice&password=x&scope=everything", HttpStatusCode.BadRequest, "invalid_scope" },
         { "wrong password", "grant_type=password&client_id=spa&username=bob&password=wrong", HttpStatusCode.BadRequest, "invalid_grant" },
         { "unknown user", "grant_type=password&client_id=spa&username=ghost&password=wrong", HttpStatusCode.BadRequest, "invalid_grant" },

@@ -60,6 +60,8 @@ public static class TokenServerSetup
                 server.AddEventHandler(ProofKeyChecks.VerifierDescriptor);
                 server.RefuseRepeatedParameters();
                 server.CheckBasicClientCredentials();
+                server.AddEventHandler(ScopeRequestChecks.ClientMayUseDescriptor);
+                server.AddEventHandler(ScopeRequestChecks.NoWiderThanGrantedDescriptor);
 
                 server.UseAspNetCore()
                     .EnableTokenEndpointPassthrough()
