@@ -49,6 +49,7 @@ try
     app.UseSecurityHeaders();
     app.UseProtocolErrors();
     app.UseRequestLogging();
+    app.UseIssuerHostOnly();
     app.UseRequestLimits();
     app.UseNoTokensInQueryString();
     app.UseBrowserCors();

@@ -172,6 +172,18 @@ public sealed class ResourceApiTests(ResourceServers servers) : IClassFixture<Re
         Assert.Equal(HttpStatusCode.OK, bobMe.StatusCode);
     }
 
+    // Issue 18 item 3: the role alone is not enough; the token must also have been granted the API's scope.
+    [Theory]
+    [MemberData(nameof(Samples))]
+    public async Task The_admin_endpoint_needs_the_api_scope_as_well_as_the_role(Sample sample)
+    {
+        var reportsOnly = await servers.AccessTokenAsync("alice", TestUsers.AlicePassword, "openid api.reports");
+
+        using var response = await GetAsync(sample, "/api/admin", reportsOnly);
+
+        Assert.Equal(HttpStatusCode.Forbidden, response.StatusCode);
+    }
+
     [Theory]
     [MemberData(nameof(MalformedHeaders))]
     public async Task A_malformed_authorization_header_gets_401_never_500(Sample sample, string header)

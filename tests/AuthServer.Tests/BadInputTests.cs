@@ -24,7 +24,7 @@ public sealed class BadInputTests(AuthServerFactory server) : IClassFixture<Auth
         { "confidential client without secret", "grant_type=client_credentials&client_id=ops", HttpStatusCode.BadRequest, "invalid_request" },
         { "public client asking for client_credentials", "grant_type=client_credentials&client_id=spa", HttpStatusCode.BadRequest, "invalid_request" },
         { "grant the client is not allowed", "grant_type=password&client_id=ops&client_secret=ops-demo-secret&username=alice&password=x", HttpStatusCode.BadRequest, "unauthorized_client" },
-        { "scope the client is not allowed", "grant_type=client_credentials&client_id=ops&client_secret=ops-demo-secret&scope=api", HttpStatusCode.BadRequest, "invalid_request" },
+        { "scope the client is not allowed", "grant_type=client_credentials&client_id=ops&client_secret=ops-demo-secret&scope=api", HttpStatusCode.BadRequest, "invalid_scope" },
         { "unknown scope", "grant_type=password&client_id=spa&username=alice&password=x&scope=everything", HttpStatusCode.BadRequest, "invalid_scope" },
         { "wrong password", "grant_type=password&client_id=spa&username=bob&password=wrong", HttpStatusCode.BadRequest, "invalid_grant" },
         { "unknown user", "grant_type=password&client_id=spa&username=ghost&password=wrong", HttpStatusCode.BadRequest, "invalid_grant" },
@@ -33,7 +33,7 @@ public sealed class BadInputTests(AuthServerFactory server) : IClassFixture<Auth
         { "garbage refresh token", "grant_type=refresh_token&client_id=spa&refresh_token=not-a-token", HttpStatusCode.BadRequest, "invalid_grant" },
         { "JWT-shaped garbage refresh token", "grant_type=refresh_token&client_id=spa&refresh_token=eyJhbGciOiJub25lIn0.eyJzdWIiOiJ4In0.", HttpStatusCode.BadRequest, "invalid_grant" },
         { "duplicated grant_type", "grant_type=password&grant_type=client_credentials&client_id=spa", HttpStatusCode.BadRequest, "invalid_request" },
-        { "duplicated client_id", "grant_type=password&client_id=spa&client_id=ops&username=bob&password=x", HttpStatusCode.Unauthorized, "invalid_client" },
+        { "duplicated client_id", "grant_type=password&client_id=spa&client_id=ops&username=bob&password=x", HttpStatusCode.BadRequest, "invalid_request" },
     };
 
     [Theory]

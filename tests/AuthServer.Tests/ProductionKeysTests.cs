@@ -30,7 +30,7 @@ public sealed class ProductionKeysTests : IDisposable
     [Fact]
     public async Task Tokens_are_signed_with_the_first_configured_key_and_both_keys_are_published()
     {
-        var client = new TokenClient(_server.CreateClient(new WebApplicationFactoryClientOptions { BaseAddress = new Uri("https://localhost") }));
+        var client = new TokenClient(_server.CreateClient(new WebApplicationFactoryClientOptions { BaseAddress = new Uri("https://id.example.test") }));
 
         var response = (await client.ClientCredentialsAsync("production-test-secret")).ShouldSucceed();
         var token = await client.ValidateAsync(response.AccessToken!, "authserver-admin", DateTimeOffset.UtcNow);
@@ -45,7 +45,7 @@ public sealed class ProductionKeysTests : IDisposable
     [Fact]
     public async Task Plain_http_is_refused_outside_development()
     {
-        var client = new TokenClient(_server.CreateClient(new WebApplicationFactoryClientOptions { BaseAddress = new Uri("http://localhost") }));
+        var client = new TokenClient(_server.CreateClient(new WebApplicationFactoryClientOptions { BaseAddress = new Uri("http://id.example.test") }));
 
         var response = await client.ClientCredentialsAsync("production-test-secret");
 
@@ -57,7 +57,7 @@ public sealed class ProductionKeysTests : IDisposable
     [Fact]
     public async Task Demo_users_are_not_seeded_outside_development()
     {
-        var client = new TokenClient(_server.CreateClient(new WebApplicationFactoryClientOptions { BaseAddress = new Uri("https://localhost") }));
+        var client = new TokenClient(_server.CreateClient(new WebApplicationFactoryClientOptions { BaseAddress = new Uri("https://id.example.test") }));
         await client.Http.GetAsync("/health/ready");
 
         var alice = await _server.WithDbAsync(db => Task.FromResult(db.Users.Any(u => u.UserName == "alice")));

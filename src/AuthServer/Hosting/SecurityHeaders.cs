@@ -15,6 +15,17 @@ public sealed class SecurityHeadersOptions
     /// </summary>
     [Range(typeof(TimeSpan), "1.00:00:00", "730.00:00:00")]
     public TimeSpan HstsMaxAge { get; set; } = TimeSpan.FromDays(365);
+
+    /// <summary>How long any cache may keep the discovery document: it changes only with a deployment.</summary>
+    [Range(typeof(TimeSpan), "00:00:00", "1.00:00:00")]
+    public TimeSpan DiscoveryMaxAge { get; set; } = TimeSpan.FromHours(1);
+
+    /// <summary>
+    /// How long any cache may keep the JWKS. Short: a key rollover waits for the APIs' own key cache (1 h) plus this, and an
+    /// API that meets an unknown `kid` refetches after 5 minutes, which a longer-lived shared copy would defeat.
+    /// </summary>
+    [Range(typeof(TimeSpan), "00:00:00", "00:15:00")]
+    public TimeSpan JwksMaxAge { get; set; } = TimeSpan.FromMinutes(5);
 }
 
 /// <summary>
@@ -35,7 +46,8 @@ public static class SecurityHeaders
     /// <summary>JSON, redirects and the rest: nothing in them is ever rendered, loaded or framed.</summary>
     public const string NonPagePolicy = "default-src 'none'; frame-ancestors 'none'";
 
-    private static readonly PathString s_publicMetadata = "/.well-known";
+    private static readonly PathString s_discovery = Tokens.Endpoints.Discovery;
+    private static readonly PathString s_jwks = Tokens.Endpoints.Jwks;
 
     public static IServiceCollection AddSecurityHeaders(this IServiceCollection services)
     {
@@ -51,10 +63,13 @@ public static class SecurityHeaders
 
         // Development runs on plain HTTP and localhost: HSTS there would pin every local app on the machine to HTTPS.
         var hsts = environment.IsDevelopment() ? null : $"max-age={(long)options.HstsMaxAge.TotalSeconds}";
+        var discovery = $"public, max-age={(long)options.DiscoveryMaxAge.TotalSeconds}";
+        var jwks = $"public, max-age={(long)options.JwksMaxAge.TotalSeconds}";
         return app.Use((context, next) =>
         {
             context.Response.OnStarting(() =>
             {
+                CachePublicMetadata(context, discovery, jwks);
                 Apply(context, hsts);
                 return Task.CompletedTask;
             });
@@ -73,8 +88,8 @@ public static class SecurityHeaders
         headers["Referrer-Policy"] = "no-referrer";
 
         // Tokens and personal data must not sit in any cache (RFC 6749 §5.1); an endpoint that knows its answer is
-        // cacheable says so itself. Discovery and JWKS (public metadata, nothing personal) are left as they are served.
-        if (StringValues.IsNullOrEmpty(headers.CacheControl) && !context.Request.Path.StartsWithSegments(s_publicMetadata))
+        // cacheable says so itself (discovery and JWKS, see CachePublicMetadata).
+        if (StringValues.IsNullOrEmpty(headers.CacheControl))
         {
             headers.CacheControl = "no-store";
         }
@@ -88,6 +103,26 @@ public static class SecurityHeaders
         if (hsts is not null && context.Request.IsHttps && !IsLoopback(context.Request.Host.Host))
         {
             headers.StrictTransportSecurity = hsts;
+        }
+    }
+
+    /// <summary>
+    /// Discovery and JWKS are the same for every caller and fetched by every API and client: shared caches may keep them,
+    /// briefly. Only successful answers: an error must not be kept.
+    /// </summary>
+    private static void CachePublicMetadata(HttpContext context, string discovery, string jwks)
+    {
+        if (context.Response.StatusCode == StatusCodes.Status200OK)
+        {
+            var path = context.Request.Path;
+            if (path.Equals(s_discovery, StringComparison.OrdinalIgnoreCase))
+            {
+                context.Response.Headers.CacheControl = discovery;
+            }
+            else if (path.Equals(s_jwks, StringComparison.OrdinalIgnoreCase))
+            {
+                context.Response.Headers.CacheControl = jwks;
+            }
         }
     }
 

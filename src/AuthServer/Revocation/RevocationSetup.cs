@@ -16,6 +16,7 @@ public static class RevocationSetup
         services.AddHostedService<PruningService>();
 
         services.AddOpenIddict().AddServer(server => server
+            .AddEventHandler(AccessTokensAreNotRevocable.Descriptor)
             .AddEventHandler(RevokeChainOnRefreshTokenRevocation.Descriptor)
             .AddEventHandler(RefreshReplayAudit.NoteDescriptor)
             .AddEventHandler(RefreshReplayAudit.ReportDescriptor));

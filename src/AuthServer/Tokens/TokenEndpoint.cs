@@ -1,3 +1,4 @@
+using System.Collections.Immutable;
 using AuthServer.Observability;
 using AuthServer.Sessions;
 using AuthServer.Throttling;
@@ -42,7 +43,7 @@ public static class TokenEndpoint
 
             // One message for every other failure: the response must not reveal whether an account exists or is locked.
             return signIn.Succeeded
-                ? Issue(logger, request, await principals.ForUserAsync(signIn.User!, request.GetScopes()))
+                ? IssueGranted(logger, request, request.GetScopes(), await principals.ForUserAsync(signIn.User!, request.GetScopes()))
                 : Reject(Errors.InvalidGrant, InvalidCredentials);
         }
 
@@ -59,7 +60,7 @@ public static class TokenEndpoint
             var scopes = request.GetScopes() is { IsEmpty: false } narrowed ? narrowed : previous.GetScopes();
             var principal = await principals.ForUserAsync(user, scopes);
             PrincipalFactory.WithSession(principal, previous.GetClaim(BrowserSessions.SessionIdClaim));
-            return Issue(logger, request, PrincipalFactory.WithAuthenticationTime(principal, previous.GetClaim(Claims.AuthenticationTime)));
+            return IssueGranted(logger, request, scopes, PrincipalFactory.WithAuthenticationTime(principal, previous.GetClaim(Claims.AuthenticationTime)));
         }
 
         if (request.IsClientCredentialsGrantType())
@@ -69,6 +70,17 @@ public static class TokenEndpoint
 
         return Reject(Errors.UnsupportedGrantType, "The grant type is not supported.");
     }
+
+    /// <summary>
+    /// RFC 6749 §5.1 has the response name the granted scope when it differs from the request (OpenIddict does), but a
+    /// scope value has at least one token (§3.3): when none of what was asked for can be granted (bob asking only for
+    /// `ops`, or a refresh after the role behind every held scope was removed) the request fails with `invalid_scope`.
+    /// Issuing would also let OpenIddict carry the redeemed token's scopes over to a principal that has none.
+    /// </summary>
+    private static IResult IssueGranted(ILogger logger, OpenIddictRequest request, ImmutableArray<string> asked, System.Security.Claims.ClaimsPrincipal principal) =>
+        !asked.IsDefaultOrEmpty && principal.GetScopes().IsEmpty
+            ? Reject(Errors.InvalidScope, "None of the requested scopes can be granted.")
+            : Issue(logger, request, principal);
 
     private static IResult Issue(ILogger logger, OpenIddictRequest request, System.Security.Claims.ClaimsPrincipal principal)
     {

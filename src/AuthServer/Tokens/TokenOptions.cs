@@ -7,7 +7,11 @@ public sealed class TokenOptions
 {
     public const string Section = "Tokens";
 
-    /// <summary>The `iss` of every token. Required, and HTTPS, outside Development.</summary>
+    /// <summary>
+    /// The `iss` of every token and the base of every URL in discovery. Required, and HTTPS, outside Development, where
+    /// requests for any other host are refused (IssuerHostFilter). Left unset (Development only), `iss` and the
+    /// advertised URLs follow the request's Host, so a developer may reach the server under any local name.
+    /// </summary>
     public Uri? Issuer { get; set; }
 
     /// <summary>Short, because resource servers validate locally and cannot see revocation (RFC 9068 §5).</summary>

@@ -53,6 +53,15 @@ public static class TokenServerSetup
                 server.AddEventHandler(SkipUnrevocableTokenEntries.Descriptor);
                 server.AddEventHandler(NoIdentityTokenOnRefresh.Descriptor);
                 server.AddEventHandler(PinSigningKeys.Descriptor);
+                server.AddEventHandler(AdvertiseIssuerUrls.Descriptor);
+                server.AddEventHandler(AudiencesFollowScopes.Descriptor);
+                server.AddEventHandler(NoOpenIdForClients.Descriptor);
+                server.AddEventHandler(ProofKeyChecks.ChallengeDescriptor);
+                server.AddEventHandler(ProofKeyChecks.VerifierDescriptor);
+                server.RefuseRepeatedParameters();
+                server.CheckBasicClientCredentials();
+                server.AddEventHandler(ScopeRequestChecks.ClientMayUseDescriptor);
+                server.AddEventHandler(ScopeRequestChecks.NoWiderThanGrantedDescriptor);
 
                 server.UseAspNetCore()
                     .EnableTokenEndpointPassthrough()

@@ -10,7 +10,9 @@ builder.Services.AddAuthServerJwtBearer(builder.Configuration.GetSection(AuthSer
 builder.Services.AddAuthorizationBuilder()
     .AddScopePolicy("api", scope)
     .AddScopePolicy("reports", reportsScope)
-    .AddPolicy("admin", policy => policy.RequireRole(adminRole));
+    // The role says what the user may do, the scope what this token was granted for (RFC 9068 §2.2.3): both must hold,
+    // or a token the client narrowed away from this API would still reach its admin endpoint.
+    .AddPolicy("admin", policy => policy.RequireAuthenticatedUser().AddRequirements(new ScopeRequirement(scope)).RequireRole(adminRole));
 
 var app = builder.Build();
 app.UseAuthentication();

@@ -30,7 +30,8 @@ builder.Services.AddAuthentication(OpenIddictValidationAspNetCoreDefaults.Authen
 builder.Services.AddAuthorizationBuilder()
     .AddScopePolicy("api", scope, Claims.Private.Scope)
     .AddScopePolicy("reports", reportsScope, Claims.Private.Scope)
-    .AddPolicy("admin", policy => policy.RequireRole(adminRole));
+    // The role says what the user may do, the scope what this token was granted for (RFC 9068 §2.2.3): both must hold.
+    .AddPolicy("admin", policy => policy.RequireAuthenticatedUser().AddRequirements(new ScopeRequirement(scope, Claims.Private.Scope)).RequireRole(adminRole));
 
 var app = builder.Build();
 app.UseAuthentication();

@@ -1,0 +1,43 @@
+using AuthServer.Observability;
+using AuthServer.Tokens;
+using Microsoft.Extensions.Options;
+
+namespace AuthServer.Hosting;
+
+/// <summary>
+/// Outside Development, only requests for the issuer's host are answered (400 otherwise, as ASP.NET Core's own host
+/// filtering answers): nothing built from a forged Host header (a link, a cached copy, a log line) can then exist.
+/// The operators' probes are left out, since kubelets and scrapers address an instance by its IP; they answer
+/// nothing derived from the host. Development accepts any host, so the server is reachable under any local name.
+/// The issuer is required and validated outside Development (TokenOptionsValidator), so the host is always known there.
+/// </summary>
+public static class IssuerHostFilter
+{
+    private static readonly PathString s_health = "/health";
+
+    public static IApplicationBuilder UseIssuerHostOnly(this IApplicationBuilder app)
+    {
+        if (app.ApplicationServices.GetRequiredService<IHostEnvironment>().IsDevelopment()
+            || app.ApplicationServices.GetRequiredService<IOptions<TokenOptions>>().Value.Issuer is not { } issuer)
+        {
+            return app;
+        }
+
+        var metrics = app.ApplicationServices.GetRequiredService<IOptions<MetricsOptions>>().Value;
+        PathString metricsPath = metrics.Enabled ? metrics.Path : "/";
+        var host = issuer.IdnHost;
+        return app.Use((context, next) =>
+        {
+            var path = context.Request.Path;
+            if (string.Equals(context.Request.Host.Host, host, StringComparison.OrdinalIgnoreCase)
+                || path.StartsWithSegments(s_health)
+                || (metrics.Enabled && path.StartsWithSegments(metricsPath)))
+            {
+                return next(context);
+            }
+
+            context.Response.StatusCode = StatusCodes.Status400BadRequest;
+            return Task.CompletedTask;
+        });
+    }
+}
