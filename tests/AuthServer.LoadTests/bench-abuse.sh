@@ -5,7 +5,8 @@
 # data, Warning logs) and measures (a) refresh with 16 chains, quiet; (b) the same beside a flood of wrong passwords
 # for random unknown names; (c) restarted with the settings it needs, the latency of each sign-in refusal path.
 # All load comes from loopback, so the per-source sign-in limit is raised to stand for many sources.
-# PARTS="quiet flood refusals" picks parts; Throttling__* variables set by the caller (e.g. ConcurrentPasswordHashes,
+# PARTS="quiet flood refusals" picks parts; REPEAT=N runs the quiet/flood pair N times, alternating (a shared
+# machine's load drifts within minutes; pairs compare better than single runs); Throttling__* variables set by the caller (e.g. ConcurrentPasswordHashes,
 # QueuedPasswordHashes) reach the server; PORT (default 5000) if another engineer's server holds 5000.
 # Loopback only; everything it starts, it stops.
 set -euo pipefail
@@ -14,6 +15,7 @@ seconds=${1:-15}
 flood=${2:-16}
 rounds=${3:-40}
 parts=${PARTS:-quiet flood refusals}
+repeat=${REPEAT:-1}
 base=http://127.0.0.1:${PORT:-5000}
 # bench.sh warms up 45 s so tiered JIT settles; 20 s keeps this script near 4 minutes. The quiet and flood runs are
 # back to back on one server, so the flood run starts on a server that has already had the quiet run's load.
@@ -45,14 +47,16 @@ stop_server() { kill "$server"; wait "$server" 2>/dev/null || true; server=""; }
 
 echo "load average before: $(cut -d' ' -f1-3 /proc/loadavg); Throttling settings from the caller: $(env | grep '^Throttling__' | tr '\n' ' ')"
 start_server
-if [[ " $parts " == *" quiet "* ]]; then
-  echo "== (a) refresh, quiet"
-  load --scenario refresh --seconds "$seconds" --connections 16 --warmup "$warmup" --server-pid "$server"
-fi
-if [[ " $parts " == *" flood "* ]]; then
-  echo "== (b) refresh beside a flood of $flood wrong-password workers"
-  load --scenario refresh --flood "$flood" --seconds "$seconds" --connections 16 --warmup "$warmup" --server-pid "$server"
-fi
+for ((pass = 1; pass <= repeat; pass++)); do
+  if [[ " $parts " == *" quiet "* ]]; then
+    echo "== (a) refresh, quiet (pass $pass, load average $(cut -d' ' -f1 /proc/loadavg))"
+    load --scenario refresh --seconds "$seconds" --connections 16 --warmup "$warmup" --server-pid "$server"
+  fi
+  if [[ " $parts " == *" flood "* ]]; then
+    echo "== (b) refresh beside a flood of $flood wrong-password workers (pass $pass, load average $(cut -d' ' -f1 /proc/loadavg))"
+    load --scenario refresh --flood "$flood" --seconds "$seconds" --connections 16 --warmup "$warmup" --server-pid "$server"
+  fi
+done
 stop_server
 
 if [[ " $parts " == *" refusals "* ]]; then
