@@ -5,20 +5,20 @@
 # data, Warning logs) and measures (a) refresh with 16 chains, quiet; (b) the same beside a flood of wrong passwords
 # for random unknown names; (c) restarted with the settings it needs, the latency of each sign-in refusal path.
 # All load comes from loopback, so the per-source sign-in limit is raised to stand for many sources.
-# PARTS="quiet flood refusals" picks parts; REPEAT=N runs the quiet/flood pair N times, alternating (a shared
-# machine's load drifts within minutes; pairs compare better than single runs); Throttling__* variables set by the caller (e.g. ConcurrentPasswordHashes,
-# QueuedPasswordHashes) reach the server; PORT (default 5000) if another engineer's server holds 5000.
-# Loopback only; everything it starts, it stops.
+# PARTS="quiet flood refusals" picks parts; REPEAT=N runs the quiet/flood pair N times, alternating (default 2: on a
+# busy machine the first pair still pays for tiered JIT, and the load drifts within minutes). Throttling__* variables
+# set by the caller (e.g. ConcurrentPasswordHashes, QueuedPasswordHashes) reach the server; PORT (default 5000) if
+# another engineer's server holds 5000. Loopback only; everything it starts, it stops.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 seconds=${1:-15}
 flood=${2:-16}
 rounds=${3:-40}
 parts=${PARTS:-quiet flood refusals}
-repeat=${REPEAT:-1}
+repeat=${REPEAT:-2}
 base=http://127.0.0.1:${PORT:-5000}
-# bench.sh warms up 45 s so tiered JIT settles; 20 s keeps this script near 4 minutes. The quiet and flood runs are
-# back to back on one server, so the flood run starts on a server that has already had the quiet run's load.
+# bench.sh warms up 45 s so tiered JIT settles; 20 s per run keeps this script near 5 minutes, and the second pair
+# runs on a server that has had 140 s of load. The quiet and flood runs share one server.
 warmup=${WARMUP:-20}
 # The refusals run: every path but the backing-off account stays under the account's free failures (rounds + 5 warm-up).
 account_free=$((rounds + 20))
