@@ -5,8 +5,13 @@ public sealed record LoadSettings
 {
     public const string Usage = """
         usage: dotnet run -c Release --project tests/AuthServer.LoadTests -- [options]
-          --scenario  password|hasher|refresh|client-credentials|api|open|mixed|all (repeatable; default all token scenarios)
+          --scenario  password|hasher|refresh|client-credentials|api|open|mixed|refusals|all (repeatable; default all token scenarios)
                     hasher: Identity's password hasher alone on every core, the password grant's ceiling
+                    refusals: median/p90 latency of each sign-in refusal path (wrong password, operator-locked, account
+                      backing off, unknown user), interleaved over one connection, and whether the answers are identical;
+                      creates its users through the admin API (client ops, --secret). Start the server with
+                      Throttling__FreeFailuresPerSource=1000, Throttling__FreeFailuresPerAccount=N (N > rounds + 5) and
+                      Throttling__SignInsPerSourcePerMinute=100000, and pass the same N as --account-free-failures
           --server    token server base URL (default http://127.0.0.1:5000)
           --api       resource API base URL for api/open (default http://127.0.0.1:5080)
           --connections N   concurrent connections / refresh chains (default 16)
@@ -15,12 +20,19 @@ public sealed record LoadSettings
           --max-requests N  stop a scenario after N requests (default 1000000)
           --server-pid PID  token server process: report its CPU ms per request and RSS
           --api-pid PID     resource API process, for api/open
+          --flood N         N more workers sending wrong passwords for random non-existent user names (a distributed
+                            password spray: every attempt costs the server a hash) beside each scenario; only the
+                            scenario's latencies go into its row, the flood's answers by status into one more line.
+                            All load comes from 127.0.0.1: start the server with Throttling__SignInsPerSourcePerMinute=100000
+                            to stand for many sources, or the flood only measures the per-source limit (429s)
+          --rounds N        refusals: measured rounds, one request per path each (default 40)
+          --account-free-failures N  refusals: the server's Throttling:FreeFailuresPerAccount (default 20, the server's default)
           --user, --password, --client, --secret, --scope  credentials (defaults: the Development demo data)
         or: dotnet run -c Release --project tests/AuthServer.LoadTests -- --seed-tokens N --database FILE   (server stopped)
         """;
 
     private static readonly string[] TokenScenarios = ["password", "refresh", "client-credentials"];
-    private static readonly string[] Known = ["password", "hasher", "refresh", "client-credentials", "api", "open", "mixed"];
+    private static readonly string[] Known = ["password", "hasher", "refresh", "client-credentials", "api", "open", "mixed", "refusals"];
 
     public IReadOnlyList<string> Scenarios { get; init; } = TokenScenarios;
     public Uri Server { get; init; } = new("http://127.0.0.1:5000");
@@ -31,6 +43,9 @@ public sealed record LoadSettings
     public long MaxRequests { get; init; } = 1_000_000;
     public int? ServerPid { get; init; }
     public int? ApiPid { get; init; }
+    public int Flood { get; init; }
+    public int Rounds { get; init; } = 40;
+    public int AccountFreeFailures { get; init; } = 20;
     public string User { get; init; } = "alice";
     public string Password { get; init; } = "Alice-Demo-Pass1";
     public string Client { get; init; } = "spa";
@@ -53,7 +68,7 @@ public sealed record LoadSettings
             i++;
             switch (args[i - 1])
             {
-                case "--scenario" when value == "all": scenarios.AddRange(Known.Except(["mixed"])); break;
+                case "--scenario" when value == "all": scenarios.AddRange(Known.Except(["mixed", "refusals"])); break;
                 case "--scenario" when Known.Contains(value): scenarios.Add(value); break;
                 case "--server": settings = settings with { Server = Loopback(value) }; break;
                 case "--api": settings = settings with { Api = Loopback(value) }; break;
@@ -63,6 +78,9 @@ public sealed record LoadSettings
                 case "--max-requests": settings = settings with { MaxRequests = Math.Clamp(long.Parse(value), 1, 10_000_000) }; break;
                 case "--server-pid": settings = settings with { ServerPid = int.Parse(value) }; break;
                 case "--api-pid": settings = settings with { ApiPid = int.Parse(value) }; break;
+                case "--flood": settings = settings with { Flood = Math.Clamp(int.Parse(value), 0, 512) }; break;
+                case "--rounds": settings = settings with { Rounds = Math.Clamp(int.Parse(value), 1, 1000) }; break;
+                case "--account-free-failures": settings = settings with { AccountFreeFailures = Math.Clamp(int.Parse(value), 1, 10_000) }; break;
                 case "--user": settings = settings with { User = value }; break;
                 case "--password": settings = settings with { Password = value }; break;
                 case "--client": settings = settings with { Client = value }; break;

@@ -14,10 +14,19 @@ if (settings is null)
 }
 
 var results = new List<ScenarioResult>();
-foreach (var scenario in settings.Scenarios)
+foreach (var scenario in settings.Scenarios.Where(s => s != "refusals"))
 {
     results.Add(await LoadRunner.RunAsync(scenario, settings));
 }
 
-Report.Print(results, settings, Console.Out);
+if (results.Count > 0)
+{
+    Report.Print(results, settings, Console.Out);
+}
+
+if (settings.Scenarios.Contains("refusals"))
+{
+    Report.PrintRefusals(await RefusalRun.RunAsync(settings, Console.Out), Console.Out);
+}
+
 return results.Any(r => r.Succeeded == 0) ? 1 : 0;

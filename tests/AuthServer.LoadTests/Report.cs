@@ -18,7 +18,19 @@ public static class Report
             var rate = r.Succeeded / r.Elapsed.TotalSeconds;
             var cpu = r.ServerCpuMs is { } ms && r.Succeeded > 0 ? (ms / r.Succeeded).ToString("0.00", c) : "n/a";
             var rss = r.ServerPeakRssBytes is { } b ? (b / 1024.0 / 1024).ToString("0", c) : "n/a";
-            output.WriteLine(string.Create(c, $"| {r.Name} | {r.Succeeded} | {errors} | {rate:0} | {P(r, 0.50):0.0} | {P(r, 0.90):0.0} | {P(r, 0.99):0.0} | {P(r, 1):0.0} | {cpu} | {rss} |"));
+            var name = r.Flood is null ? r.Name : $"{r.Name}, flood {r.Flood.Workers}";
+            output.WriteLine(string.Create(c, $"| {name} | {r.Succeeded} | {errors} | {rate:0} | {P(r, 0.50):0.0} | {P(r, 0.90):0.0} | {P(r, 0.99):0.0} | {P(r, 1):0.0} | {cpu} | {rss} |"));
+        }
+
+        foreach (var r in results.Where(r => r.Flood is not null))
+        {
+            var f = r.Flood!;
+            var total = f.Answers.Values.Sum();
+            var answers = string.Join(", ", f.Answers.OrderByDescending(a => a.Value).Select(a => $"{a.Value}× {a.Key}"));
+            output.WriteLine();
+            output.WriteLine(string.Create(c,
+                $"flood beside {r.Name} ({f.Workers} workers, same window): {total} answers, {total / f.Elapsed.TotalSeconds:0.0}/s: {answers}; " +
+                $"p50 {Q(f.LatenciesMs, 0.50):0} ms, p99 {Q(f.LatenciesMs, 0.99):0} ms (the server CPU column above includes the flood's work)"));
         }
 
         if (results.FirstOrDefault(r => r.Name == "password") is { Succeeded: > 0 } password
@@ -36,6 +48,34 @@ public static class Report
         }
     }
 
-    private static double P(ScenarioResult r, double quantile) =>
-        r.LatenciesMs.Length == 0 ? double.NaN : r.LatenciesMs[Math.Min(r.LatenciesMs.Length - 1, (int)(quantile * r.LatenciesMs.Length))];
+    /// <summary>Refusal timing: one row per path, then whether every answer had the same status and body.</summary>
+    public static void PrintRefusals(RefusalResult result, TextWriter output)
+    {
+        var c = CultureInfo.InvariantCulture;
+        var reference = result.Paths[0];
+        output.WriteLine(string.Create(c, $"refusal paths: {result.Rounds} interleaved rounds (shuffled order, one connection, sequential) after {result.WarmupRounds} warm-up rounds"));
+        output.WriteLine();
+        output.WriteLine($"| path | set up as | answers | median ms | p90 ms | min ms | max ms | median vs {reference.Name} |");
+        output.WriteLine("|---|---|---|---:|---:|---:|---:|---:|");
+        foreach (var p in result.Paths)
+        {
+            var statuses = string.Join(", ", p.Answers.GroupBy(a => a.Split(' ', 2)[0]).Select(g => $"{g.Count()}× {g.Key}"));
+            var ratio = Q(p.LatenciesMs, 0.5) / Q(reference.LatenciesMs, 0.5);
+            output.WriteLine(string.Create(c,
+                $"| {p.Name} | {p.What} | {statuses} | {Q(p.LatenciesMs, 0.5):0.0} | {Q(p.LatenciesMs, 0.9):0.0} | {Q(p.LatenciesMs, 0):0.0} | {Q(p.LatenciesMs, 1):0.0} | {ratio:0.00}× |"));
+        }
+
+        var distinct = result.Paths.SelectMany(p => p.Answers).Distinct().ToList();
+        output.WriteLine();
+        output.WriteLine(distinct.Count == 1
+            ? $"every answer on every path identical (status and body): {OneLine(distinct[0])}"
+            : $"answers differ ({distinct.Count} distinct): " + string.Join(" | ", result.Paths.Select(p => $"{p.Name}: {string.Join(" / ", p.Answers.Distinct().Select(OneLine))}")));
+    }
+
+    private static string OneLine(string answer) => string.Join(' ', answer.Split('\n', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries));
+
+    private static double P(ScenarioResult r, double quantile) => Q(r.LatenciesMs, quantile);
+
+    private static double Q(double[] sorted, double quantile) =>
+        sorted.Length == 0 ? double.NaN : sorted[Math.Min(sorted.Length - 1, (int)(quantile * sorted.Length))];
 }
