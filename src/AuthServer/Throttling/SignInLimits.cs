@@ -15,11 +15,13 @@ public sealed class SignInLimits : IDisposable
     private readonly PartitionedRateLimiter<string> _clientFailures;
     private readonly ConcurrencyLimiter _hashing;
     private readonly TimeSpan _clientRefill;
+    private readonly int _queueLimit;
 
     public SignInLimits(IOptions<ThrottlingOptions> options)
     {
         var settings = options.Value;
         _clientRefill = s_minute / settings.FailedClientAuthenticationsPerMinute;
+        _queueLimit = settings.QueuedPasswordHashes;
         _signInsBySource = PartitionedRateLimiter.Create<string, string>(source =>
             RateLimitPartition.GetTokenBucketLimiter(source, _ => PerMinute(settings.SignInsPerSourcePerMinute)));
         _clientFailures = PartitionedRateLimiter.Create<string, string>(client =>
@@ -34,6 +36,9 @@ public sealed class SignInLimits : IDisposable
 
     /// <summary>One password attempt from <paramref name="source"/>; a failed lease carries how long to wait.</summary>
     public RateLimitLease AttemptSignIn(string source) => _signInsBySource.AttemptAcquire(source);
+
+    /// <summary>Every slot taken and the queue full: a sign-in now would be refused anyway.</summary>
+    public bool IsHashingSaturated => _hashing.GetStatistics() is { CurrentAvailablePermits: 0 } stats && stats.CurrentQueuedCount >= _queueLimit;
 
     public ValueTask<RateLimitLease> AcquireHashingAsync(CancellationToken cancellationToken) => _hashing.AcquireAsync(1, cancellationToken);
 

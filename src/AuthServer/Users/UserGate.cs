@@ -1,7 +1,9 @@
+using System.Collections.Concurrent;
 using System.Security.Claims;
 using AuthServer.Observability;
 using AuthServer.Throttling;
 using Microsoft.AspNetCore.Identity;
+using Microsoft.Extensions.Options;
 using static OpenIddict.Abstractions.OpenIddictConstants;
 
 namespace AuthServer.Users;
@@ -42,12 +44,14 @@ public sealed class UserGate(
     SignInThrottle throttle,
     SignInLimits limits,
     AuthMetrics metrics,
+    IOptions<PasswordHasherOptions> hashing,
     ILogger<UserGate> logger)
 {
     /// <summary>Claim kept only inside refresh tokens and codes (no destination), never in tokens a client can read.</summary>
     public const string SecurityStampClaim = "AspNet.Identity.SecurityStamp";
 
-    private static readonly Lazy<string> s_decoyHash = new(() => new PasswordHasher<IdentityUser>().HashPassword(new IdentityUser(), Guid.NewGuid().ToString()));
+    /// <summary>One decoy per hashing cost: a decoy made with other settings than real users' hashes would time differently.</summary>
+    private static readonly ConcurrentDictionary<(int Iterations, PasswordHasherCompatibilityMode Mode), string> s_decoys = new();
 
     /// <summary>
     /// Every refusal that can follow a guess (unknown user, wrong password, locked, not allowed, account backing
@@ -62,6 +66,12 @@ public sealed class UserGate(
             {
                 return Throttled(attempt, SignInOutcome.SourceThrottled, SignInLimits.RetryAfter(sourceLease), "source");
             }
+        }
+
+        // Checked again below; refusing here spares a flood the user lookup and counter read when no slot could be had.
+        if (limits.IsHashingSaturated)
+        {
+            return Throttled(attempt, SignInOutcome.Busy, TimeSpan.FromSeconds(1), "hashing-busy");
         }
 
         var normalized = users.NormalizeName(attempt.Login) ?? "";
@@ -126,7 +136,7 @@ public sealed class UserGate(
     {
         if (user is null || accountBlocked || user.PasswordHash is null)
         {
-            users.PasswordHasher.VerifyHashedPassword(new IdentityUser(), s_decoyHash.Value, password);
+            users.PasswordHasher.VerifyHashedPassword(new IdentityUser(), DecoyHash(), password);
             return user is null ? SignInOutcome.UnknownUser : accountBlocked ? SignInOutcome.AccountThrottled : SignInOutcome.WrongPassword;
         }
 
@@ -140,6 +150,10 @@ public sealed class UserGate(
             : !await signIn.CanSignInAsync(user) ? SignInOutcome.NotAllowed
             : SignInOutcome.Succeeded;
     }
+
+    private string DecoyHash() => s_decoys.GetOrAdd(
+        (hashing.Value.IterationCount, hashing.Value.CompatibilityMode),
+        _ => new PasswordHasher<IdentityUser>(hashing).HashPassword(new IdentityUser(), Guid.NewGuid().ToString()));
 
     private SignInResult Throttled(SignInAttempt attempt, SignInOutcome outcome, TimeSpan retryAfter, string reason)
     {
