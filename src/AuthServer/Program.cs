@@ -7,6 +7,7 @@ using AuthServer.Health;
 using AuthServer.Hosting;
 using AuthServer.Login;
 using AuthServer.Observability;
+using AuthServer.Pages;
 using AuthServer.Persistence;
 using AuthServer.Revocation;
 using AuthServer.Throttling;
@@ -32,6 +33,7 @@ try
         .AddTokenServer()
         .AddRevocation()
         .AddLogin()
+        .AddPages()
         .AddBrowserCors()
         .AddAdmin()
         .AddHealth()
@@ -52,10 +54,12 @@ try
     app.UseIssuerHostOnly();
     app.UseRequestLimits();
     app.UseNoTokensInQueryString();
+    app.UsePageAssets();
     app.UseBrowserCors();
     app.UseClientAuthenticationThrottle();
     app.UseAuthentication();
     app.UseAuthorization();
+    app.UseAntiforgery();
 
     app.MapTokenEndpoint();
     app.MapAdmin();

@@ -88,6 +88,6 @@ public sealed partial class ConsentTests(ExplicitConsentServer factory) : IClass
         return await browser.Http.PostAsync(Endpoints.Authorization, content);
     }
 
-    [GeneratedRegex("<input type=\"hidden\" name=\"([^\"]+)\" value=\"([^\"]*)\">")]
+    [GeneratedRegex("<input type=\"hidden\" name=\"([^\"]+)\" value=\"([^\"]*)\" ?/?>")]
     private static partial Regex HiddenField();
 }

@@ -52,7 +52,7 @@ public sealed partial class SecurityHeadersTests(ExplicitConsentServer server) :
     }
 
     [Fact]
-    public async Task The_form_post_page_keeps_its_auto_submit_script_allowed_and_the_pages_keep_their_inline_styles()
+    public async Task The_form_post_page_keeps_its_auto_submit_script_allowed_and_the_pages_use_one_stylesheet_and_no_inline_style()
     {
         var answers = await VisitEveryEndpointAsync();
 
@@ -67,9 +67,20 @@ public sealed partial class SecurityHeadersTests(ExplicitConsentServer server) :
             Assert.Contains($"'sha256-{hash}'", csp, StringComparison.Ordinal);
         }
 
-        var login = answers.Single(a => a.Name == "login GET").Response;
-        Assert.Contains("<style>", await login.Content.ReadAsStringAsync(), StringComparison.Ordinal);
-        Assert.Contains("style-src 'self' 'unsafe-inline'", login.Headers.GetValues("Content-Security-Policy").Single(), StringComparison.Ordinal);
+        foreach (var page in answers.Where(a => a.Html && a.Name != "form_post page"))
+        {
+            var text = await page.Response.Content.ReadAsStringAsync();
+            Assert.Contains("<link rel=\"stylesheet\" href=\"/css/site.css\"", text, StringComparison.Ordinal);
+            Assert.DoesNotContain("<style", text, StringComparison.Ordinal);
+            Assert.DoesNotContain("style=", text, StringComparison.Ordinal);
+            var policy = page.Response.Headers.GetValues("Content-Security-Policy").Single();
+            Assert.Contains("style-src 'self';", policy, StringComparison.Ordinal);
+            Assert.DoesNotContain("'unsafe-inline'", policy, StringComparison.Ordinal);
+        }
+
+        var stylesheet = answers.Single(a => a.Name == "stylesheet").Response;
+        Assert.Equal(HttpStatusCode.OK, stylesheet.StatusCode);
+        Assert.Equal("text/css", stylesheet.Content.Headers.ContentType?.MediaType);
     }
 
     [Fact]
@@ -123,6 +134,7 @@ public sealed partial class SecurityHeadersTests(ExplicitConsentServer server) :
         await Add("admin 404", () => SendWithBearer(http, HttpMethod.Get, "/admin/users/nobody-at-all", ops));
         await Add("admin refused", () => http.GetAsync("/admin/users"));
         await Add("health", () => http.GetAsync("/health/live"));
+        await Add("stylesheet", () => http.GetAsync("/css/site.css"));
         await Add("not found", () => http.GetAsync("/no/such/page"));
         await Add("authorize error", () => http.GetAsync(BrowserClient.AuthorizeUrl(Pkce.Create(), clientId: "nobody")));
 
@@ -167,7 +179,7 @@ public sealed partial class SecurityHeadersTests(ExplicitConsentServer server) :
         return form;
     }
 
-    [GeneratedRegex("<input type=\"hidden\" name=\"([^\"]+)\" value=\"([^\"]*)\">")]
+    [GeneratedRegex("<input type=\"hidden\" name=\"([^\"]+)\" value=\"([^\"]*)\" ?/?>")]
     private static partial Regex HiddenField();
 
     [GeneratedRegex("<script>(.*?)</script>", RegexOptions.Singleline)]

@@ -2,11 +2,11 @@ using System.Globalization;
 using System.Security.Claims;
 using AuthServer.Login;
 using AuthServer.Observability;
+using AuthServer.Pages;
 using AuthServer.Sessions;
 using AuthServer.Tokens;
 using AuthServer.Users;
 using Microsoft.AspNetCore;
-using Microsoft.AspNetCore.Antiforgery;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Http.Extensions;
 using OpenIddict.Abstractions;
@@ -29,7 +29,7 @@ public static class AuthorizeEndpoint
 
     private static async Task<IResult> AuthorizeAsync(
         HttpContext context, UserGate gate, PrincipalFactory principals, IOpenIddictApplicationManager applications,
-        IOpenIddictAuthorizationManager authorizations, BrowserSessions sessions, IAntiforgery antiforgery, TimeProvider clock, ILoggerFactory loggers)
+        IOpenIddictAuthorizationManager authorizations, BrowserSessions sessions, TimeProvider clock, ILoggerFactory loggers)
     {
         var request = context.GetOpenIddictServerRequest()
             ?? throw new InvalidOperationException("The OpenIddict server request cannot be retrieved.");
@@ -75,13 +75,13 @@ public static class AuthorizeEndpoint
                 .FirstOrDefaultAsync();
             if (authorization is null)
             {
-                var decision = await ConsentDecisionAsync(context, antiforgery);
+                var decision = await ConsentDecisionAsync(context);
                 if (decision is null)
                 {
                     // OIDC Core §3.1.2.6: prompt=none cannot show the consent screen.
                     return request.HasPromptValue(PromptValues.None)
                         ? Reject(Errors.ConsentRequired, "The user has not consented to this client.")
-                        : ConsentPage.Render(context, antiforgery, await applications.GetDisplayNameAsync(application) ?? request.ClientId!, request.GetScopes());
+                        : ConsentPage.Render(context.Request, await applications.GetDisplayNameAsync(application) ?? request.ClientId!, request.GetScopes());
                 }
 
                 if (decision != ConsentPage.Accept)
@@ -109,24 +109,12 @@ public static class AuthorizeEndpoint
     }
 
     /// <summary>The user's answer on the consent screen: only from a same-site form post (antiforgery), never from a link.</summary>
-    private static async Task<string?> ConsentDecisionAsync(HttpContext context, IAntiforgery antiforgery)
-    {
-        if (!HttpMethods.IsPost(context.Request.Method) || !context.Request.HasFormContentType
-            || context.Request.Form[ConsentPage.DecisionField].ToString() is not { Length: > 0 } decision)
-        {
-            return null;
-        }
-
-        try
-        {
-            await antiforgery.ValidateRequestAsync(context);
-            return decision;
-        }
-        catch (AntiforgeryValidationException)
-        {
-            return null;
-        }
-    }
+    private static async Task<string?> ConsentDecisionAsync(HttpContext context) =>
+        HttpMethods.IsPost(context.Request.Method) && context.Request.HasFormContentType
+        && context.Request.Form[ConsentPage.DecisionField].ToString() is { Length: > 0 } decision
+        && await context.IsAnswerFromOurPageAsync()
+            ? decision
+            : null;
 
     /// <summary>
     /// OIDC Core §3.1.2.1: an id_token_hint names the user the client expects. A hint that does not validate, or names

@@ -1,9 +1,9 @@
 using AuthServer.Login;
 using AuthServer.Observability;
+using AuthServer.Pages;
 using AuthServer.Sessions;
 using AuthServer.Tokens;
 using Microsoft.AspNetCore;
-using Microsoft.AspNetCore.Antiforgery;
 using Microsoft.AspNetCore.Authentication;
 using OpenIddict.Abstractions;
 using OpenIddict.Server.AspNetCore;
@@ -26,7 +26,7 @@ public static class EndSessionEndpoint
         return app;
     }
 
-    private static async Task<IResult> EndSessionAsync(HttpContext context, BrowserSessions sessions, IAntiforgery antiforgery, ILoggerFactory loggers)
+    private static async Task<IResult> EndSessionAsync(HttpContext context, BrowserSessions sessions, ILoggerFactory loggers)
     {
         var request = context.GetOpenIddictServerRequest()
             ?? throw new InvalidOperationException("The OpenIddict server request cannot be retrieved.");
@@ -57,14 +57,10 @@ public static class EndSessionEndpoint
 
         if (!HttpMethods.IsPost(context.Request.Method) || !context.Request.HasFormContentType || context.Request.Form[ConfirmField] != "yes")
         {
-            return LogoutPages.Confirm(context, antiforgery);
+            return LogoutPages.Confirm(context.Request);
         }
 
-        try
-        {
-            await antiforgery.ValidateRequestAsync(context);
-        }
-        catch (AntiforgeryValidationException)
+        if (!await context.IsAnswerFromOurPageAsync())
         {
             return LogoutPages.Error(StatusCodes.Status400BadRequest, "The sign-out form expired or did not come from this site. Nothing was ended.");
         }
