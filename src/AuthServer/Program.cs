@@ -1,5 +1,6 @@
 using AuthServer.Admin;
 using AuthServer.Authorization;
+using AuthServer.BackchannelLogout;
 using AuthServer.Clients;
 using AuthServer.Cors;
 using AuthServer.ErrorHandling;
@@ -31,6 +32,7 @@ try
         .AddThrottling()
         .AddTokenServer()
         .AddRevocation()
+        .AddBackchannelLogout()
         .AddLogin()
         .AddBrowserCors()
         .AddAdmin()

@@ -55,6 +55,9 @@ public sealed class TokenPruner(AuthDbContext db, TimeProvider clock, IOptions<P
         // Browser sessions over before the threshold (their links to authorizations go with them).
         await db.BrowserSessions.Where(s => s.ExpiresAt < before || s.EndedAt < before).ExecuteDeleteAsync(cancellationToken);
 
+        // Back-channel logout notices once delivered or abandoned before the threshold; pending ones stay whatever their age.
+        await db.BackchannelLogoutNotices.Where(n => n.DeliveredAt < before || n.AbandonedAt < before).ExecuteDeleteAsync(cancellationToken);
+
         Audit.Pruned(logger, deletedTokens, deletedAuthorizations, threshold);
         metrics.TokenRows(await tokens.LongCountAsync(cancellationToken));
         return new PruneCounts(deletedTokens, deletedAuthorizations, threshold);
