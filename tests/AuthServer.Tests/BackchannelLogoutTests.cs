@@ -1,12 +1,15 @@
 using System.Diagnostics;
 using System.Net;
 using System.Text.Json;
+using AuthServer.BackchannelLogout;
 using AuthServer.Persistence;
 using AuthServer.Tests.Infrastructure;
 using AuthServer.Tokens;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Identity;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
 using Microsoft.IdentityModel.JsonWebTokens;
 using Microsoft.IdentityModel.Tokens;
 
@@ -92,6 +95,27 @@ public sealed class BackchannelLogoutTests(BackchannelLogoutTests.Factory server
         Assert.Equal(2, TokensFor([sid]).Count);
         Assert.Contains(server.LogEvents, e => e.Properties.TryGetValue("EventId", out var id) && id.ToString().Contains("2015", StringComparison.Ordinal));
         Assert.Contains(server.LogEvents, e => e.Properties.TryGetValue("EventId", out var id) && id.ToString().Contains("2014", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task Senders_polling_at_once_send_each_notice_once()
+    {
+        var user = await server.CreateUserAsync();
+        List<string> sids = [];
+        for (var i = 0; i < 3; i++)
+        {
+            using var browser = new BrowserClient(server);
+            sids.Add(SidOf((await browser.CodeFlowAsync(user.UserName!, TestUsers.Password)).ShouldSucceed()));
+        }
+
+        await _admin.OkAsync(HttpMethod.Post, $"/admin/users/{user.Id}/revoke-tokens");
+
+        // Four pollers over the same due rows, as four instances would be: each attempt goes to whoever claims it first.
+        var sender = server.Services.GetServices<IHostedService>().OfType<LogoutNoticeSender>().Single();
+        await Task.WhenAll(Enumerable.Range(0, 4).Select(_ => sender.SendDueAsync(CancellationToken.None)));
+
+        Assert.All(sids, sid => Assert.Single(TokensFor([sid])));
+        Assert.Equal(3, await server.WithDbAsync(db => db.BackchannelLogoutNotices.CountAsync(n => sids.Contains(n.SessionId) && n.DeliveredAt != null && n.Attempts == 1)));
     }
 
     [Fact]

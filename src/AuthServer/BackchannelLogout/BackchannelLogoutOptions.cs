@@ -21,7 +21,7 @@ public sealed class BackchannelLogoutOptions
     [Range(typeof(TimeSpan), "00:00:00.100", "01:00:00")]
     public TimeSpan InitialDelay { get; set; } = TimeSpan.FromSeconds(1);
 
-    /// <summary>Attempts before a notice is abandoned: with the defaults, about two minutes of retries in all.</summary>
+    /// <summary>Attempts before a notice is abandoned: with the defaults 127 s of back-off (1 + 2 + … + 64) plus the attempts' timeouts, bounded.</summary>
     [Range(1, 20)]
     public int MaxAttempts { get; set; } = 8;
 
@@ -40,9 +40,6 @@ public sealed class BackchannelLogoutOptions
     /// <summary>POSTs in flight at once per instance, so one slow client does not hold back the others.</summary>
     [Range(1, 64)]
     public int Parallelism { get; set; } = 4;
-
-    /// <summary>The longest a notice can stay pending: every back-off plus every attempt's timeout.</summary>
-    public TimeSpan MaxTotalDelay => TimeSpan.FromTicks(InitialDelay.Ticks * ((1L << (MaxAttempts - 1)) - 1)) + Timeout * MaxAttempts;
 }
 
 /// <summary>A logout token names its issuer (§2.4), and a background sender has no request to take it from.</summary>
