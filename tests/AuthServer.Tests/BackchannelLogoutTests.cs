@@ -3,6 +3,7 @@ using System.Net;
 using System.Text.Json;
 using AuthServer.BackchannelLogout;
 using AuthServer.Persistence;
+using AuthServer.Revocation;
 using AuthServer.Tests.Infrastructure;
 using AuthServer.Tokens;
 using Microsoft.AspNetCore.Http;
@@ -116,6 +117,32 @@ public sealed class BackchannelLogoutTests(BackchannelLogoutTests.Factory server
 
         Assert.All(sids, sid => Assert.Single(TokensFor([sid])));
         Assert.Equal(3, await server.WithDbAsync(db => db.BackchannelLogoutNotices.CountAsync(n => sids.Contains(n.SessionId) && n.DeliveredAt != null && n.Attempts == 1)));
+    }
+
+    [Fact]
+    public async Task Pruning_removes_notices_delivered_or_abandoned_before_the_retention_and_keeps_pending_ones()
+    {
+        var old = server.Clock.GetUtcNow().UtcDateTime - TimeSpan.FromDays(15);
+        BackchannelLogoutNotice Notice(string sid, DateTime? delivered, DateTime? abandoned) => new()
+        {
+            Id = Guid.NewGuid(), ClientId = TokenClient.Spa, Uri = server.Receiver.Uri.AbsoluteUri, Subject = "pruned-user", SessionId = sid,
+            CreatedAt = old, NextAttemptAt = old.AddYears(10), DeliveredAt = delivered, AbandonedAt = abandoned,
+        };
+        string[] sids = ["p-delivered", "p-abandoned", "p-pending", "p-recent"];
+        await server.WithDbAsync(db =>
+        {
+            db.BackchannelLogoutNotices.AddRange(
+                Notice(sids[0], old, null), Notice(sids[1], null, old), Notice(sids[2], null, null), Notice(sids[3], server.Clock.GetUtcNow().UtcDateTime, null));
+            return db.SaveChangesAsync();
+        });
+
+        using (var scope = server.Services.CreateScope())
+        {
+            await scope.ServiceProvider.GetRequiredService<TokenPruner>().PruneAsync(CancellationToken.None);
+        }
+
+        var left = await server.WithDbAsync(db => db.BackchannelLogoutNotices.Where(n => sids.Contains(n.SessionId)).Select(n => n.SessionId).ToListAsync());
+        Assert.Equal(["p-pending", "p-recent"], left.Order(StringComparer.Ordinal));
     }
 
     [Fact]
