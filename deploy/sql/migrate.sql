@@ -482,3 +482,53 @@ END;
 COMMIT;
 GO
 
+BEGIN TRANSACTION;
+IF NOT EXISTS (
+    SELECT * FROM [__EFMigrationsHistory]
+    WHERE [MigrationId] = N'20261201214638_BackchannelLogoutNotices'
+)
+BEGIN
+    CREATE TABLE [BackchannelLogoutNotices] (
+        [Id] uniqueidentifier NOT NULL,
+        [ClientId] nvarchar(100) NOT NULL,
+        [Uri] nvarchar(2000) NOT NULL,
+        [Subject] nvarchar(450) NOT NULL,
+        [SessionId] varchar(32) NOT NULL,
+        [CreatedAt] datetime2 NOT NULL,
+        [NextAttemptAt] datetime2 NOT NULL,
+        [Attempts] int NOT NULL,
+        [LastError] nvarchar(256) NULL,
+        [DeliveredAt] datetime2 NULL,
+        [AbandonedAt] datetime2 NULL,
+        CONSTRAINT [PK_BackchannelLogoutNotices] PRIMARY KEY ([Id])
+    );
+END;
+
+IF NOT EXISTS (
+    SELECT * FROM [__EFMigrationsHistory]
+    WHERE [MigrationId] = N'20261201214638_BackchannelLogoutNotices'
+)
+BEGIN
+    CREATE INDEX [IX_BackchannelLogoutNotices_CreatedAt] ON [BackchannelLogoutNotices] ([CreatedAt]);
+END;
+
+IF NOT EXISTS (
+    SELECT * FROM [__EFMigrationsHistory]
+    WHERE [MigrationId] = N'20261201214638_BackchannelLogoutNotices'
+)
+BEGIN
+    CREATE INDEX [IX_BackchannelLogoutNotices_DeliveredAt_AbandonedAt_NextAttemptAt] ON [BackchannelLogoutNotices] ([DeliveredAt], [AbandonedAt], [NextAttemptAt]);
+END;
+
+IF NOT EXISTS (
+    SELECT * FROM [__EFMigrationsHistory]
+    WHERE [MigrationId] = N'20261201214638_BackchannelLogoutNotices'
+)
+BEGIN
+    INSERT INTO [__EFMigrationsHistory] ([MigrationId], [ProductVersion])
+    VALUES (N'20261201214638_BackchannelLogoutNotices', N'10.0.15');
+END;
+
+COMMIT;
+GO
+

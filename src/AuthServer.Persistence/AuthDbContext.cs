@@ -21,6 +21,8 @@ public sealed class AuthDbContext(DbContextOptions<AuthDbContext> options)
 
     public DbSet<BrowserSessionGrant> BrowserSessionGrants => Set<BrowserSessionGrant>();
 
+    public DbSet<BackchannelLogoutNotice> BackchannelLogoutNotices => Set<BackchannelLogoutNotice>();
+
     protected override void OnModelCreating(ModelBuilder builder)
     {
         base.OnModelCreating(builder);
@@ -66,6 +68,20 @@ public sealed class AuthDbContext(DbContextOptions<AuthDbContext> options)
             grant.Property(g => g.AuthorizationId).HasMaxLength(100);
             grant.Property(g => g.ClientId).HasMaxLength(100);
             grant.HasIndex(g => g.AuthorizationId);
+        });
+        builder.Entity<BackchannelLogoutNotice>(notice =>
+        {
+            notice.ToTable("BackchannelLogoutNotices");
+            notice.HasKey(n => n.Id);
+            notice.Property(n => n.ClientId).HasMaxLength(100);
+            notice.Property(n => n.Uri).HasMaxLength(BackchannelLogoutNotice.UriLength);
+            notice.Property(n => n.Subject).HasMaxLength(450);
+            notice.Property(n => n.SessionId).HasMaxLength(BrowserSession.IdLength).IsUnicode(false);
+            notice.Property(n => n.LastError).HasMaxLength(BackchannelLogoutNotice.ErrorLength);
+
+            // The sender's poll: pending rows that are due. Pruning filters on the two end dates.
+            notice.HasIndex(n => new { n.DeliveredAt, n.AbandonedAt, n.NextAttemptAt });
+            notice.HasIndex(n => n.CreatedAt);
         });
     }
 }

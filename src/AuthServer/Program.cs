@@ -1,5 +1,6 @@
 using AuthServer.Admin;
 using AuthServer.Authorization;
+using AuthServer.BackchannelLogout;
 using AuthServer.Clients;
 using AuthServer.Cors;
 using AuthServer.ErrorHandling;
@@ -32,6 +33,7 @@ try
         .AddThrottling()
         .AddTokenServer()
         .AddRevocation()
+        .AddBackchannelLogout()
         .AddLogin()
         .AddPages()
         .AddBrowserCors()

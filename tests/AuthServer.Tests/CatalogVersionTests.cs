@@ -1,4 +1,5 @@
 using System.Net;
+using AuthServer.BackchannelLogout;
 using AuthServer.Tests.Infrastructure;
 
 namespace AuthServer.Tests;
@@ -45,6 +46,27 @@ public sealed class CatalogVersionTests
         Assert.Contains(NewCallback, (await second.StoredAsync("spa"))!.RedirectUris, StringComparison.Ordinal);
         Assert.True(second.Logged(1111, "spa"));
         Assert.DoesNotContain(second.LogEvents, e => e.Level >= Serilog.Events.LogEventLevel.Error && AdminApiTests.EventId(e) is >= 1100 and < 1200);
+    }
+
+    [Fact]
+    public async Task A_back_channel_logout_uri_is_stored_only_by_a_newer_catalog_version_and_removed_the_same_way()
+    {
+        const string Uri = "https://rp.example/backchannel-logout";
+        using var first = new CatalogServerFactory(version: 1);
+        first.Start();
+
+        using var sameVersion = new CatalogServerFactory(version: 1, sameDatabaseAs: first);
+        sameVersion.Set("Catalog:Clients:spa:BackchannelLogoutUri", Uri).Start();
+        Assert.Null(await BackchannelOfAsync(sameVersion));
+        Assert.True(sameVersion.Logged(1105, "spa"));
+
+        using var newer = new CatalogServerFactory(version: 2, sameDatabaseAs: first);
+        newer.Set("Catalog:Clients:spa:BackchannelLogoutUri", Uri).Start();
+        Assert.Equal(new BackchannelRegistration(new Uri(Uri), SessionRequired: true), await BackchannelOfAsync(newer));
+
+        using var removed = new CatalogServerFactory(version: 3, sameDatabaseAs: first);
+        removed.Start();
+        Assert.Null(await BackchannelOfAsync(removed));
     }
 
     [Fact]
@@ -103,4 +125,7 @@ public sealed class CatalogVersionTests
             instances.ForEach(i => i.Dispose());
         }
     }
+
+    private static async Task<BackchannelRegistration?> BackchannelOfAsync(CatalogServerFactory server) =>
+        BackchannelRegistration.Read((await server.StoredAsync("spa"))!.Properties);
 }

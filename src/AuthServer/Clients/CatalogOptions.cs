@@ -45,6 +45,12 @@ public sealed class ClientRegistration
     /// <summary>First-party clients are trusted implicitly; `explicit` shows a consent screen.</summary>
     public string ConsentType { get; set; } = "implicit";
 
+    /// <summary>OIDC Back-Channel Logout 1.0 §2.2: where the server POSTs a logout token when a session the client took part in ends.</summary>
+    public Uri? BackchannelLogoutUri { get; set; }
+
+    /// <summary>§2.2 backchannel_logout_session_required: the client needs `sid` in the logout token (this server always sends it).</summary>
+    public bool BackchannelLogoutSessionRequired { get; set; } = true;
+
     public bool IsConfidential => !string.IsNullOrEmpty(ClientSecret);
 }
 

@@ -66,7 +66,20 @@ public sealed record CatalogStamp(long? Version, string? Hash, string? SecretSou
     };
 
     /// <summary>SHA-256 of the normalized settings (sets sorted). The secret is left out: an unsalted fast hash of it must not sit in a table.</summary>
-    public static string HashOf(ClientRegistration client) => HashOf(new
+    public static string HashOf(ClientRegistration client) => client.BackchannelLogoutUri is null && client.BackchannelLogoutSessionRequired
+        ? HashOf(Normalized(client))
+        : HashOf(new
+        {
+            Settings = Normalized(client),
+            BackchannelLogoutUri = client.BackchannelLogoutUri?.OriginalString,
+            client.BackchannelLogoutSessionRequired,
+        });
+
+    public static string HashOf(ScopeRegistration scope) => HashOf(new { scope.DisplayName, Resources = Sorted(scope.Resources) });
+
+    // The settings every client had before back-channel logout: a client without it keeps the hash it was stored with,
+    // so upgrading the server alone never turns an unchanged client into a same-version conflict.
+    private static object Normalized(ClientRegistration client) => new
     {
         client.DisplayName,
         client.IsConfidential,
@@ -75,9 +88,7 @@ public sealed record CatalogStamp(long? Version, string? Hash, string? SecretSou
         RedirectUris = Sorted(client.RedirectUris.Select(u => u.OriginalString)),
         PostLogoutRedirectUris = Sorted(client.PostLogoutRedirectUris.Select(u => u.OriginalString)),
         Scopes = Sorted(client.Scopes),
-    });
-
-    public static string HashOf(ScopeRegistration scope) => HashOf(new { scope.DisplayName, Resources = Sorted(scope.Resources) });
+    };
 
     private static string HashOf(object normalized) =>
         Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(JsonSerializer.Serialize(normalized, s_json))));

@@ -1,3 +1,4 @@
+using AuthServer.BackchannelLogout;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
 using OpenIddict.Abstractions;
@@ -72,6 +73,7 @@ public sealed class CatalogSync(IServiceProvider services, IOptions<CatalogOptio
         {
             var created = Describe(clientId, client);
             new CatalogStamp(version, hash, CatalogStamp.FromConfiguration, []).WriteTo(created.Properties);
+            BackchannelRegistration.WriteTo(created.Properties, client);
             await manager.CreateAsync(created, cancellationToken);
             CatalogLog.ClientWritten(logger, clientId, version);
             return CatalogDecision.Write;
@@ -127,6 +129,7 @@ public sealed class CatalogSync(IServiceProvider services, IOptions<CatalogOptio
 
         var retired = client.IsConfidential ? stamp.RetiredSecrets : [];
         new CatalogStamp(version, hash, client.IsConfidential ? source : null, retired).WriteTo(descriptor.Properties);
+        BackchannelRegistration.WriteTo(descriptor.Properties, client);
         await manager.UpdateAsync(existing, descriptor, cancellationToken);
         CatalogLog.ClientWritten(logger, clientId, version);
         return decision;

@@ -56,7 +56,9 @@ public sealed class CatalogValidator(IHostEnvironment environment) : IValidateOp
                 failures.Add($"{prefix}: ConsentType must be 'implicit' or 'explicit'.");
             }
 
-            foreach (var uri in client.RedirectUris.Concat(client.PostLogoutRedirectUris))
+            // Back-Channel Logout 1.0 §2.2: absolute, no fragment; the same transport rule as redirect URIs.
+            IEnumerable<Uri> backchannel = client.BackchannelLogoutUri is { } logoutUri ? [logoutUri] : [];
+            foreach (var uri in client.RedirectUris.Concat(client.PostLogoutRedirectUris).Concat(backchannel))
             {
                 if (!uri.IsAbsoluteUri || !string.IsNullOrEmpty(uri.Fragment))
                 {

@@ -41,4 +41,13 @@ public static partial class Audit
 
     [LoggerMessage(EventId = 2013, Level = LogLevel.Warning, Message = "Client authentication throttled: client {ClientId} failed too often")]
     public static partial void ClientAuthenticationThrottled(ILogger logger, string clientId);
+
+    [LoggerMessage(EventId = 2014, Level = LogLevel.Information, Message = "Back-channel logout delivered: notice {NoticeId}, client {ClientId}, subject {Subject}, session {SessionId}, attempt {Attempt}")]
+    public static partial void BackchannelLogoutDelivered(ILogger logger, Guid noticeId, string clientId, string subject, string sessionId, int attempt);
+
+    [LoggerMessage(EventId = 2015, Level = LogLevel.Warning, Message = "Back-channel logout failed: notice {NoticeId}, client {ClientId}, subject {Subject}, session {SessionId}, attempt {Attempt}: {Error}; next attempt at {NextAttemptAt}")]
+    public static partial void BackchannelLogoutFailed(ILogger logger, Guid noticeId, string clientId, string subject, string sessionId, int attempt, string error, DateTime nextAttemptAt);
+
+    [LoggerMessage(EventId = 2016, Level = LogLevel.Error, Message = "Back-channel logout abandoned: notice {NoticeId}, client {ClientId}, subject {Subject}, session {SessionId}, after {Attempts} attempt(s): {Error}")]
+    public static partial void BackchannelLogoutAbandoned(ILogger logger, Guid noticeId, string clientId, string subject, string sessionId, int attempts, string error);
 }

@@ -56,6 +56,9 @@ public sealed class TokenPruner(AuthDbContext db, SignInThrottle throttle, TimeP
         // Browser sessions over before the threshold (their links to authorizations go with them).
         await db.BrowserSessions.Where(s => s.ExpiresAt < before || s.EndedAt < before).ExecuteDeleteAsync(cancellationToken);
 
+        // Back-channel logout notices once delivered or abandoned before the threshold; pending ones stay whatever their age.
+        await db.BackchannelLogoutNotices.Where(n => n.DeliveredAt < before || n.AbandonedAt < before).ExecuteDeleteAsync(cancellationToken);
+
         // Sign-in counters on their own, shorter clock (Throttling/).
         await throttle.PruneAsync(cancellationToken);
 

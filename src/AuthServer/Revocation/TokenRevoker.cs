@@ -20,12 +20,14 @@ public sealed class TokenRevoker(AuthDbContext db, TimeProvider clock)
     private IQueryable<OpenIddictEntityFrameworkCoreAuthorization> Authorizations => db.Set<OpenIddictEntityFrameworkCoreAuthorization>();
 
     /// <summary>Everything the user holds: refresh-token chains, and the browser sessions that could mint new ones.</summary>
-    public async Task<RevocationCounts> RevokeUserAsync(string userId, string reason, CancellationToken cancellationToken)
-    {
-        var ended = await Sessions.BrowserSessions.End(db.BrowserSessions.Where(s => s.UserId == userId), reason, clock.GetUtcNow().UtcDateTime, cancellationToken);
-        var counts = await RevokeAsync(Authorizations.Where(a => a.Subject == userId), Tokens.Where(t => t.Subject == userId), cancellationToken);
-        return counts with { BrowserSessions = ended };
-    }
+    /// <remarks>One unit of work: each live session ended queues its back-channel logout notices with it.</remarks>
+    public Task<RevocationCounts> RevokeUserAsync(string userId, string reason, CancellationToken cancellationToken) =>
+        UnitOfWork.RunAsync(db, async token =>
+        {
+            var ended = await Sessions.BrowserSessions.End(db, db.BrowserSessions.Where(s => s.UserId == userId), reason, clock.GetUtcNow().UtcDateTime, token);
+            var counts = await RevokeAsync(Authorizations.Where(a => a.Subject == userId), Tokens.Where(t => t.Subject == userId), token);
+            return counts with { BrowserSessions = ended };
+        }, cancellationToken);
 
     public Task<RevocationCounts> RevokeClientAsync(string clientId, CancellationToken cancellationToken) => RevokeAsync(
         Authorizations.Where(a => a.Application!.ClientId == clientId),

@@ -1,4 +1,5 @@
 using System.Security.Cryptography;
+using AuthServer.BackchannelLogout;
 using AuthServer.Login;
 using AuthServer.Persistence;
 using AuthServer.Revocation;
@@ -81,12 +82,13 @@ public sealed class BrowserSessions(AuthDbContext db, TimeProvider clock, IOptio
     }
 
     /// <summary>Ends one session and revokes everything issued inside it.</summary>
-    public async Task<RevocationCounts> EndAsync(string sessionId, string reason, CancellationToken cancellationToken)
-    {
-        var ended = await End(db.BrowserSessions.Where(s => s.Id == sessionId), reason, cancellationToken);
-        var counts = await revoker.RevokeAuthorizationsAsync(db.BrowserSessionGrants.Where(g => g.SessionId == sessionId).Select(g => g.AuthorizationId), cancellationToken);
-        return counts with { BrowserSessions = ended };
-    }
+    public Task<RevocationCounts> EndAsync(string sessionId, string reason, CancellationToken cancellationToken) =>
+        UnitOfWork.RunAsync(db, async token =>
+        {
+            var ended = await End(db, db.BrowserSessions.Where(s => s.Id == sessionId), reason, clock.GetUtcNow().UtcDateTime, token);
+            var counts = await revoker.RevokeAuthorizationsAsync(db.BrowserSessionGrants.Where(g => g.SessionId == sessionId).Select(g => g.AuthorizationId), token);
+            return counts with { BrowserSessions = ended };
+        }, cancellationToken);
 
     /// <summary>The session an authorization was issued in, if any.</summary>
     public Task<string?> SessionOfAsync(string authorizationId, CancellationToken cancellationToken) =>
@@ -100,10 +102,29 @@ public sealed class BrowserSessions(AuthDbContext db, TimeProvider clock, IOptio
             .Skip(skip).Take(take)
             .ToListAsync(cancellationToken);
 
-    internal static Task<int> End(IQueryable<BrowserSession> sessions, string reason, DateTime now, CancellationToken cancellationToken) =>
-        sessions.Where(s => s.EndedAt == null)
-            .ExecuteUpdateAsync(s => s.SetProperty(x => x.EndedAt, now).SetProperty(x => x.EndReason, reason), cancellationToken);
+    /// <summary>
+    /// Ends the sessions and queues the back-channel logout notices they owe, in the caller's unit of work. A live
+    /// session ends with its own conditional UPDATE: of two requests ending it at once, only the one whose UPDATE
+    /// matched queues its notices, so a client hears of each end once. Rows already past their lifetime end in bulk,
+    /// without notices: their clients' sessions died with them.
+    /// </summary>
+    internal static async Task<int> End(AuthDbContext db, IQueryable<BrowserSession> sessions, string reason, DateTime now, CancellationToken cancellationToken)
+    {
+        var open = sessions.Where(s => s.EndedAt == null);
+        var live = await open.Where(s => s.ExpiresAt > now).Select(s => new EndedSession(s.Id, s.UserId)).ToListAsync(cancellationToken);
+        List<EndedSession> ended = [];
+        foreach (var session in live)
+        {
+            if (await db.BrowserSessions.Where(s => s.Id == session.SessionId && s.EndedAt == null)
+                .ExecuteUpdateAsync(s => s.SetProperty(x => x.EndedAt, now).SetProperty(x => x.EndReason, reason), cancellationToken) == 1)
+            {
+                ended.Add(session);
+            }
+        }
 
-    private Task<int> End(IQueryable<BrowserSession> sessions, string reason, CancellationToken cancellationToken) =>
-        End(sessions, reason, clock.GetUtcNow().UtcDateTime, cancellationToken);
+        var expired = await open.Where(s => s.ExpiresAt <= now)
+            .ExecuteUpdateAsync(s => s.SetProperty(x => x.EndedAt, now).SetProperty(x => x.EndReason, reason), cancellationToken);
+        await LogoutNotices.EnqueueAsync(db, ended, now, cancellationToken);
+        return ended.Count + expired;
+    }
 }

@@ -17,7 +17,7 @@ namespace AuthServer.Tokens;
 public sealed class PinSigningKeys(KeyRing keys) : IOpenIddictServerHandler<GenerateTokenContext>
 {
     private readonly SigningCredentials _accessTokens = Credentials(keys.SigningKeys[0]);
-    private readonly SigningCredentials _identityTokens = Credentials(keys.SigningKeys.FirstOrDefault(key => key is RsaSecurityKey) ?? keys.SigningKeys[0]);
+    private readonly SigningCredentials _identityTokens = IdentityTokenCredentials(keys);
     private readonly SigningCredentials _serverOnly = new(keys.ServerOnlySigningKeys[0], SecurityAlgorithms.HmacSha256);
 
     public static OpenIddictServerHandlerDescriptor Descriptor { get; } = OpenIddictServerHandlerDescriptor.CreateBuilder<GenerateTokenContext>()
@@ -25,6 +25,10 @@ public sealed class PinSigningKeys(KeyRing keys) : IOpenIddictServerHandler<Gene
         .SetOrder(OpenIddictServerHandlers.Protection.AttachSecurityCredentials.Descriptor.Order + 1)
         .SetType(OpenIddictServerHandlerType.Custom)
         .Build();
+
+    /// <summary>Also signs back-channel logout tokens, which Back-Channel Logout 1.0 §2.4 asks to sign like identity tokens.</summary>
+    public static SigningCredentials IdentityTokenCredentials(KeyRing keys) =>
+        Credentials(keys.SigningKeys.FirstOrDefault(key => key is RsaSecurityKey) ?? keys.SigningKeys[0]);
 
     public static SigningCredentials Credentials(SecurityKey key) => new(key, key switch
     {

@@ -1,0 +1,23 @@
+using Microsoft.Extensions.Options;
+
+namespace AuthServer.BackchannelLogout;
+
+public static class BackchannelLogoutSetup
+{
+    /// <summary>OIDC Back-Channel Logout 1.0: the queue's sender, the logout token minter, and the discovery flags.</summary>
+    public static IServiceCollection AddBackchannelLogout(this IServiceCollection services)
+    {
+        services.AddOptions<BackchannelLogoutOptions>().BindConfiguration(BackchannelLogoutOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        services.AddSingleton<IValidateOptions<BackchannelLogoutOptions>, BackchannelLogoutOptionsValidator>();
+
+        services.AddSingleton<LogoutTokens>();
+        services.AddHttpClient(LogoutNoticeSender.HttpClientName, (provider, client) =>
+                client.Timeout = provider.GetRequiredService<IOptions<BackchannelLogoutOptions>>().Value.Timeout)
+            // A client's endpoint answers itself; following its redirects would let it point the server anywhere.
+            .ConfigurePrimaryHttpMessageHandler(() => new SocketsHttpHandler { AllowAutoRedirect = false, UseCookies = false });
+        services.AddHostedService<LogoutNoticeSender>();
+
+        services.AddOpenIddict().AddServer(server => server.AddEventHandler(AdvertiseBackchannelLogout.Descriptor));
+        return services;
+    }
+}
