@@ -1,5 +1,6 @@
 using System.Net;
 using AuthServer.Tests.Infrastructure;
+using AuthServer.Throttling;
 using AuthServer.Tokens;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Identity;
@@ -193,16 +194,19 @@ public sealed class AbuseResistanceTests(AbuseResistanceTests.Server server) : I
     public async Task Counters_of_made_up_names_are_pruned_an_hour_after_their_last_failure_and_known_sources_are_kept()
     {
         var user = await server.CreateUserAsync();
+        var madeUp = "made-up-" + Guid.NewGuid().ToString("N")[..8];
         (await SignInAsync(user.UserName!, TestUsers.Password, "198.51.100.60")).ShouldSucceed();
-        (await SignInAsync("made-up-" + Guid.NewGuid().ToString("N")[..8], WrongPassword, "203.0.113.60")).ShouldFail(HttpStatusCode.BadRequest, "invalid_grant");
-        var before = await server.WithDbAsync(db => db.SignInThrottles.CountAsync());
+        (await SignInAsync(madeUp, WrongPassword, "203.0.113.60")).ShouldFail(HttpStatusCode.BadRequest, "invalid_grant");
+        string[] madeUpKeys = [SignInThrottle.PairKey(madeUp.ToUpperInvariant(), "203.0.113.60"), SignInThrottle.AccountKey(null, madeUp.ToUpperInvariant())];
+        var knownSource = SignInThrottle.PairKey(user.UserName!.ToUpperInvariant(), "198.51.100.60");
+        Assert.Equal(2, await server.WithDbAsync(db => db.SignInThrottles.CountAsync(t => madeUpKeys.Contains(t.Key))));
 
         server.Clock.Advance(TimeSpan.FromHours(1) + TimeSpan.FromMinutes(1));
         await new AdminClient(server.CreateClient()).OkAsync(HttpMethod.Post, "/admin/prune");
 
         // The made-up name's pair and account rows are gone; the user's known source stays (30 days).
-        Assert.Equal(before - 2, await server.WithDbAsync(db => db.SignInThrottles.CountAsync()));
-        Assert.True(await server.WithDbAsync(db => db.SignInThrottles.AnyAsync(t => t.LastSuccessAt != null)));
+        Assert.Equal(0, await server.WithDbAsync(db => db.SignInThrottles.CountAsync(t => madeUpKeys.Contains(t.Key))));
+        Assert.True(await server.WithDbAsync(db => db.SignInThrottles.AnyAsync(t => t.Key == knownSource)));
     }
 
     private async Task<(int Wait, int RetryAfter)> ThrottledAsync(string login, string password, string source)

@@ -4,7 +4,6 @@ using System.Text;
 using System.Text.Json;
 using AuthServer.Tests.Infrastructure;
 using AuthServer.Tokens;
-using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Mvc.Testing;
 using Microsoft.AspNetCore.WebUtilities;
 using Microsoft.IdentityModel.JsonWebTokens;
@@ -299,7 +298,7 @@ public sealed class ProtocolConformanceTests(AuthServerFactory server) : IClassF
 /// <summary>Item 1: outside Development, only the issuer's host is answered (RFC 9110 §7.2; cache poisoning by Host).</summary>
 public sealed class HostFilteringTests : IDisposable
 {
-    private readonly ProductionServer _server = new();
+    private readonly ProductionServerFactory _server = new();
 
     [Theory]
     [InlineData("https://id.example.test/", HttpStatusCode.OK)]
@@ -325,24 +324,4 @@ public sealed class HostFilteringTests : IDisposable
     }
 
     public void Dispose() => _server.Dispose();
-
-    private sealed class ProductionServer : AuthServerFactory
-    {
-        public ProductionServer()
-        {
-            var (signing, encryption) = KeyFiles.Create(Folder, "current");
-            Set("Tokens:Issuer", "https://id.example.test/")
-                .Set("Keys:SigningKeyFiles:0", signing)
-                .Set("Keys:EncryptionKeyFiles:0", encryption)
-                .Set("Catalog:Clients:ops:ClientSecret", "production-test-secret")
-                .Set("Catalog:Clients:ops:GrantTypes:0", "client_credentials")
-                .Set("Catalog:Clients:ops:Scopes:0", "ops");
-        }
-
-        protected override void ConfigureWebHost(IWebHostBuilder builder)
-        {
-            base.ConfigureWebHost(builder);
-            builder.UseEnvironment("Production");
-        }
-    }
 }

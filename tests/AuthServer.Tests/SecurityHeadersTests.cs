@@ -5,7 +5,6 @@ using System.Text;
 using System.Text.RegularExpressions;
 using AuthServer.Tests.Infrastructure;
 using AuthServer.Tokens;
-using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Mvc.Testing;
 
 namespace AuthServer.Tests;
@@ -189,7 +188,7 @@ public sealed partial class SecurityHeadersTests(ExplicitConsentServer server) :
 /// <summary>HSTS: outside Development, over HTTPS, for a real host name.</summary>
 public sealed class ProductionSecurityHeadersTests : IDisposable
 {
-    private readonly ProductionServer _server = new();
+    private readonly ProductionServerFactory _server = new();
 
     [Fact]
     public async Task Outside_development_https_answers_carry_hsts_with_the_configured_max_age()
@@ -221,24 +220,4 @@ public sealed class ProductionSecurityHeadersTests : IDisposable
     }
 
     public void Dispose() => _server.Dispose();
-
-    private sealed class ProductionServer : AuthServerFactory
-    {
-        public ProductionServer()
-        {
-            var (signing, encryption) = KeyFiles.Create(Folder, "current");
-            Set("Tokens:Issuer", "https://id.example.test/")
-                .Set("Keys:SigningKeyFiles:0", signing)
-                .Set("Keys:EncryptionKeyFiles:0", encryption)
-                .Set("Catalog:Clients:ops:ClientSecret", "production-test-secret")
-                .Set("Catalog:Clients:ops:GrantTypes:0", "client_credentials")
-                .Set("Catalog:Clients:ops:Scopes:0", "ops");
-        }
-
-        protected override void ConfigureWebHost(IWebHostBuilder builder)
-        {
-            base.ConfigureWebHost(builder);
-            builder.UseEnvironment("Production");
-        }
-    }
 }

@@ -18,13 +18,15 @@ public sealed partial class LogoutNoticeSender(
     LogoutTokens tokens,
     TimeProvider clock,
     IOptions<BackchannelLogoutOptions> options,
+    IOptions<Clients.CatalogOptions> catalog,
     ILogger<LogoutNoticeSender> logger) : BackgroundService
 {
     public const string HttpClientName = "backchannel-logout";
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        if (!options.Value.Enabled)
+        // No client of this instance's catalog takes notices: none are queued, so polling would only load the database.
+        if (!options.Value.Enabled || !catalog.Value.Clients.Values.Any(client => client.BackchannelLogoutUri is not null))
         {
             return;
         }
