@@ -42,7 +42,7 @@ public static class UserAdmin
             return invalid;
         }
 
-        var (number, size) = Paging.Resolve(page, pageSize, options.Value);
+        var (number, size, skip) = Paging.Resolve(page, pageSize, options.Value);
         var query = db.Users.AsNoTracking();
         if (!string.IsNullOrWhiteSpace(search))
         {
@@ -51,7 +51,7 @@ public static class UserAdmin
         }
 
         var total = await query.CountAsync(cancellationToken);
-        var rows = await query.OrderBy(u => u.NormalizedUserName).Skip((number - 1) * size).Take(size).ToListAsync(cancellationToken);
+        var rows = await query.OrderBy(u => u.NormalizedUserName).Skip(skip).Take(size).ToListAsync(cancellationToken);
         return TypedResults.Ok(new Page<UserView>([.. rows.Select(u => View(u, clock))], number, size, total));
     }
 
@@ -184,13 +184,13 @@ public static class UserAdmin
             return UnknownUser(user);
         }
 
-        var (number, size) = Paging.Resolve(page, pageSize, options.Value);
+        var (number, size, skip) = Paging.Resolve(page, pageSize, options.Value);
         var live = db.Set<OpenIddictEntityFrameworkCoreAuthorization>().AsNoTracking()
             .Where(a => a.Subject == found.Id && a.Status == Statuses.Valid);
         var total = await live.CountAsync(cancellationToken);
         var sessions = await live
             .OrderByDescending(a => a.CreationDate).ThenBy(a => a.Id)
-            .Skip((number - 1) * size).Take(size)
+            .Skip(skip).Take(size)
             .Select(a => new SessionView(
                 a.Id!,
                 a.Application!.ClientId,
@@ -219,9 +219,9 @@ public static class UserAdmin
             return UnknownUser(user);
         }
 
-        var (number, size) = Paging.Resolve(page, pageSize, options.Value);
+        var (number, size, skip) = Paging.Resolve(page, pageSize, options.Value);
         var total = await db.BrowserSessions.CountAsync(s => s.UserId == found.Id, cancellationToken);
-        var rows = await sessions.ListAsync(found.Id, (number - 1) * size, size, cancellationToken);
+        var rows = await sessions.ListAsync(found.Id, skip, size, cancellationToken);
         var views = rows.Select(s => new BrowserSessionView(
             s.Id, s.ClientId, s.CreatedAt, s.LastSeenAt, s.ExpiresAt, s.SourceAddress, s.UserAgent, s.EndedAt, s.EndReason,
             [.. s.Grants.Select(g => g.AuthorizationId)])).ToList();
