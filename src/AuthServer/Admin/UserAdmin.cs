@@ -3,6 +3,7 @@ using AuthServer.Observability;
 using AuthServer.Persistence;
 using AuthServer.Revocation;
 using AuthServer.Sessions;
+using AuthServer.Users;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Identity;
 using Microsoft.EntityFrameworkCore;
@@ -13,7 +14,7 @@ using static OpenIddict.Abstractions.OpenIddictConstants;
 namespace AuthServer.Admin;
 
 /// <summary>
-/// Users as operators see them. `{user}` is an id, a user name or an email. Locking, resetting a password and
+/// Users as operators see them. `{user}` is an id, a user name or an email, told apart by shape (<see cref="UserKeys"/>). Locking, resetting a password and
 /// deleting revoke the user's sessions through <see cref="RevokingUserManager"/>; revoke-tokens does it on its own.
 /// </summary>
 public static class UserAdmin
@@ -63,7 +64,8 @@ public static class UserAdmin
             return TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["userName"] = ["A user name and a password are required."] });
         }
 
-        var user = new IdentityUser { UserName = request.UserName.Trim(), Email = request.Email?.Trim(), EmailConfirmed = request.Email is not null };
+        var email = string.IsNullOrWhiteSpace(request.Email) ? null : request.Email.Trim();
+        var user = new IdentityUser { UserName = request.UserName.Trim(), Email = email, EmailConfirmed = email is not null };
         var result = await users.CreateAsync(user, request.Password);
         if (!result.Succeeded)
         {
@@ -228,10 +230,7 @@ public static class UserAdmin
         return TypedResults.Ok(new Page<BrowserSessionView>(views, number, size, total));
     }
 
-    internal static async Task<IdentityUser?> FindAsync(UserManager<IdentityUser> users, string key) =>
-        await users.FindByIdAsync(key)
-        ?? await users.FindByNameAsync(key)
-        ?? (key.Contains('@', StringComparison.Ordinal) ? await users.FindByEmailAsync(key) : null);
+    internal static Task<IdentityUser?> FindAsync(UserManager<IdentityUser> users, string key) => UserKeys.FindAsync(users, key);
 
     internal static ProblemHttpResult UnknownUser(string key) =>
         TypedResults.Problem(statusCode: StatusCodes.Status404NotFound, title: "Unknown user", detail: $"No user has the id, user name or email '{key}'.");
