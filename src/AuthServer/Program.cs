@@ -51,6 +51,7 @@ try
     app.UseRequestLogging();
     app.UseRequestLimits();
     app.UseNoTokensInQueryString();
+    app.UseBearerHeaderSpacing();
     app.UseBrowserCors();
     app.UseClientAuthenticationThrottle();
     app.UseAuthentication();

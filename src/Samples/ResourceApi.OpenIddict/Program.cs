@@ -33,6 +33,7 @@ builder.Services.AddAuthorizationBuilder()
     .AddPolicy("admin", policy => policy.RequireRole(adminRole));
 
 var app = builder.Build();
+app.UseBearerResponses();
 app.UseAuthentication();
 app.UseAuthorization();
 
