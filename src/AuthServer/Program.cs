@@ -47,8 +47,8 @@ try
     app.UseTrustedForwardedHeaders();
     app.UseClientAddressInLogs();
     app.UseSecurityHeaders();
-    app.UseProtocolErrors();
     app.UseRequestLogging();
+    app.UseProtocolErrors();
     app.UseRequestLimits();
     app.UseNoTokensInQueryString();
     app.UseBearerHeaderSpacing();

@@ -77,14 +77,14 @@ public static class UserAdmin
     }
 
     private static async Task<Results<Ok<UserView>, ProblemHttpResult>> GetAsync(string user, UserManager<IdentityUser> users, TimeProvider clock) =>
-        await FindAsync(users, user) is { } found ? TypedResults.Ok(View(found, clock)) : UnknownUser(user);
+        await FindAsync(users, user) is { } found ? TypedResults.Ok(View(found, clock)) : UnknownUser();
 
     private static async Task<Results<NoContent, ProblemHttpResult, ValidationProblem>> DeleteAsync(
         string user, UserManager<IdentityUser> users, ClaimsPrincipal actor, ILoggerFactory loggers)
     {
         if (await FindAsync(users, user) is not { } found)
         {
-            return UnknownUser(user);
+            return UnknownUser();
         }
 
         var result = await users.DeleteAsync(found);
@@ -102,7 +102,7 @@ public static class UserAdmin
     {
         if (await FindAsync(users, user) is not { } found)
         {
-            return UnknownUser(user);
+            return UnknownUser();
         }
 
         if (string.IsNullOrEmpty(request.Password))
@@ -125,7 +125,7 @@ public static class UserAdmin
     {
         if (await FindAsync(users, user) is not { } found)
         {
-            return UnknownUser(user);
+            return UnknownUser();
         }
 
         await users.SetLockoutEnabledAsync(found, true);
@@ -144,7 +144,7 @@ public static class UserAdmin
     {
         if (await FindAsync(users, user) is not { } found)
         {
-            return UnknownUser(user);
+            return UnknownUser();
         }
 
         var result = await users.SetLockoutEndDateAsync(found, null);
@@ -165,7 +165,7 @@ public static class UserAdmin
     {
         if (await FindAsync(users, user) is not { } found)
         {
-            return UnknownUser(user);
+            return UnknownUser();
         }
 
         var counts = await revoker.RevokeUserAsync(found.Id, "operator", cancellationToken);
@@ -183,7 +183,7 @@ public static class UserAdmin
 
         if (await FindAsync(users, user) is not { } found)
         {
-            return UnknownUser(user);
+            return UnknownUser();
         }
 
         var (number, size, skip) = Paging.Resolve(page, pageSize, options.Value);
@@ -218,7 +218,7 @@ public static class UserAdmin
 
         if (await FindAsync(users, user) is not { } found)
         {
-            return UnknownUser(user);
+            return UnknownUser();
         }
 
         var (number, size, skip) = Paging.Resolve(page, pageSize, options.Value);
@@ -232,8 +232,9 @@ public static class UserAdmin
 
     internal static Task<IdentityUser?> FindAsync(UserManager<IdentityUser> users, string key) => UserKeys.FindAsync(users, key);
 
-    internal static ProblemHttpResult UnknownUser(string key) =>
-        TypedResults.Problem(statusCode: StatusCodes.Status404NotFound, title: "Unknown user", detail: $"No user has the id, user name or email '{key}'.");
+    /// <summary>The key is not repeated: an answer never echoes what the caller sent (it could be markup or a very long string).</summary>
+    internal static ProblemHttpResult UnknownUser() =>
+        TypedResults.Problem(statusCode: StatusCodes.Status404NotFound, title: "Unknown user", detail: "No user has this id, user name or email.");
 
     private static ValidationProblem Problem(IdentityResult result) => TypedResults.ValidationProblem(
         result.Errors.GroupBy(e => e.Code).ToDictionary(g => g.Key, g => g.Select(e => e.Description).ToArray()));
