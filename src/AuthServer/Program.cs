@@ -53,6 +53,7 @@ try
     app.UseNoTokensInQueryString();
     app.UseBearerHeaderSpacing();
     app.UseBrowserCors();
+    app.UseProtocolMethods();
     app.UseClientAuthenticationThrottle();
     app.UseAuthentication();
     app.UseAuthorization();
