@@ -337,6 +337,25 @@ public sealed class HostileInputTests(AdminServerFactory server, ITestOutputHelp
     }
 
     [Fact]
+    public async Task Item20_authorize_and_end_session_refusals_are_oauth_json_not_text_plain()
+    {
+        foreach (var path in new[]
+        {
+            "/connect/authorize?client_id=nobody&response_type=code&redirect_uri=http://localhost:5173/callback",
+            "/connect/authorize?client_id=spa&response_type=code&redirect_uri=https://evil.example/callback",
+            "/connect/logout?post_logout_redirect_uri=https://evil.example/",
+        })
+        {
+            using var response = await _http.GetAsync(path);
+            var text = await response.Content.ReadAsStringAsync();
+            Assert.True(response.StatusCode == HttpStatusCode.BadRequest, $"{path}: {(int)response.StatusCode} {text}");
+            Assert.Equal("application/json", response.Content.Headers.ContentType?.MediaType);
+            Assert.Equal("invalid_request", ErrorOf(text));
+            Assert.Null(response.Headers.Location);
+        }
+    }
+
+    [Fact]
     public async Task Item20_bad_input_is_logged_as_the_400_the_client_got_without_a_stack_trace()
     {
         var ops = (await new TokenClient(_http).ClientCredentialsAsync()).ShouldSucceed().AccessToken!;
@@ -381,6 +400,11 @@ public sealed class HostileInputTests(AdminServerFactory server, ITestOutputHelp
         if (status >= 400 && text.Length == 0)
         {
             yield return "refusal without a body";
+        }
+
+        if (status >= 400 && response.Content.Headers.ContentType?.MediaType == "text/plain")
+        {
+            yield return "text/plain refusal";
         }
 
         if (hostile.Error is not null && ErrorOf(text) != hostile.Error)

@@ -1,6 +1,8 @@
 using System.Data.Common;
 using System.Text.Json;
 using System.Text.RegularExpressions;
+using Microsoft.AspNetCore;
+using Microsoft.AspNetCore.Diagnostics;
 using Microsoft.AspNetCore.Http.Features;
 using static OpenIddict.Abstractions.OpenIddictConstants;
 
@@ -26,6 +28,8 @@ public static partial class ProtocolErrors
     /// <summary>Inside the request log, so the log records the status the client got, not the exception.</summary>
     public static IApplicationBuilder UseProtocolErrors(this IApplicationBuilder app) => app.Use(async (context, next) =>
     {
+        // Tells OpenIddict (status code pages integration) to leave the body of its local errors to us.
+        context.Features.Set<IStatusCodePagesFeature>(new StatusCodePagesFeature());
         try
         {
             await next(context);
@@ -93,10 +97,19 @@ public static partial class ProtocolErrors
         && !HttpMethods.IsHead(context.Request.Method)
         && context.Features.Get<IHttpResponseBodyFeature>() is not null;
 
-    /// <summary>The error code a bearer handler put in WWW-Authenticate (RFC 6750 §3), else one that fits the status; headers kept.</summary>
+    /// <summary>
+    /// OpenIddict's own error when it refused the request, else the code a bearer handler put in WWW-Authenticate
+    /// (RFC 6750 §3), else one that fits the status; headers kept.
+    /// </summary>
     private static Task WriteBodyAsync(HttpContext context)
     {
         var status = context.Response.StatusCode;
+        if (context.GetOpenIddictServerResponse() is { Error: { Length: > 0 } openIddictError } refusal)
+        {
+            context.Response.Headers.CacheControl = "no-store";
+            return WriteJsonAsync(context, status, openIddictError, refusal.ErrorDescription ?? "The request was refused.");
+        }
+
         var challenge = ErrorParameter().Match(context.Response.Headers.WWWAuthenticate.ToString());
         var error = challenge.Success ? challenge.Groups[1].Value : status switch
         {

@@ -54,7 +54,10 @@ public static class TokenServerSetup
                 server.AddEventHandler(NoIdentityTokenOnRefresh.Descriptor);
                 server.AddEventHandler(PinSigningKeys.Descriptor);
 
+                // Local errors (authorize or end-session refused before a redirect is allowed) reach ErrorHandling/ProtocolErrors
+                // without a body, which writes them as OAuth JSON instead of OpenIddict's text/plain.
                 server.UseAspNetCore()
+                    .EnableStatusCodePagesIntegration()
                     .EnableTokenEndpointPassthrough()
                     .EnableAuthorizationEndpointPassthrough()
                     .EnableEndSessionEndpointPassthrough()
