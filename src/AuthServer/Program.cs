@@ -51,13 +51,15 @@ try
     app.UseTrustedForwardedHeaders();
     app.UseClientAddressInLogs();
     app.UseSecurityHeaders();
-    app.UseProtocolErrors();
     app.UseRequestLogging();
+    app.UseProtocolErrors();
     app.UseIssuerHostOnly();
     app.UseRequestLimits();
     app.UseNoTokensInQueryString();
+    app.UseBearerHeaderSpacing();
     app.UsePageAssets();
     app.UseBrowserCors();
+    app.UseProtocolMethods();
     app.UseClientAuthenticationThrottle();
     app.UseAuthentication();
     app.UseAuthorization();

@@ -249,7 +249,8 @@ public sealed class AuthorizationCodeTests(AuthServerFactory factory) : IClassFi
         var body = await response.Content.ReadAsStringAsync();
         Assert.True(response.StatusCode == HttpStatusCode.BadRequest, $"Expected 400, got {(int)response.StatusCode}: {body}");
         Assert.Null(response.Headers.Location);
-        Assert.Contains($"error:{error}", body, StringComparison.Ordinal);
-        Assert.Contains($"'{parameter}'", body, StringComparison.Ordinal);
+        var json = System.Text.Json.JsonDocument.Parse(body).RootElement;
+        Assert.Equal(error, json.GetProperty("error").GetString());
+        Assert.Contains($"'{parameter}'", json.GetProperty("error_description").GetString(), StringComparison.Ordinal);
     }
 }

@@ -66,11 +66,13 @@ public sealed class BadInputTests(AuthServerFactory server) : IClassFixture<Auth
     }
 
     [Fact]
-    public async Task Get_is_an_invalid_request()
+    public async Task Get_is_refused_with_405_and_allow_post()
     {
         using var response = await _client.Http.GetAsync("/connect/token?grant_type=client_credentials&client_id=ops&client_secret=ops-demo-secret");
 
-        (await TokenClient.ReadAsync(response)).ShouldFail(HttpStatusCode.BadRequest, "invalid_request");
+        // RFC 9110 §15.5.6, in the OAuth error shape.
+        (await TokenClient.ReadAsync(response)).ShouldFail(HttpStatusCode.MethodNotAllowed, "invalid_request");
+        Assert.Equal(["POST"], response.Content.Headers.Allow);
     }
 
     [Fact]

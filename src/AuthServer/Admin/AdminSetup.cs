@@ -1,5 +1,6 @@
 using System.Security.Claims;
 using Microsoft.AspNetCore.Authorization;
+using Microsoft.AspNetCore.Authorization.Policy;
 using Microsoft.Extensions.Options;
 using OpenIddict.Abstractions;
 using OpenIddict.Validation;
@@ -33,6 +34,7 @@ public static class AdminSetup
         services.AddSingleton<IConfigureOptions<OpenIddictValidationOptions>, ConfigureAudience>();
 
         services.AddSingleton<IAuthorizationHandler, OperatorScopeHandler>();
+        services.AddSingleton<IAuthorizationMiddlewareResultHandler, InsufficientScopeAnswer>();
         services.AddAuthorizationBuilder().AddPolicy(Policy, policy => policy
             .AddAuthenticationSchemes(OpenIddictValidationAspNetCoreDefaults.AuthenticationScheme)
             .RequireAuthenticatedUser()
@@ -77,6 +79,33 @@ public static class AdminSetup
             }
 
             return Task.CompletedTask;
+        }
+    }
+
+    /// <summary>
+    /// RFC 6750 §3.1: a valid token without the operator scope is `insufficient_scope`, naming the scope it needs
+    /// (OpenIddict's own answer says `insufficient_access` and has no body). Other policies keep the default.
+    /// </summary>
+    private sealed class InsufficientScopeAnswer(IOptions<AdminOptions> admin) : IAuthorizationMiddlewareResultHandler
+    {
+        private readonly AuthorizationMiddlewareResultHandler _default = new();
+
+        public async Task HandleAsync(RequestDelegate next, HttpContext context, AuthorizationPolicy policy, PolicyAuthorizationResult authorizeResult)
+        {
+            if (!authorizeResult.Forbidden || !policy.Requirements.OfType<OperatorScopeRequirement>().Any())
+            {
+                await _default.HandleAsync(next, context, policy, authorizeResult);
+                return;
+            }
+
+            var scope = admin.Value.Scope;
+            var description = $"The access token lacks the {scope} scope.";
+            context.Response.StatusCode = StatusCodes.Status403Forbidden;
+            context.Response.Headers.CacheControl = "no-store";
+            context.Response.Headers.WWWAuthenticate =
+                $"Bearer error=\"{Errors.InsufficientScope}\", error_description=\"{description}\", scope=\"{scope}\"";
+            await TypedResults.Problem(statusCode: StatusCodes.Status403Forbidden, title: "Insufficient scope", detail: description,
+                extensions: new Dictionary<string, object?> { ["error"] = Errors.InsufficientScope, ["scope"] = scope }).ExecuteAsync(context);
         }
     }
 }

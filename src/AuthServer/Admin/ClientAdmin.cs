@@ -41,7 +41,7 @@ public static class ClientAdmin
         // From the store, not the shared cache: the update needs this scope's own tracked row.
         if (await store.FindByClientIdAsync(clientId, cancellationToken) is not { } application)
         {
-            return TypedResults.Problem(statusCode: StatusCodes.Status404NotFound, title: "Unknown client", detail: $"No client has the id '{clientId}'.");
+            return TypedResults.Problem(statusCode: StatusCodes.Status404NotFound, title: "Unknown client", detail: "No client has this id.");
         }
 
         if (!await applications.HasClientTypeAsync(application, ClientTypes.Confidential, cancellationToken))

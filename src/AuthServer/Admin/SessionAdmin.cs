@@ -33,7 +33,7 @@ public static class SessionAdmin
             : await sessions.SessionOfAsync(id, cancellationToken);
         if (browserSession is null && !await db.Set<OpenIddictEntityFrameworkCoreAuthorization>().AnyAsync(a => a.Id == id, cancellationToken))
         {
-            return TypedResults.Problem(statusCode: StatusCodes.Status404NotFound, title: "Unknown session", detail: $"No session has the id '{id}'.");
+            return TypedResults.Problem(statusCode: StatusCodes.Status404NotFound, title: "Unknown session", detail: "No session has this id.");
         }
 
         var counts = browserSession is null
@@ -48,7 +48,7 @@ public static class SessionAdmin
     {
         if (await applications.FindByClientIdAsync(clientId, cancellationToken) is null)
         {
-            return TypedResults.Problem(statusCode: StatusCodes.Status404NotFound, title: "Unknown client", detail: $"No client has the id '{clientId}'.");
+            return TypedResults.Problem(statusCode: StatusCodes.Status404NotFound, title: "Unknown client", detail: "No client has this id.");
         }
 
         var counts = await revoker.RevokeClientAsync(clientId, cancellationToken);

@@ -3,6 +3,7 @@ using AuthServer.Observability;
 using AuthServer.Persistence;
 using AuthServer.Revocation;
 using AuthServer.Sessions;
+using AuthServer.Users;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Identity;
 using Microsoft.EntityFrameworkCore;
@@ -13,7 +14,7 @@ using static OpenIddict.Abstractions.OpenIddictConstants;
 namespace AuthServer.Admin;
 
 /// <summary>
-/// Users as operators see them. `{user}` is an id, a user name or an email. Locking, resetting a password and
+/// Users as operators see them. `{user}` is an id, a user name or an email, told apart by shape (<see cref="UserKeys"/>). Locking, resetting a password and
 /// deleting revoke the user's sessions through <see cref="RevokingUserManager"/>; revoke-tokens does it on its own.
 /// </summary>
 public static class UserAdmin
@@ -42,7 +43,7 @@ public static class UserAdmin
             return invalid;
         }
 
-        var (number, size) = Paging.Resolve(page, pageSize, options.Value);
+        var (number, size, skip) = Paging.Resolve(page, pageSize, options.Value);
         var query = db.Users.AsNoTracking();
         if (!string.IsNullOrWhiteSpace(search))
         {
@@ -51,7 +52,7 @@ public static class UserAdmin
         }
 
         var total = await query.CountAsync(cancellationToken);
-        var rows = await query.OrderBy(u => u.NormalizedUserName).Skip((number - 1) * size).Take(size).ToListAsync(cancellationToken);
+        var rows = await query.OrderBy(u => u.NormalizedUserName).Skip(skip).Take(size).ToListAsync(cancellationToken);
         return TypedResults.Ok(new Page<UserView>([.. rows.Select(u => View(u, clock))], number, size, total));
     }
 
@@ -63,7 +64,8 @@ public static class UserAdmin
             return TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["userName"] = ["A user name and a password are required."] });
         }
 
-        var user = new IdentityUser { UserName = request.UserName.Trim(), Email = request.Email?.Trim(), EmailConfirmed = request.Email is not null };
+        var email = string.IsNullOrWhiteSpace(request.Email) ? null : request.Email.Trim();
+        var user = new IdentityUser { UserName = request.UserName.Trim(), Email = email, EmailConfirmed = email is not null };
         var result = await users.CreateAsync(user, request.Password);
         if (!result.Succeeded)
         {
@@ -75,14 +77,14 @@ public static class UserAdmin
     }
 
     private static async Task<Results<Ok<UserView>, ProblemHttpResult>> GetAsync(string user, UserManager<IdentityUser> users, TimeProvider clock) =>
-        await FindAsync(users, user) is { } found ? TypedResults.Ok(View(found, clock)) : UnknownUser(user);
+        await FindAsync(users, user) is { } found ? TypedResults.Ok(View(found, clock)) : UnknownUser();
 
     private static async Task<Results<NoContent, ProblemHttpResult, ValidationProblem>> DeleteAsync(
         string user, UserManager<IdentityUser> users, ClaimsPrincipal actor, ILoggerFactory loggers)
     {
         if (await FindAsync(users, user) is not { } found)
         {
-            return UnknownUser(user);
+            return UnknownUser();
         }
 
         var result = await users.DeleteAsync(found);
@@ -100,7 +102,7 @@ public static class UserAdmin
     {
         if (await FindAsync(users, user) is not { } found)
         {
-            return UnknownUser(user);
+            return UnknownUser();
         }
 
         if (string.IsNullOrEmpty(request.Password))
@@ -123,7 +125,7 @@ public static class UserAdmin
     {
         if (await FindAsync(users, user) is not { } found)
         {
-            return UnknownUser(user);
+            return UnknownUser();
         }
 
         await users.SetLockoutEnabledAsync(found, true);
@@ -142,7 +144,7 @@ public static class UserAdmin
     {
         if (await FindAsync(users, user) is not { } found)
         {
-            return UnknownUser(user);
+            return UnknownUser();
         }
 
         var result = await users.SetLockoutEndDateAsync(found, null);
@@ -163,7 +165,7 @@ public static class UserAdmin
     {
         if (await FindAsync(users, user) is not { } found)
         {
-            return UnknownUser(user);
+            return UnknownUser();
         }
 
         var counts = await revoker.RevokeUserAsync(found.Id, "operator", cancellationToken);
@@ -181,16 +183,16 @@ public static class UserAdmin
 
         if (await FindAsync(users, user) is not { } found)
         {
-            return UnknownUser(user);
+            return UnknownUser();
         }
 
-        var (number, size) = Paging.Resolve(page, pageSize, options.Value);
+        var (number, size, skip) = Paging.Resolve(page, pageSize, options.Value);
         var live = db.Set<OpenIddictEntityFrameworkCoreAuthorization>().AsNoTracking()
             .Where(a => a.Subject == found.Id && a.Status == Statuses.Valid);
         var total = await live.CountAsync(cancellationToken);
         var sessions = await live
             .OrderByDescending(a => a.CreationDate).ThenBy(a => a.Id)
-            .Skip((number - 1) * size).Take(size)
+            .Skip(skip).Take(size)
             .Select(a => new SessionView(
                 a.Id!,
                 a.Application!.ClientId,
@@ -216,25 +218,23 @@ public static class UserAdmin
 
         if (await FindAsync(users, user) is not { } found)
         {
-            return UnknownUser(user);
+            return UnknownUser();
         }
 
-        var (number, size) = Paging.Resolve(page, pageSize, options.Value);
+        var (number, size, skip) = Paging.Resolve(page, pageSize, options.Value);
         var total = await db.BrowserSessions.CountAsync(s => s.UserId == found.Id, cancellationToken);
-        var rows = await sessions.ListAsync(found.Id, (number - 1) * size, size, cancellationToken);
+        var rows = await sessions.ListAsync(found.Id, skip, size, cancellationToken);
         var views = rows.Select(s => new BrowserSessionView(
             s.Id, s.ClientId, s.CreatedAt, s.LastSeenAt, s.ExpiresAt, s.SourceAddress, s.UserAgent, s.EndedAt, s.EndReason,
             [.. s.Grants.Select(g => g.AuthorizationId)])).ToList();
         return TypedResults.Ok(new Page<BrowserSessionView>(views, number, size, total));
     }
 
-    internal static async Task<IdentityUser?> FindAsync(UserManager<IdentityUser> users, string key) =>
-        await users.FindByIdAsync(key)
-        ?? await users.FindByNameAsync(key)
-        ?? (key.Contains('@', StringComparison.Ordinal) ? await users.FindByEmailAsync(key) : null);
+    internal static Task<IdentityUser?> FindAsync(UserManager<IdentityUser> users, string key) => UserKeys.FindAsync(users, key);
 
-    internal static ProblemHttpResult UnknownUser(string key) =>
-        TypedResults.Problem(statusCode: StatusCodes.Status404NotFound, title: "Unknown user", detail: $"No user has the id, user name or email '{key}'.");
+    /// <summary>The key is not repeated: an answer never echoes what the caller sent (it could be markup or a very long string).</summary>
+    internal static ProblemHttpResult UnknownUser() =>
+        TypedResults.Problem(statusCode: StatusCodes.Status404NotFound, title: "Unknown user", detail: "No user has this id, user name or email.");
 
     private static ValidationProblem Problem(IdentityResult result) => TypedResults.ValidationProblem(
         result.Errors.GroupBy(e => e.Code).ToDictionary(g => g.Key, g => g.Select(e => e.Description).ToArray()));

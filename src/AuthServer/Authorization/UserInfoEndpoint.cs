@@ -22,13 +22,19 @@ public static class UserInfoEndpoint
         var token = (await context.AuthenticateAsync(OpenIddictServerAspNetCoreDefaults.AuthenticationScheme)).Principal;
         if (token?.GetClaim(Claims.Subject) is not { } subject || await users.FindByIdAsync(subject) is not { } user)
         {
-            return Results.Challenge(
-                new AuthenticationProperties(new Dictionary<string, string?>
-                {
-                    [OpenIddictServerAspNetCoreConstants.Properties.Error] = Errors.InvalidToken,
-                    [OpenIddictServerAspNetCoreConstants.Properties.ErrorDescription] = "The access token's user no longer exists.",
-                }),
-                [OpenIddictServerAspNetCoreDefaults.AuthenticationScheme]);
+            return InvalidToken("The access token's user no longer exists.");
+        }
+
+        // An operator's lock ends what the user may learn about themselves, as it ends their refresh tokens (UserGate).
+        if (await users.IsLockedOutAsync(user))
+        {
+            return InvalidToken("The access token's user is locked out.");
+        }
+
+        // OIDC Core §5.3: userinfo answers tokens issued for an OpenID Connect sign-in only; RFC 6750 §3.1 names the refusal.
+        if (!token.HasScope(Scopes.OpenId))
+        {
+            return new InsufficientScope(Scopes.OpenId);
         }
 
         var claims = new Dictionary<string, object>(StringComparer.Ordinal) { [Claims.Subject] = user.Id };
@@ -45,5 +51,32 @@ public static class UserInfoEndpoint
         }
 
         return TypedResults.Ok(claims);
+    }
+
+    private static IResult InvalidToken(string description) => Results.Challenge(
+        new AuthenticationProperties(new Dictionary<string, string?>
+        {
+            [OpenIddictServerAspNetCoreConstants.Properties.Error] = Errors.InvalidToken,
+            [OpenIddictServerAspNetCoreConstants.Properties.ErrorDescription] = description,
+        }),
+        [OpenIddictServerAspNetCoreDefaults.AuthenticationScheme]);
+
+    /// <summary>403 with the scope the token lacks, in WWW-Authenticate (RFC 6750 §3) and in the JSON body alike.</summary>
+    private sealed class InsufficientScope(string scope) : IResult
+    {
+        public Task ExecuteAsync(HttpContext httpContext)
+        {
+            const string Description = "The access token was not issued for an OpenID Connect sign-in (no openid scope).";
+            var response = httpContext.Response;
+            response.StatusCode = StatusCodes.Status403Forbidden;
+            response.Headers.CacheControl = "no-store";
+            response.Headers.WWWAuthenticate = $"Bearer error=\"{Errors.InsufficientScope}\", error_description=\"{Description}\", scope=\"{scope}\"";
+            return response.WriteAsJsonAsync(new Dictionary<string, string>
+            {
+                ["error"] = Errors.InsufficientScope,
+                ["error_description"] = Description,
+                ["scope"] = scope,
+            });
+        }
     }
 }

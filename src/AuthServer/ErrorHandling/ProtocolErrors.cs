@@ -1,5 +1,9 @@
 using System.Data.Common;
 using System.Text.Json;
+using System.Text.RegularExpressions;
+using Microsoft.AspNetCore;
+using Microsoft.AspNetCore.Diagnostics;
+using Microsoft.AspNetCore.Http.Features;
 using static OpenIddict.Abstractions.OpenIddictConstants;
 
 namespace AuthServer.ErrorHandling;
@@ -8,17 +12,24 @@ namespace AuthServer.ErrorHandling;
 /// The last line of defence: whatever escapes a handler becomes an OAuth error (protocol endpoints) or a
 /// problem-details response (everything else), never a stack trace. A database that cannot be reached
 /// answers 503 `temporarily_unavailable` (RFC 6749 §4.1.2.1), so clients retry instead of giving up.
+/// An error status set without a body (401 and 403 of the bearer handlers, routing's 404 and 405, binding's 415)
+/// gets one too, so every refusal says what went wrong in the caller's shape.
 /// </summary>
 public static partial class ProtocolErrors
 {
+    private static readonly PathString[] s_protocolPaths = ["/connect", "/.well-known"];
+
     public static IServiceCollection AddProtocolErrors(this IServiceCollection services)
     {
         services.AddProblemDetails();
         return services;
     }
 
+    /// <summary>Inside the request log, so the log records the status the client got, not the exception.</summary>
     public static IApplicationBuilder UseProtocolErrors(this IApplicationBuilder app) => app.Use(async (context, next) =>
     {
+        // Tells OpenIddict (status code pages integration) to leave the body of its local errors to us.
+        context.Features.Set<IStatusCodePagesFeature>(new StatusCodePagesFeature());
         try
         {
             await next(context);
@@ -31,21 +42,39 @@ public static partial class ProtocolErrors
             {
                 LogUnhandled(logger, exception.GetType().Name, context.Request.Path, exception);
             }
+            else
+            {
+                // The caller's mistake, not ours: one line, no stack trace.
+                LogBadRequest(logger, status, exception.GetType().Name, context.Request.Path);
+            }
 
             await WriteAsync(context, status, error, description);
+            return;
+        }
+
+        if (NeedsBody(context))
+        {
+            await WriteBodyAsync(context);
         }
     });
 
     /// <summary>
-    /// A refusal in the shape the caller expects: an OAuth JSON error under /connect (RFC 6749 §5.2), problem
-    /// details (RFC 9457) elsewhere. Whatever the response held so far is discarded.
+    /// A refusal in the shape the caller expects: an OAuth JSON error under /connect and /.well-known (RFC 6749 §5.2),
+    /// problem details (RFC 9457) elsewhere. Whatever the response held so far is discarded; <paramref name="headers"/>
+    /// adds what this answer needs (Allow, WWW-Authenticate).
     /// </summary>
-    public static async Task WriteAsync(HttpContext context, int status, string error, string description)
+    public static async Task WriteAsync(HttpContext context, int status, string error, string description, Action<HttpResponse>? headers = null)
     {
         context.Response.Clear();
         context.Response.StatusCode = status;
         context.Response.Headers.CacheControl = "no-store";
-        if (context.Request.Path.StartsWithSegments("/connect"))
+        headers?.Invoke(context.Response);
+        await WriteJsonAsync(context, status, error, description);
+    }
+
+    private static async Task WriteJsonAsync(HttpContext context, int status, string error, string description)
+    {
+        if (IsProtocolPath(context.Request.Path))
         {
             context.Response.ContentType = "application/json;charset=UTF-8";
             await JsonSerializer.SerializeAsync(context.Response.Body, new Dictionary<string, string>
@@ -56,8 +85,51 @@ public static partial class ProtocolErrors
         }
         else
         {
-            await Results.Problem(statusCode: status, title: description).ExecuteAsync(context);
+            await Results.Problem(statusCode: status, title: description, extensions: new Dictionary<string, object?> { ["error"] = error })
+                .ExecuteAsync(context);
         }
+    }
+
+    private static bool IsProtocolPath(PathString path) => Array.Exists(s_protocolPaths, prefix => path.StartsWithSegments(prefix));
+
+    private static bool NeedsBody(HttpContext context) =>
+        context.Response is { HasStarted: false, StatusCode: >= 400, ContentLength: null or 0, ContentType: null }
+        && !HttpMethods.IsHead(context.Request.Method)
+        && context.Features.Get<IHttpResponseBodyFeature>() is not null;
+
+    /// <summary>
+    /// OpenIddict's own error when it refused the request, else the code a bearer handler put in WWW-Authenticate
+    /// (RFC 6750 §3), else one that fits the status; headers kept.
+    /// </summary>
+    private static Task WriteBodyAsync(HttpContext context)
+    {
+        var status = context.Response.StatusCode;
+        if (context.GetOpenIddictServerResponse() is { Error: { Length: > 0 } openIddictError } refusal)
+        {
+            context.Response.Headers.CacheControl = "no-store";
+            return WriteJsonAsync(context, status, openIddictError, refusal.ErrorDescription ?? "The request was refused.");
+        }
+
+        var challenge = ErrorParameter().Match(context.Response.Headers.WWWAuthenticate.ToString());
+        var error = challenge.Success ? challenge.Groups[1].Value : status switch
+        {
+            StatusCodes.Status401Unauthorized => Errors.InvalidToken,
+            StatusCodes.Status403Forbidden => Errors.InsufficientScope,
+            >= 500 => Errors.ServerError,
+            _ => Errors.InvalidRequest,
+        };
+        var description = status switch
+        {
+            StatusCodes.Status401Unauthorized => "A valid access token is required.",
+            StatusCodes.Status403Forbidden => "The access token does not allow this request.",
+            StatusCodes.Status404NotFound => "There is nothing at this address.",
+            StatusCodes.Status405MethodNotAllowed => "This endpoint does not accept this method.",
+            StatusCodes.Status415UnsupportedMediaType => "The request body has a content type this endpoint does not accept.",
+            _ => "The request was refused.",
+        };
+
+        context.Response.Headers.CacheControl = "no-store";
+        return WriteJsonAsync(context, status, error, description);
     }
 
     private static (int Status, string Error, string Description) Classify(Exception exception) => exception switch
@@ -83,6 +155,12 @@ public static partial class ProtocolErrors
         return false;
     }
 
+    [GeneratedRegex("error=\"([a-z_]{1,64})\"")]
+    private static partial Regex ErrorParameter();
+
     [LoggerMessage(EventId = 9001, Level = LogLevel.Error, Message = "Unhandled {ExceptionType} on {Path}")]
     private static partial void LogUnhandled(ILogger logger, string exceptionType, PathString path, Exception exception);
+
+    [LoggerMessage(EventId = 9002, Level = LogLevel.Warning, Message = "Bad request answered {StatusCode}: {ExceptionType} on {Path}")]
+    private static partial void LogBadRequest(ILogger logger, int statusCode, string exceptionType, PathString path);
 }

@@ -63,7 +63,10 @@ public static class TokenServerSetup
                 server.AddEventHandler(ScopeRequestChecks.ClientMayUseDescriptor);
                 server.AddEventHandler(ScopeRequestChecks.NoWiderThanGrantedDescriptor);
 
+                // Local errors (authorize or end-session refused before a redirect is allowed) reach ErrorHandling/ProtocolErrors
+                // without a body, which writes them as OAuth JSON instead of OpenIddict's text/plain.
                 server.UseAspNetCore()
+                    .EnableStatusCodePagesIntegration()
                     .EnableTokenEndpointPassthrough()
                     .EnableAuthorizationEndpointPassthrough()
                     .EnableEndSessionEndpointPassthrough()

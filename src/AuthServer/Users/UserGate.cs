@@ -162,6 +162,5 @@ public sealed class UserGate(
         return new SignInResult(outcome, null, retryAfter);
     }
 
-    private async Task<IdentityUser?> FindAsync(string login) =>
-        await users.FindByNameAsync(login) ?? (login.Contains('@', StringComparison.Ordinal) ? await users.FindByEmailAsync(login) : null);
+    private Task<IdentityUser?> FindAsync(string login) => UserKeys.FindBySignInNameAsync(users, login);
 }

@@ -16,6 +16,7 @@ public static class UsersSetup
             .AddRoles<IdentityRole>()
             .AddEntityFrameworkStores<AuthDbContext>()
             .AddUserManager<Revocation.RevokingUserManager>()
+            .AddUserValidator<UserKeys.Validator>()
             .AddSignInManager()
             .AddDefaultTokenProviders();
 
@@ -24,7 +25,9 @@ public static class UsersSetup
             // Lockout is an operator's lock only (admin API, CLI); failed passwords back off instead (Throttling/).
             identity.Lockout.AllowedForNewUsers = true;
             identity.Password.RequiredLength = users.Value.RequiredPasswordLength;
-            identity.User.RequireUniqueEmail = true;
+            // E-mail is optional; UserKeys.Validator keeps it unique when given (Identity's flag would also make it required).
+            identity.User.RequireUniqueEmail = false;
+            identity.User.AllowedUserNameCharacters = UserKeys.AllowedUserNameCharacters;
         });
 
         services.AddScoped<UserGate>();

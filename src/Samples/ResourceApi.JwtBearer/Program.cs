@@ -15,6 +15,7 @@ builder.Services.AddAuthorizationBuilder()
     .AddPolicy("admin", policy => policy.RequireAuthenticatedUser().AddRequirements(new ScopeRequirement(scope)).RequireRole(adminRole));
 
 var app = builder.Build();
+app.UseBearerResponses();
 app.UseAuthentication();
 app.UseAuthorization();
 

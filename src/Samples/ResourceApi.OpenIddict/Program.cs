@@ -34,6 +34,7 @@ builder.Services.AddAuthorizationBuilder()
     .AddPolicy("admin", policy => policy.RequireAuthenticatedUser().AddRequirements(new ScopeRequirement(scope, Claims.Private.Scope)).RequireRole(adminRole));
 
 var app = builder.Build();
+app.UseBearerResponses();
 app.UseAuthentication();
 app.UseAuthorization();
 

@@ -1,6 +1,7 @@
 using System.Security.Cryptography;
 using AuthServer.Tests.Infrastructure;
 using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.TestHost;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Time.Testing;
@@ -40,7 +41,12 @@ public sealed class ResourceServers : IAsyncLifetime
         Server.StartClock.SetUtcNow(DateTimeOffset.UtcNow);
     }
 
-    public HttpClient Api(Sample sample)
+    public HttpClient Api(Sample sample) => Started(sample).CreateClient();
+
+    /// <summary>A request to a sample API with its headers exactly as given (see <see cref="SampleApi.SendRawAsync"/>).</summary>
+    public Task<HttpContext> SendRawAsync(Sample sample, Action<HttpContext> configure) => Started(sample).SendRawAsync(configure);
+
+    private SampleApi Started(Sample sample)
     {
         lock (_samples)
         {
@@ -49,7 +55,7 @@ public sealed class ResourceServers : IAsyncLifetime
                 _samples[sample] = api = SampleApi.Start(sample, Backchannel, Authority);
             }
 
-            return api.CreateClient();
+            return api;
         }
     }
 

@@ -2,6 +2,7 @@ extern alias JwtBearerSample;
 extern alias OpenIddictSample;
 using Microsoft.AspNetCore.Authentication.JwtBearer;
 using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Mvc.Testing;
 using Microsoft.AspNetCore.TestHost;
 using Microsoft.Extensions.DependencyInjection;
@@ -20,11 +21,13 @@ public sealed class SampleApi : IDisposable
 {
     private readonly IDisposable _factory;
     private readonly Func<HttpClient> _createClient;
+    private readonly Func<TestServer> _server;
 
-    private SampleApi(IDisposable factory, Func<HttpClient> createClient, Backchannel backchannel)
+    private SampleApi(IDisposable factory, Func<HttpClient> createClient, Func<TestServer> server, Backchannel backchannel)
     {
         _factory = factory;
         _createClient = createClient;
+        _server = server;
         Backchannel = backchannel;
     }
 
@@ -36,16 +39,19 @@ public sealed class SampleApi : IDisposable
         {
             case Sample.JwtBearer:
                 var jwt = new Factory<JwtBearerSample::Program>(backchannel, authority, requireHttpsMetadata);
-                return new SampleApi(jwt, jwt.CreateClient, backchannel);
+                return new SampleApi(jwt, jwt.CreateClient, () => jwt.Server, backchannel);
             case Sample.OpenIddict:
                 var openIddict = new Factory<OpenIddictSample::Program>(backchannel, authority, requireHttpsMetadata);
-                return new SampleApi(openIddict, openIddict.CreateClient, backchannel);
+                return new SampleApi(openIddict, openIddict.CreateClient, () => openIddict.Server, backchannel);
             default:
                 throw new ArgumentOutOfRangeException(nameof(sample));
         }
     }
 
     public HttpClient CreateClient() => _createClient();
+
+    /// <summary>A request built on the server side: headers exactly as given (HttpClient re-serialises Authorization, folding its spaces).</summary>
+    public Task<HttpContext> SendRawAsync(Action<HttpContext> configure) => _server().SendAsync(configure);
 
     public void Dispose() => _factory.Dispose();
 
