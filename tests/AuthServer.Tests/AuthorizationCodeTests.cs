@@ -48,7 +48,7 @@ public sealed class AuthorizationCodeTests(AuthServerFactory factory) : IClassFi
         using var browser = new BrowserClient(factory);
         using var response = await browser.GetAsync(BrowserClient.AuthorizeUrl(pkce: null));
 
-        await AssertRefusedAsync(response, "invalid_request", "code_challenge");
+        AssertRefusedAtClient(browser, response, "invalid_request", "code_challenge");
     }
 
     [Theory]
@@ -61,7 +61,7 @@ public sealed class AuthorizationCodeTests(AuthServerFactory factory) : IClassFi
         var url = BrowserClient.AuthorizeUrl(method == "plain" ? pkce with { Challenge = pkce.Verifier } : pkce, method: method);
         using var response = await browser.GetAsync(url);
 
-        await AssertRefusedAsync(response, "invalid_request", "code_challenge_method");
+        AssertRefusedAtClient(browser, response, "invalid_request", "code_challenge_method");
     }
 
     [Fact]
@@ -241,6 +241,17 @@ public sealed class AuthorizationCodeTests(AuthServerFactory factory) : IClassFi
         }
 
         Assert.Contains(factory.LogEvents, e => e.MessageTemplate.Text.StartsWith("Session ended", StringComparison.Ordinal));
+    }
+
+    /// <summary>The client and redirect URI are known good, so the refusal goes back to it (RFC 6749 §4.1.2.1, issue 18 item 15).</summary>
+    private static void AssertRefusedAtClient(BrowserClient browser, HttpResponseMessage response, string error, string parameter)
+    {
+        var location = browser.LocationOf(response);
+        Assert.Equal(BrowserClient.RedirectUri, location.GetLeftPart(UriPartial.Path));
+        var answer = BrowserClient.QueryOf(location);
+        Assert.Equal(error, answer["error"]);
+        Assert.Contains($"'{parameter}'", answer["error_description"], StringComparison.Ordinal);
+        Assert.Equal("state-1", answer["state"]);
     }
 
     /// <summary>Refused on the server's own page: nothing is sent to a redirect URI the request may have forged.</summary>

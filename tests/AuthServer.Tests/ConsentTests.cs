@@ -61,6 +61,24 @@ public sealed partial class ConsentTests(ExplicitConsentServer factory) : IClass
         Assert.Equal("consent_required", BrowserClient.QueryOf(browser.LocationOf(silent))["error"]);
     }
 
+    // Issue 18 item 15: OIDC Core §3.1.2.1, prompt=consent asks again even when consent is remembered.
+    [Fact]
+    public async Task Prompt_consent_asks_again_after_consent_was_remembered()
+    {
+        using var browser = new BrowserClient(factory);
+        var user = await factory.CreateUserAsync();
+        using var screen = await SignInToConsentScreenAsync(browser, Pkce.Create(), user.UserName!, TestUsers.Password);
+        using var accepted = await PostConsentAsync(browser, await screen.Content.ReadAsStringAsync(), ConsentDecision.Accept);
+        Assert.True(BrowserClient.QueryOf(browser.LocationOf(accepted)).ContainsKey("code"));
+
+        var pkce = Pkce.Create();
+        using var again = await browser.GetAsync(BrowserClient.AuthorizeUrl(pkce, extra: new Dictionary<string, string> { ["prompt"] = "consent" }));
+        Assert.Equal(HttpStatusCode.OK, again.StatusCode);
+
+        using var reaccepted = await PostConsentAsync(browser, await again.Content.ReadAsStringAsync(), ConsentDecision.Accept);
+        (await browser.RedeemAsync(BrowserClient.QueryOf(browser.LocationOf(reaccepted))["code"], pkce.Verifier)).ShouldSucceed();
+    }
+
     private enum ConsentDecision
     {
         Accept,

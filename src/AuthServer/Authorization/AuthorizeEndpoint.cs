@@ -35,7 +35,7 @@ public static class AuthorizeEndpoint
             ?? throw new InvalidOperationException("The OpenIddict server request cannot be retrieved.");
 
         var session = await context.AuthenticateAsync(LoginSetup.Scheme);
-        if (!session.Succeeded || request.HasPromptValue(PromptValues.Login) || IsTooOld(session.Principal, request.MaxAge, clock)
+        if (!session.Succeeded || MustSignInAgain(request) || IsTooOld(session.Principal, request.MaxAge, clock)
             || !await IsHintedUserAsync(context, request, session.Principal!))
         {
             // OIDC Core §3.1.2.6: prompt=none must never show a page.
@@ -69,9 +69,15 @@ public static class AuthorizeEndpoint
         PrincipalFactory.WithSession(principal, sessionId);
 
         object? authorization;
-        if (await applications.GetConsentTypeAsync(application) == ConsentTypes.Explicit)
+        var explicitConsent = await applications.GetConsentTypeAsync(application) == ConsentTypes.Explicit;
+
+        // OIDC Core §3.1.2.1: prompt=consent asks again even when consent was given before, and even for a client
+        // that needs none (prompt=none with it is refused by OpenIddict).
+        var askConsent = request.HasPromptValue(PromptValues.Consent);
+        if (explicitConsent || askConsent)
         {
-            authorization = await authorizations.FindAsync(user.Id, applicationId, Statuses.Valid, AuthorizationTypes.Permanent, request.GetScopes())
+            authorization = askConsent ? null : await authorizations
+                .FindAsync(user.Id, applicationId, Statuses.Valid, AuthorizationTypes.Permanent, request.GetScopes())
                 .FirstOrDefaultAsync();
             if (authorization is null)
             {
@@ -90,7 +96,8 @@ public static class AuthorizeEndpoint
                 }
 
                 // Remembered: the next request for the same scopes needs no screen until the user signs out of this client.
-                authorization = await authorizations.CreateAsync(principal, user.Id, applicationId, AuthorizationTypes.Permanent, principal.GetScopes());
+                authorization = await authorizations.CreateAsync(
+                    principal, user.Id, applicationId, explicitConsent ? AuthorizationTypes.Permanent : AuthorizationTypes.AdHoc, principal.GetScopes());
             }
         }
         else
@@ -131,14 +138,22 @@ public static class AuthorizeEndpoint
         return hint?.GetClaim(Claims.Subject) is { } subject && subject == signedIn.GetClaim(Claims.Subject);
     }
 
+    /// <summary>
+    /// prompt=login, prompt=select_account (one account per session here, so choosing one is signing in) and
+    /// max_age=0 (OIDC Core §3.1.2.1: no authentication is recent enough) all ask for a fresh login.
+    /// </summary>
+    private static bool MustSignInAgain(OpenIddictRequest request) =>
+        request.HasPromptValue(PromptValues.Login) || request.HasPromptValue(PromptValues.SelectAccount) || request.MaxAge == 0;
+
     private static bool IsTooOld(ClaimsPrincipal? principal, long? maxAge, TimeProvider clock) =>
         maxAge is { } seconds
         && (!long.TryParse(principal?.FindFirst(LoginSetup.AuthTimeClaim)?.Value, NumberStyles.Integer, CultureInfo.InvariantCulture, out var authTime)
             || clock.GetUtcNow().ToUnixTimeSeconds() - authTime > seconds);
 
     /// <summary>
-    /// The same authorization request, minus what forced the login (prompt=login, max_age): once the user has just
-    /// signed in, replaying those would send them straight back to the login page.
+    /// The same authorization request, minus what forced the login (prompt=login or select_account, max_age): once the
+    /// user has just signed in, replaying those would send them straight back to the login page. Other prompt values
+    /// (consent) are kept.
     /// </summary>
     private static string ReturnUrlAfterLogin(HttpContext context)
     {
@@ -148,8 +163,20 @@ public static class AuthorizeEndpoint
         var query = new QueryBuilder();
         foreach (var (key, values) in source)
         {
-            if (key is Parameters.MaxAge || (key is Parameters.Prompt && values.ToString() == PromptValues.Login))
+            if (key is Parameters.MaxAge)
             {
+                continue;
+            }
+
+            if (key is Parameters.Prompt)
+            {
+                var kept = values.ToString().Split(' ', StringSplitOptions.RemoveEmptyEntries)
+                    .Where(value => value is not (PromptValues.Login or PromptValues.SelectAccount));
+                if (string.Join(' ', kept) is { Length: > 0 } prompt)
+                {
+                    query.Add(key, prompt);
+                }
+
                 continue;
             }
 

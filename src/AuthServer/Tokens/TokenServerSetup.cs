@@ -59,6 +59,10 @@ public static class TokenServerSetup
                 server.AddEventHandler(ProofKeyChecks.ChallengeDescriptor);
                 server.AddEventHandler(ProofKeyChecks.VerifierDescriptor);
                 server.RefuseRepeatedParameters();
+                server.AddEventHandler(AuthorizationParameterChecks.SizeDescriptor);
+                server.AddEventHandler(AuthorizationParameterChecks.MaxAgeDescriptor);
+                server.AddEventHandler(AuthorizationErrorRedirect.Descriptor);
+                server.AddEventHandler(AuthorizationErrorRedirect.OversizedStateDescriptor);
                 server.CheckBasicClientCredentials();
                 server.AddEventHandler(ScopeRequestChecks.ClientMayUseDescriptor);
                 server.AddEventHandler(ScopeRequestChecks.NoWiderThanGrantedDescriptor);
