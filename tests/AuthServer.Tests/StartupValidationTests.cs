@@ -18,6 +18,7 @@ public sealed class StartupValidationTests : IDisposable
     [InlineData("Development", "BackchannelLogout__MaxAttempts", "0", "MaxAttempts")]
     [InlineData("Development", "Throttling__FreeFailuresPerSource", "0", "FreeFailuresPerSource")]
     [InlineData("Development", "Limits__MaxRequestBodyBytes", "100", "MaxRequestBodyBytes")]
+    [InlineData("Development", "Login__IdleTimeout", "10:00:00", "Login:IdleTimeout must not exceed Login:SessionLifetime")]
     [InlineData("Development", "SecurityHeaders__HstsMaxAge", "00:05:00", "HstsMaxAge")]
     [InlineData("Development", "Catalog__SecretOverlap", "8.00:00:00", "Catalog:SecretOverlap must be between")]
     [InlineData("Production", "Tokens__Issuer", "http://id.example.com/", "Tokens:Issuer must be set to an https:// URI outside Development", true)]

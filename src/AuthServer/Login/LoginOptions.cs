@@ -1,4 +1,5 @@
 using System.ComponentModel.DataAnnotations;
+using Microsoft.Extensions.Options;
 
 namespace AuthServer.Login;
 
@@ -13,4 +14,11 @@ public sealed class LoginOptions
     /// <summary>A browser session unused for this long ends (checked against its row, so on every instance alike).</summary>
     [Range(typeof(TimeSpan), "00:01:00", "1.00:00:00")]
     public TimeSpan IdleTimeout { get; set; } = TimeSpan.FromHours(2);
+}
+
+public sealed class LoginOptionsValidator : IValidateOptions<LoginOptions>
+{
+    public ValidateOptionsResult Validate(string? name, LoginOptions options) => options.IdleTimeout > options.SessionLifetime
+        ? ValidateOptionsResult.Fail("Login:IdleTimeout must not exceed Login:SessionLifetime (a session cannot idle longer than it lives).")
+        : ValidateOptionsResult.Success;
 }

@@ -14,6 +14,7 @@ public static class LoginSetup
     public static IServiceCollection AddLogin(this IServiceCollection services)
     {
         services.AddOptions<LoginOptions>().BindConfiguration(LoginOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        services.AddSingleton<IValidateOptions<LoginOptions>, LoginOptionsValidator>();
         services.AddAuthentication().AddCookie(Scheme);
         services.AddScoped<Sessions.BrowserSessions>();
         services.AddScoped<Sessions.SessionCookieEvents>();
