@@ -53,7 +53,7 @@ public sealed class AuthDbContext(DbContextOptions<AuthDbContext> options)
             session.HasKey(s => s.Id);
             session.Property(s => s.Id).HasMaxLength(BrowserSession.IdLength).IsUnicode(false);
             session.Property(s => s.UserId).HasMaxLength(450);
-            session.Property(s => s.ClientId).HasMaxLength(100);
+            session.Property(s => s.ClientId).HasMaxLength(BrowserSession.ClientIdLength);
             session.Property(s => s.SourceAddress).HasMaxLength(64).IsUnicode(false);
             session.Property(s => s.UserAgent).HasMaxLength(BrowserSession.UserAgentLength);
             session.Property(s => s.EndReason).HasMaxLength(32).IsUnicode(false);

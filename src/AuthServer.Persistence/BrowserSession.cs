@@ -9,6 +9,9 @@ public sealed class BrowserSession
     public const int IdLength = 32;
     public const int UserAgentLength = 256;
 
+    /// <summary>Longest client id stored or logged; the catalog's ids are far shorter, so anything longer is an attacker's.</summary>
+    public const int ClientIdLength = 100;
+
     public string Id { get; set; } = "";
 
     public string UserId { get; set; } = "";

@@ -138,6 +138,22 @@ public sealed class LoginPageTests(AuthServerFactory factory) : IClassFixture<Au
         await factory.WithUsersAsync(async users => Assert.False(await users.IsLockedOutAsync((await users.FindByIdAsync(user.Id))!)));
     }
 
+    [Fact]
+    public async Task A_client_id_longer_than_any_clients_in_the_return_url_never_reaches_a_log_event()
+    {
+        using var browser = new BrowserClient(factory);
+        var forged = new string('x', 5000);
+        var returnUrl = Uri.EscapeDataString($"/connect/authorize?client_id={forged}");
+
+        using var response = await browser.PostLoginAsync($"/account/login?returnUrl={returnUrl}", "nobody-here", "Wrong-Password-1!");
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        // The audit trail (events 2xxx) names the client only when it could be one.
+        var audit = factory.LogEvents.Where(e => AdminApiTests.EventId(e) is >= 2000 and < 3000).ToList();
+        Assert.Contains(audit, e => AdminApiTests.EventId(e) == 2002);
+        Assert.DoesNotContain(audit, e => e.RenderMessage().Contains(forged, StringComparison.Ordinal));
+    }
+
     private static async Task<string> FailedLoginMessageAsync(BrowserClient browser, string userName, string password)
     {
         using var response = await browser.PostLoginAsync("/account/login", userName, password);

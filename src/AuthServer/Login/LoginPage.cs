@@ -84,10 +84,15 @@ public static class LoginPage
             ? url
             : "/";
 
-    /// <summary>The client whose authorization request sent the user here, for the session record and the audit trail.</summary>
+    /// <summary>
+    /// The client whose authorization request sent the user here, for the session record and the audit trail. The form
+    /// field is the caller's to write: an id longer than any client's is dropped rather than logged.
+    /// </summary>
     private static string? ClientOf(string returnUrl) =>
         returnUrl.StartsWith(Endpoints.Authorization + "?", StringComparison.Ordinal)
-            ? QueryHelpers.ParseQuery(returnUrl[returnUrl.IndexOf('?', StringComparison.Ordinal)..]).GetValueOrDefault(Parameters.ClientId).ToString() is { Length: > 0 } id ? id : null
+            && QueryHelpers.ParseQuery(returnUrl[returnUrl.IndexOf('?', StringComparison.Ordinal)..]).GetValueOrDefault(Parameters.ClientId).ToString() is
+                { Length: > 0 and <= Persistence.BrowserSession.ClientIdLength } id
+            ? id
             : null;
 
     private static string TooManyAttempts(TimeSpan retryAfter) =>

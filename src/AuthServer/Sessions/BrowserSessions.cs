@@ -30,7 +30,7 @@ public sealed class BrowserSessions(AuthDbContext db, TimeProvider clock, IOptio
         {
             Id = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(BrowserSession.IdLength / 2)),
             UserId = userId,
-            ClientId = clientId is { Length: > 0 and <= 100 } ? clientId : null,
+            ClientId = clientId is { Length: > 0 and <= BrowserSession.ClientIdLength } ? clientId : null,
             CreatedAt = now,
             LastSeenAt = now,
             ExpiresAt = now + options.Value.SessionLifetime,

@@ -21,7 +21,7 @@ public static partial class ClientAuthenticationThrottle
     {
         if (HttpMethods.IsPost(context.Request.Method)
             && (context.Request.Path == Endpoints.Token || context.Request.Path == Endpoints.Revocation)
-            && await ClientIdAsync(context.Request) is { Length: > 0 } clientId
+            && await ClientIdAsync(context.Request) is { Length: > 0 and <= MaxClientIdLength } clientId
             && context.RequestServices.GetRequiredService<SignInLimits>().IsClientBlocked(Partition(clientId, context), out var retryAfter))
         {
             context.RequestServices.GetRequiredService<AuthMetrics>().SignInThrottled("client");
@@ -32,6 +32,9 @@ public static partial class ClientAuthenticationThrottle
 
         await next(context);
     });
+
+    /// <summary>No client id is longer; a longer one names no client, and must not become a limiter key or a log line.</summary>
+    private const int MaxClientIdLength = Persistence.BrowserSession.ClientIdLength;
 
     private static string Partition(string clientId, HttpContext context) => $"{clientId}\n{SourceAddress.Of(context)}";
 
@@ -66,7 +69,7 @@ public static partial class ClientAuthenticationThrottle
 
         private ValueTask Count(string? error, string? clientId, OpenIddictServerTransaction transaction)
         {
-            if (error == Errors.InvalidClient && !string.IsNullOrEmpty(clientId) && transaction.GetHttpRequest() is { } request)
+            if (error == Errors.InvalidClient && clientId is { Length: > 0 and <= MaxClientIdLength } && transaction.GetHttpRequest() is { } request)
             {
                 limits.ClientFailed(Partition(clientId, request.HttpContext));
             }
