@@ -2,6 +2,7 @@ using AuthServer.Admin;
 using AuthServer.Authorization;
 using AuthServer.BackchannelLogout;
 using AuthServer.Clients;
+using AuthServer.Commands;
 using AuthServer.Cors;
 using AuthServer.ErrorHandling;
 using AuthServer.Health;
@@ -11,16 +12,30 @@ using AuthServer.Observability;
 using AuthServer.Pages;
 using AuthServer.Persistence;
 using AuthServer.Revocation;
+using AuthServer.Settings;
 using AuthServer.Throttling;
 using AuthServer.Tokens;
 using AuthServer.Users;
-using Microsoft.Extensions.Options;
 using Serilog;
 
 Log.Logger = LoggingSetup.CreateBootstrapLogger();
 try
 {
-    var builder = WebApplication.CreateBuilder(args);
+    var command = ServerCommand.Parse(args);
+    switch (command)
+    {
+        case { Error: { } error }:
+            Console.Error.WriteLine(error);
+            Console.Error.WriteLine(ServerCommand.Usage);
+            return ExitCodes.Usage;
+        case { Verb: ServerCommand.Help }:
+            Console.WriteLine(ServerCommand.Usage);
+            return ExitCodes.Success;
+        case { Verb: ServerCommand.KeysCreate, Folder: { } folder }:
+            return KeysCommand.Create(folder, Console.Out, Console.Error);
+    }
+
+    var builder = WebApplication.CreateBuilder(command.HostArgs);
     builder.AddLogging();
     builder.Services
         .AddForwardedHeaders()
@@ -41,11 +56,24 @@ try
         .AddHealth()
         .AddMetrics(builder.Configuration);
 
-    var app = builder.Build();
-    if (args.Contains("migrate"))
+    await using var app = builder.Build();
+    var problems = SettingsCheck.Run(app.Services);
+    if (command.Verb == ServerCommand.Check)
+    {
+        return await CheckCommand.RunAsync(app.Services, problems, command.Json, Console.Out);
+    }
+
+    if (problems.Count > 0)
+    {
+        SettingsReport.Write(problems, Console.Error);
+        Log.Fatal("AuthServer cannot start: {Count} invalid setting(s): {Settings}", problems.Count, problems.Select(p => p.Setting));
+        return ExitCodes.InvalidConfiguration;
+    }
+
+    if (command.Verb == ServerCommand.Migrate)
     {
         await DatabaseInitializer.MigrateAsync(app.Services, CancellationToken.None);
-        return 0;
+        return ExitCodes.Success;
     }
 
     app.UseTrustedForwardedHeaders();
@@ -75,17 +103,14 @@ try
     app.MapMetrics();
 
     await app.RunAsync();
-    return 0;
-}
-catch (OptionsValidationException ex)
-{
-    Log.Fatal("AuthServer cannot start, the configuration is invalid: {Failures}", string.Join(" ", ex.Failures));
-    return 1;
+    return ExitCodes.Success;
 }
 catch (Exception ex) when (ex is not HostAbortedException)
 {
-    Log.Fatal(ex, "AuthServer stopped: {Reason}", ex.Message);
-    return 1;
+    // The operator needs the reason; the stack trace is for whoever turns on Debug.
+    Log.Fatal("AuthServer stopped: {Reason}", ex.Message);
+    Log.Debug(ex, "AuthServer stopped");
+    return ExitCodes.Failure;
 }
 finally
 {

@@ -1,4 +1,5 @@
 using System.Security.Claims;
+using AuthServer.Settings;
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Authorization.Policy;
 using Microsoft.Extensions.Options;
@@ -20,7 +21,7 @@ public static class AdminSetup
 
     public static IServiceCollection AddAdmin(this IServiceCollection services)
     {
-        services.AddOptions<AdminOptions>().BindConfiguration(AdminOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        services.BindSettings<AdminOptions>(AdminOptions.Section);
 
         services.AddOpenIddict().AddValidation(validation =>
         {

@@ -1,3 +1,4 @@
+using AuthServer.Settings;
 using Microsoft.Extensions.Options;
 
 namespace AuthServer.BackchannelLogout;
@@ -7,7 +8,7 @@ public static class BackchannelLogoutSetup
     /// <summary>OIDC Back-Channel Logout 1.0: the queue's sender, the logout token minter, and the discovery flags.</summary>
     public static IServiceCollection AddBackchannelLogout(this IServiceCollection services)
     {
-        services.AddOptions<BackchannelLogoutOptions>().BindConfiguration(BackchannelLogoutOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        services.BindSettings<BackchannelLogoutOptions>(BackchannelLogoutOptions.Section);
         services.AddSingleton<IValidateOptions<BackchannelLogoutOptions>, BackchannelLogoutOptionsValidator>();
 
         services.AddSingleton<LogoutTokens>();

@@ -1,6 +1,7 @@
 using System.Buffers;
 using System.ComponentModel.DataAnnotations;
 using AuthServer.ErrorHandling;
+using AuthServer.Settings;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.Extensions.Options;
 using static OpenIddict.Abstractions.OpenIddictConstants;
@@ -31,7 +32,7 @@ public static class RequestLimits
 {
     public static IServiceCollection AddRequestLimits(this IServiceCollection services)
     {
-        services.AddOptions<RequestLimitsOptions>().BindConfiguration(RequestLimitsOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        services.BindSettings<RequestLimitsOptions>(RequestLimitsOptions.Section);
         services.AddOptions<FormOptions>().Configure<IOptions<RequestLimitsOptions>>((form, limits) =>
         {
             var max = limits.Value.MaxRequestBodyBytes;

@@ -1,5 +1,6 @@
 using System.ComponentModel.DataAnnotations;
 using System.Net;
+using AuthServer.Settings;
 using Microsoft.Extensions.Options;
 using Microsoft.Extensions.Primitives;
 
@@ -51,7 +52,7 @@ public static class SecurityHeaders
 
     public static IServiceCollection AddSecurityHeaders(this IServiceCollection services)
     {
-        services.AddOptions<SecurityHeadersOptions>().BindConfiguration(SecurityHeadersOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        services.BindSettings<SecurityHeadersOptions>(SecurityHeadersOptions.Section);
         return services;
     }
 

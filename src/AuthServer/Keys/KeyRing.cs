@@ -1,5 +1,4 @@
 using System.Security.Cryptography;
-using System.Security.Cryptography.X509Certificates;
 using Microsoft.IdentityModel.Tokens;
 
 namespace AuthServer.Keys;
@@ -109,29 +108,7 @@ public sealed class KeyRing
             throw new InvalidOperationException($"Signing key file '{file}' does not exist.");
         }
 
-        if (Path.GetExtension(file) is ".pfx" or ".p12")
-        {
-            var certificate = X509CertificateLoader.LoadPkcs12FromFile(file, password, X509KeyStorageFlags.EphemeralKeySet);
-            var asymmetric = (AsymmetricAlgorithm?)certificate.GetRSAPrivateKey() ?? certificate.GetECDsaPrivateKey()
-                ?? throw new InvalidOperationException($"Certificate '{file}' has no RSA or EC private key.");
-            return WithThumbprintKeyId(asymmetric);
-        }
-
-        var pem = File.ReadAllText(file);
-        // RSA first, else EC: "PRIVATE KEY" (PKCS#8, what `openssl genpkey` writes) may hold either kind.
-        var rsa = RSA.Create();
-        try
-        {
-            rsa.ImportFromPem(pem);
-            return WithThumbprintKeyId(rsa);
-        }
-        catch (Exception ex) when (ex is ArgumentException or CryptographicException)
-        {
-            rsa.Dispose();
-            var ec = ECDsa.Create();
-            ec.ImportFromPem(pem);
-            return WithThumbprintKeyId(ec);
-        }
+        return WithThumbprintKeyId(KeyFileInspection.LoadAsymmetric(file, password));
     }
 
     /// <summary>The key id is the RFC 7638 thumbprint, so every instance derives the same `kid` from the same key.</summary>

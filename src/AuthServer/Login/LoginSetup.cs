@@ -1,3 +1,4 @@
+using AuthServer.Settings;
 using Microsoft.AspNetCore.Authentication.Cookies;
 using Microsoft.Extensions.Options;
 
@@ -13,7 +14,7 @@ public static class LoginSetup
 
     public static IServiceCollection AddLogin(this IServiceCollection services)
     {
-        services.AddOptions<LoginOptions>().BindConfiguration(LoginOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        services.BindSettings<LoginOptions>(LoginOptions.Section);
         services.AddSingleton<IValidateOptions<LoginOptions>, LoginOptionsValidator>();
         services.AddAuthentication().AddCookie(Scheme);
         services.AddScoped<Sessions.BrowserSessions>();

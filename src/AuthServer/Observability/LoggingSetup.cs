@@ -8,9 +8,14 @@ namespace AuthServer.Observability;
 
 public static partial class LoggingSetup
 {
-    /// <summary>Catches what goes wrong before configuration is read; replaced once the host is built.</summary>
+    /// <summary>
+    /// Catches what goes wrong before configuration is read, and the reason the process stops. Its level follows
+    /// `Serilog__MinimumLevel__Default` from the environment, so Debug brings back the stack traces it otherwise omits.
+    /// </summary>
     public static Serilog.ILogger CreateBootstrapLogger() => new LoggerConfiguration()
-        .MinimumLevel.Information()
+        .MinimumLevel.Is(Enum.TryParse<LogEventLevel>(Environment.GetEnvironmentVariable("Serilog__MinimumLevel__Default"), ignoreCase: true, out var level)
+            ? level
+            : LogEventLevel.Information)
         .WriteTo.Console(formatProvider: System.Globalization.CultureInfo.InvariantCulture)
         .CreateLogger();
 

@@ -1,3 +1,4 @@
+using AuthServer.Settings;
 using OpenIddict.Server;
 using OpenTelemetry.Metrics;
 using static OpenIddict.Server.OpenIddictServerEvents;
@@ -9,12 +10,12 @@ public static class MetricsSetup
     /// <summary>The counters are always recorded (cheap); exporting them over /metrics is a configuration choice.</summary>
     public static IServiceCollection AddMetrics(this IServiceCollection services, IConfiguration configuration)
     {
-        services.AddOptions<MetricsOptions>().BindConfiguration(MetricsOptions.Section).ValidateOnStart();
+        services.BindSettings<MetricsOptions>(MetricsOptions.Section);
         services.AddMetrics();
         services.AddSingleton<AuthMetrics>();
         services.AddOpenIddict().AddServer(server => server.AddEventHandler(CountTokenResponses.Descriptor));
 
-        if (configuration.GetSection(MetricsOptions.Section).Get<MetricsOptions>() is { Enabled: true })
+        if (configuration.ReadBeforeStart<MetricsOptions>(MetricsOptions.Section) is { Enabled: true })
         {
             services.AddOpenTelemetry().WithMetrics(metrics => metrics.AddMeter(AuthMetrics.MeterName).AddPrometheusExporter());
         }

@@ -1,3 +1,4 @@
+using AuthServer.Settings;
 using Microsoft.AspNetCore.DataProtection;
 using Microsoft.Data.Sqlite;
 using Microsoft.EntityFrameworkCore;
@@ -11,9 +12,9 @@ public static class PersistenceSetup
 
     public static IServiceCollection AddPersistence(this IServiceCollection services, IConfiguration configuration, IHostEnvironment environment)
     {
-        services.AddOptions<DatabaseOptions>().BindConfiguration(DatabaseOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        services.BindSettings<DatabaseOptions>(DatabaseOptions.Section);
 
-        var database = configuration.GetSection(DatabaseOptions.Section).Get<DatabaseOptions>() ?? new DatabaseOptions();
+        var database = configuration.ReadBeforeStart<DatabaseOptions>(DatabaseOptions.Section);
         var connectionString = database.Provider == DatabaseProvider.Sqlite
             ? ResolveSqlitePath(database.ConnectionString, environment.ContentRootPath)
             : database.ConnectionString;

@@ -1,3 +1,4 @@
+using AuthServer.Settings;
 using Microsoft.Extensions.Options;
 
 namespace AuthServer.Revocation;
@@ -7,8 +8,8 @@ public static class RevocationSetup
     /// <summary>RFC 7009 chain revocation, bulk revocation, security-event revocation (see UsersSetup), replay audit and pruning.</summary>
     public static IServiceCollection AddRevocation(this IServiceCollection services)
     {
-        services.AddOptions<RevocationOptions>().BindConfiguration(RevocationOptions.Section).ValidateOnStart();
-        services.AddOptions<PruningOptions>().BindConfiguration(PruningOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        services.BindSettings<RevocationOptions>(RevocationOptions.Section);
+        services.BindSettings<PruningOptions>(PruningOptions.Section);
         services.AddSingleton<IValidateOptions<PruningOptions>, PruningOptionsValidator>();
 
         services.AddScoped<TokenRevoker>();

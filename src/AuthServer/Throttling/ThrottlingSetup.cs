@@ -1,3 +1,4 @@
+using AuthServer.Settings;
 using Microsoft.Extensions.Options;
 
 namespace AuthServer.Throttling;
@@ -6,7 +7,7 @@ public static class ThrottlingSetup
 {
     public static IServiceCollection AddThrottling(this IServiceCollection services)
     {
-        services.AddOptions<ThrottlingOptions>().BindConfiguration(ThrottlingOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        services.BindSettings<ThrottlingOptions>(ThrottlingOptions.Section);
         services.AddSingleton<IValidateOptions<ThrottlingOptions>, ThrottlingOptionsValidator>();
         services.AddSingleton<SignInLimits>();
         services.AddScoped<SignInThrottle>();

@@ -1,6 +1,7 @@
 using AuthServer.Clients;
 using AuthServer.Keys;
 using AuthServer.Persistence;
+using AuthServer.Settings;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 using Microsoft.IdentityModel.Tokens;
@@ -15,9 +16,9 @@ public static class TokenServerSetup
 {
     public static IServiceCollection AddTokenServer(this IServiceCollection services)
     {
-        services.AddOptions<TokenOptions>().BindConfiguration(TokenOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        services.BindSettings<TokenOptions>(TokenOptions.Section);
         services.AddSingleton<IValidateOptions<TokenOptions>, TokenOptionsValidator>();
-        services.AddOptions<KeyOptions>().BindConfiguration(KeyOptions.Section).ValidateOnStart();
+        services.BindSettings<KeyOptions>(KeyOptions.Section);
         services.AddSingleton<IValidateOptions<KeyOptions>, KeyOptionsValidator>();
         services.AddSingleton(provider => KeyRing.Load(
             provider.GetRequiredService<IOptions<KeyOptions>>().Value, provider.GetRequiredService<IHostEnvironment>()));

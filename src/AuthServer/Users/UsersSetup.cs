@@ -1,4 +1,5 @@
 using AuthServer.Persistence;
+using AuthServer.Settings;
 using Microsoft.AspNetCore.Identity;
 using Microsoft.Extensions.Options;
 
@@ -8,8 +9,8 @@ public static class UsersSetup
 {
     public static IServiceCollection AddUsers(this IServiceCollection services)
     {
-        services.AddOptions<UserOptions>().BindConfiguration(UserOptions.Section).ValidateDataAnnotations().ValidateOnStart();
-        services.AddOptions<DemoDataOptions>().BindConfiguration(DemoDataOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        services.BindSettings<UserOptions>(UserOptions.Section);
+        services.BindSettings<DemoDataOptions>(DemoDataOptions.Section);
         services.AddSingleton<IValidateOptions<DemoDataOptions>, DemoDataValidator>();
 
         services.AddIdentityCore<IdentityUser>()
