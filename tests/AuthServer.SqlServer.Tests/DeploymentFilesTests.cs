@@ -29,7 +29,7 @@ public sealed partial class DeploymentFilesTests
         Assert.True(exitCode == 0, output);
         var services = output.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
         Assert.Equal(
-            new[] { "authserver-1", "authserver-2", "migrate", "proxy", "resource-api", "spa", "sqlinit", "sqlserver" },
+            new[] { "authserver-1", "authserver-2", "check", "migrate", "proxy", "resource-api", "spa", "sqlinit", "sqlserver" },
             services.Order(StringComparer.Ordinal).ToArray());
     }
 
@@ -124,7 +124,7 @@ public sealed partial class DeploymentFilesTests
             .SelectMany(SecretReferences);
 
         Assert.All(used, reference => Assert.Contains(reference, described));
-        Assert.Contains("authserver-keys/signing.pem", described);
+        Assert.Contains("authserver-keys/signing-rsa.pem", described);
         Assert.Contains("authserver-keys/encryption.key", described);
 
         // Every key file the configuration names under /keys/ (the mounted authserver-keys Secret) is described.
@@ -174,7 +174,7 @@ public sealed partial class DeploymentFilesTests
     }
 
     [Fact]
-    public void Server_dockerfile_copies_only_paths_that_exist_and_checks_liveness()
+    public void Server_dockerfile_copies_only_paths_that_exist_and_checks_readiness_with_one_writable_data_folder()
     {
         var text = File.ReadAllText(Path.Combine(Deploy, "server.Dockerfile"));
         var root = MigrationScriptTests.RepositoryRoot();
@@ -187,7 +187,46 @@ public sealed partial class DeploymentFilesTests
             }
         }
 
-        Assert.Contains("/health/live", text, StringComparison.Ordinal);
+        // Healthy means the database answers: compose's dependents wait on it.
+        Assert.Contains("GET /health/ready", text, StringComparison.Ordinal);
+        Assert.DoesNotContain("/health/live", text, StringComparison.Ordinal);
+        Assert.Contains("VOLUME /data", text, StringComparison.Ordinal);
+        Assert.Contains("chown $APP_UID /data", text, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Kubernetes_pods_run_check_before_the_server_with_the_servers_settings_and_keys()
+    {
+        var pod = Map(Map(Map(Manifest("Deployment"), "spec"), "template"), "spec");
+        var server = Map(List(pod, "containers")[0]);
+        var check = Map(List(pod, "initContainers")[0]);
+
+        Assert.Equal(new[] { "check" }, List(check, "args").Select(a => a?.ToString() ?? "").ToArray());
+        Assert.Equal(Scalar(server, "image"), Scalar(check, "image"));
+        Assert.Equal(SecretReferences(server).Order(), SecretReferences(check).Order());
+        Assert.Equal(
+            List(server, "volumeMounts").Select(m => Scalar(Map(m), "mountPath")).Order(),
+            List(check, "volumeMounts").Select(m => Scalar(Map(m), "mountPath")).Order());
+        Assert.Equal("true", Scalar(Map(check, "securityContext"), "readOnlyRootFilesystem"));
+    }
+
+    [Fact]
+    public void Compose_runs_check_after_the_migration_and_the_replicas_only_after_check_succeeded()
+    {
+        var text = File.ReadAllText(Path.Combine(Deploy, "docker-compose.yml"));
+        // The replicas take most of their definition from the x-authserver anchor (a YAML merge key).
+        var merged = new MergingParser(new Parser(new StringReader(text)));
+        var services = Map(new DeserializerBuilder().Build().Deserialize<Dictionary<object, object?>>(merged), "services");
+        var check = Map(services, "check");
+
+        Assert.Equal(new[] { "check" }, List(check, "command").Select(a => a?.ToString() ?? "").ToArray());
+        Assert.Equal("service_completed_successfully", Scalar(Map(Map(check, "depends_on"), "migrate"), "condition"));
+        foreach (var replica in new[] { "authserver-1", "authserver-2" })
+        {
+            var service = Map(services, replica);
+            Assert.Equal("service_completed_successfully", Scalar(Map(Map(service, "depends_on"), "check"), "condition"));
+            Assert.Equal("true", Scalar(service, "read_only"));
+        }
     }
 
     [Fact]

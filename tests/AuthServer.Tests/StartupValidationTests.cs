@@ -2,31 +2,36 @@ using AuthServer.Tests.Infrastructure;
 
 namespace AuthServer.Tests;
 
-/// <summary>Bad configuration stops the real server process at start, with a non-zero exit code and a message naming the setting.</summary>
+/// <summary>Bad configuration stops the real server process before it listens, with exit code 2 and a block naming the setting, its variable and its doc.</summary>
 public sealed class StartupValidationTests : IDisposable
 {
     private const string NoClients = "TEST_NO_CLIENTS";
     private readonly DirectoryInfo _folder = Directory.CreateTempSubdirectory("authserver-startup-");
 
     [Theory]
-    [InlineData("Development", "Tokens__AccessTokenLifetime", "8.00:00:00", "Tokens:AccessTokenLifetime must be shorter than Tokens:RefreshTokenLifetime")]
-    [InlineData("Development", "Tokens__RefreshTokenReuseLeeway", "01:00:00", "RefreshTokenReuseLeeway")]
-    [InlineData("Development", "Catalog__Clients__spa__Scopes__6", "nonexistent", "scope 'nonexistent' is not defined")]
-    [InlineData("Development", "Catalog__Clients__spa__RedirectUris__1", "http://evil.example/callback", "must use https")]
-    [InlineData("Development", "Catalog__Clients__spa__BackchannelLogoutUri", "http://rp.example/logout", "must use https")]
-    [InlineData("Development", "Catalog__Clients__spa__BackchannelLogoutUri", "https://rp.example/logout#top", "carry no fragment")]
-    [InlineData("Development", "BackchannelLogout__MaxAttempts", "0", "MaxAttempts")]
-    [InlineData("Development", "Throttling__FreeFailuresPerSource", "0", "FreeFailuresPerSource")]
-    [InlineData("Development", "Limits__MaxRequestBodyBytes", "100", "MaxRequestBodyBytes")]
-    [InlineData("Development", "Login__IdleTimeout", "10:00:00", "Login:IdleTimeout must not exceed Login:SessionLifetime")]
-    [InlineData("Development", "SecurityHeaders__HstsMaxAge", "00:05:00", "HstsMaxAge")]
-    [InlineData("Development", "Catalog__SecretOverlap", "8.00:00:00", "Catalog:SecretOverlap must be between")]
-    [InlineData("Production", "Tokens__Issuer", "http://id.example.com/", "Tokens:Issuer must be set to an https:// URI outside Development", true)]
-    [InlineData("Production", "Tokens__RequireHttps", "false", "Tokens:RequireHttps may be turned off only in Development", true)]
-    [InlineData("Production", NoClients, "", "Catalog:Clients must define at least one client", true)]
-    [InlineData("Production", "Keys__SigningKeyFiles__0", "/nonexistent/signing.pem", "Key file(s) not found: /nonexistent/signing.pem", true)]
-    [InlineData("Production", "Tokens__Issuer", "https://id.example.com/", "Keys:SigningKeyFiles and Keys:EncryptionKeyFiles must name key files outside Development")]
-    public async Task Invalid_setting_stops_the_server_with_a_clear_message(string environment, string key, string value, string expected, bool withKeyFiles = false)
+    [InlineData("Development", "Tokens__AccessTokenLifetime", "8.00:00:00", "Tokens:AccessTokenLifetime", "must be shorter than Tokens:RefreshTokenLifetime")]
+    [InlineData("Development", "Tokens__RefreshTokenReuseLeeway", "01:00:00", "Tokens:RefreshTokenReuseLeeway", "must be between")]
+    [InlineData("Development", "Catalog__Clients__spa__Scopes__6", "nonexistent", "Catalog:Clients:spa", "scope 'nonexistent' is not defined")]
+    [InlineData("Development", "Catalog__Clients__spa__RedirectUris__1", "http://evil.example/callback", "Catalog:Clients:spa", "must use https")]
+    [InlineData("Development", "Catalog__Clients__spa__BackchannelLogoutUri", "http://rp.example/logout", "Catalog:Clients:spa", "must use https")]
+    [InlineData("Development", "Catalog__Clients__spa__BackchannelLogoutUri", "https://rp.example/logout#top", "Catalog:Clients:spa", "carry no fragment")]
+    [InlineData("Development", "BackchannelLogout__MaxAttempts", "0", "BackchannelLogout:MaxAttempts", "must be between")]
+    [InlineData("Development", "Throttling__FreeFailuresPerSource", "0", "Throttling:FreeFailuresPerSource", "must be between")]
+    [InlineData("Development", "Limits__MaxRequestBodyBytes", "100", "Limits:MaxRequestBodyBytes", "must be between")]
+    [InlineData("Development", "Login__IdleTimeout", "10:00:00", "Login:IdleTimeout", "must not exceed Login:SessionLifetime")]
+    [InlineData("Development", "SecurityHeaders__HstsMaxAge", "00:05:00", "SecurityHeaders:HstsMaxAge", "must be between")]
+    [InlineData("Development", "Catalog__SecretOverlap", "8.00:00:00", "Catalog:SecretOverlap", "must be between")]
+    [InlineData("Development", "Tokens__AccessTokenLifetime", "fifteen minutes", "Tokens:AccessTokenLifetime", "'fifteen minutes' is not a duration")]
+    [InlineData("Development", "Database__Provider", "Oracle", "Database:Provider", "'Oracle' is not one of Sqlite, SqlServer")]
+    [InlineData("Development", "Database__ConnectionString", "Data Source", "Database:ConnectionString", "is not a valid Sqlite connection string")]
+    [InlineData("Development", "Tokens__AcessTokenLifetime", "00:10:00", "Tokens:AcessTokenLifetime", "is not a setting (misspelled?)")]
+    [InlineData("Production", "Tokens__Issuer", "http://id.example.com/", "Tokens:Issuer", "must be set to an https:// URI outside Development", true)]
+    [InlineData("Production", "Tokens__RequireHttps", "false", "Tokens:RequireHttps", "may be turned off only in Development", true)]
+    [InlineData("Production", NoClients, "", "Catalog:Clients", "must define at least one client", true)]
+    [InlineData("Production", "Keys__SigningKeyFiles__0", "/nonexistent/signing.pem", "Keys:SigningKeyFiles:0", "'/nonexistent/signing.pem' does not exist.", true)]
+    [InlineData("Production", "Tokens__Issuer", "https://id.example.com/", "Keys:SigningKeyFiles", "must name at least one signing key file outside Development")]
+    public async Task Invalid_setting_stops_the_server_naming_the_setting_without_a_stack_trace(
+        string environment, string key, string value, string setting, string expected, bool withKeyFiles = false)
     {
         var settings = new Dictionary<string, string>
         {
@@ -53,9 +58,12 @@ public sealed class StartupValidationTests : IDisposable
         settings[key] = value;
         var (exitCode, output) = await ServerProcess.RunUntilExitAsync(settings, TimeSpan.FromSeconds(60));
 
-        Assert.True(exitCode == 1, $"Exit code {exitCode}:\n{output}");
+        Assert.True(exitCode == 2, $"Exit code {exitCode}:\n{output}");
+        Assert.Contains($"  {setting}  (environment variable {setting.Replace(":", "__", StringComparison.Ordinal)})", output, StringComparison.Ordinal);
         Assert.Contains(expected, output, StringComparison.Ordinal);
+        Assert.Contains($"see docs/configuration.md#{setting.Split(':')[0].ToLowerInvariant()}", output, StringComparison.Ordinal);
         Assert.DoesNotContain("Now listening", output, StringComparison.Ordinal);
+        Assert.DoesNotContain("   at ", output, StringComparison.Ordinal);
     }
 
     public void Dispose() => _folder.Delete(recursive: true);

@@ -1,4 +1,8 @@
 using System.ComponentModel.DataAnnotations;
+using System.Data.Common;
+using Microsoft.Data.SqlClient;
+using Microsoft.Data.Sqlite;
+using Microsoft.Extensions.Options;
 
 namespace AuthServer.Persistence;
 
@@ -35,4 +39,26 @@ public sealed class DatabaseOptions
     /// <summary>Pooled contexts avoid rebuilding services per request; the pool bounds the contexts kept for reuse.</summary>
     [Range(8, 4096)]
     public int ContextPoolSize { get; set; } = 256;
+}
+
+/// <summary>A connection string the provider cannot parse is named at start, not met as an exception at the first query.</summary>
+public sealed class DatabaseOptionsValidator : IValidateOptions<DatabaseOptions>
+{
+    public ValidateOptionsResult Validate(string? name, DatabaseOptions options)
+    {
+        try
+        {
+            DbConnectionStringBuilder builder = options.Provider == DatabaseProvider.SqlServer
+                ? new SqlConnectionStringBuilder(options.ConnectionString)
+                : new SqliteConnectionStringBuilder(options.ConnectionString);
+            return builder.Count > 0
+                ? ValidateOptionsResult.Success
+                : ValidateOptionsResult.Fail($"{DatabaseOptions.Section}:{nameof(DatabaseOptions.ConnectionString)} is empty.");
+        }
+        catch (Exception ex) when (ex is ArgumentException or FormatException or KeyNotFoundException)
+        {
+            // The provider's message names the position, never the value (which may hold a password).
+            return ValidateOptionsResult.Fail($"{DatabaseOptions.Section}:{nameof(DatabaseOptions.ConnectionString)} is not a valid {options.Provider} connection string: {ex.Message}");
+        }
+    }
 }

@@ -2,6 +2,7 @@ using AuthServer.Settings;
 using Microsoft.AspNetCore.DataProtection;
 using Microsoft.Data.Sqlite;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Options;
 
 namespace AuthServer.Persistence;
 
@@ -13,6 +14,7 @@ public static class PersistenceSetup
     public static IServiceCollection AddPersistence(this IServiceCollection services, IConfiguration configuration, IHostEnvironment environment)
     {
         services.BindSettings<DatabaseOptions>(DatabaseOptions.Section);
+        services.AddSingleton<IValidateOptions<DatabaseOptions>, DatabaseOptionsValidator>();
 
         var database = configuration.ReadBeforeStart<DatabaseOptions>(DatabaseOptions.Section);
         var connectionString = database.Provider == DatabaseProvider.Sqlite
@@ -50,7 +52,16 @@ public static class PersistenceSetup
     /// <summary>Anchors a relative SQLite file to the content root and makes sure its folder exists.</summary>
     private static string ResolveSqlitePath(string connectionString, string contentRoot)
     {
-        var builder = new SqliteConnectionStringBuilder(connectionString);
+        SqliteConnectionStringBuilder builder;
+        try
+        {
+            builder = new SqliteConnectionStringBuilder(connectionString);
+        }
+        catch (ArgumentException)
+        {
+            return connectionString; // DatabaseOptionsValidator names the problem before anything connects.
+        }
+
         if (builder.DataSource is { Length: > 0 } path && path != ":memory:" && !Path.IsPathRooted(path))
         {
             builder.DataSource = Path.Combine(contentRoot, path);
