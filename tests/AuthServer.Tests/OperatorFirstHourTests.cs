@@ -225,6 +225,31 @@ public sealed class OperatorFirstHourTests : IDisposable
         Assert.DoesNotContain("   at ", output, StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData("Information", false)]
+    [InlineData("Debug", true)]
+    public async Task A_failed_start_logs_its_reason_in_one_line_and_the_stack_trace_only_at_debug(string level, bool stackTrace)
+    {
+        using var occupied = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+        occupied.Start();
+        var port = ((System.Net.IPEndPoint)occupied.LocalEndpoint).Port;
+
+        var (exitCode, output) = await ServerProcess.RunUntilExitAsync(
+            new Dictionary<string, string>
+            {
+                ["ASPNETCORE_ENVIRONMENT"] = "Development",
+                ["ASPNETCORE_URLS"] = $"http://127.0.0.1:{port}",
+                ["Database__ConnectionString"] = $"Data Source={Path.Combine(_folder.FullName, "auth.db")}",
+                ["Keys__DevelopmentKeyFolder"] = Path.Combine(_folder.FullName, "keys"),
+                ["Serilog__MinimumLevel__Default"] = level,
+            },
+            Timeout);
+
+        Assert.True(exitCode == 1, $"Exit code {exitCode}:\n{output}");
+        Assert.Contains($"AuthServer stopped: Failed to bind to address http://127.0.0.1:{port}: address already in use.", output, StringComparison.Ordinal);
+        Assert.Equal(stackTrace, output.Contains("   at ", StringComparison.Ordinal));
+    }
+
     /// <summary>A production configuration that would serve: keys from `keys create`, TLS here, a SQLite file not created yet.</summary>
     private async Task<Dictionary<string, string>> ProductionSettingsAsync()
     {

@@ -25,6 +25,7 @@ public static partial class LoggingSetup
     /// </summary>
     public static WebApplicationBuilder AddLogging(this WebApplicationBuilder builder)
     {
+        var stackTraces = builder.Configuration["Serilog:MinimumLevel:Default"] is "Debug" or "Verbose";
         builder.Services.AddSerilog(
             (services, logger) => logger
                 .ReadFrom.Configuration(builder.Configuration)
@@ -32,10 +33,27 @@ public static partial class LoggingSetup
                 .Enrich.FromLogContext()
                 .Enrich.With<RedactCodeVerifier>()
                 .Enrich.With<RedactQueryStringTokens>()
-                .Filter.ByExcluding(IsTokenDump),
+                .Filter.ByExcluding(IsTokenDump)
+                .Filter.ByExcluding(logEvent => !stackTraces && IsStartFailureTrace(logEvent)),
             preserveStaticLogger: true);
         return builder;
     }
+
+    /// <summary>
+    /// The host logs a failed start (a port in use, a missing certificate) with the whole stack trace, and then the
+    /// background services it cancels on the way down as "faulted"; Program logs the reason in one line right after,
+    /// so these traces are kept for Debug, where an operator asked for them.
+    /// </summary>
+    private static bool IsStartFailureTrace(LogEvent logEvent) =>
+        logEvent.Exception is not null
+        && logEvent.Properties.TryGetValue("SourceContext", out var source)
+        && source is ScalarValue { Value: "Microsoft.Extensions.Hosting.Internal.Host" }
+        && (logEvent.Exception is OperationCanceledException || EventName(logEvent) == "HostedServiceStartupFaulted");
+
+    private static string? EventName(LogEvent logEvent) =>
+        logEvent.Properties.TryGetValue("EventId", out var eventId) && eventId is StructureValue id
+            ? id.Properties.FirstOrDefault(p => p.Name == "Name")?.Value is ScalarValue { Value: string name } ? name : null
+            : null;
 
     /// <summary>
     /// OpenIddict's debug and trace events print token payloads and the claims behind them (the security stamp
