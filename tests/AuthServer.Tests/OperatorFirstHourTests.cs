@@ -137,6 +137,7 @@ public sealed class OperatorFirstHourTests : IDisposable
         Assert.Contains("signed by " + settings["Keys__SigningKeyFiles__0"] + " (EC P-256, ES256): the first signing key", output, StringComparison.Ordinal);
         Assert.Contains("signed by " + settings["Keys__SigningKeyFiles__1"] + " (RSA-2048, RS256): the first RSA key", output, StringComparison.Ordinal);
         Assert.Contains("TLS ends here: https://127.0.0.1:", output, StringComparison.Ordinal);
+        Assert.Contains("ok    certificate      CN=localhost, expires", output, StringComparison.Ordinal);
         Assert.Contains("does not exist yet; created with its schema at start", output, StringComparison.Ordinal);
         Assert.Contains("The server would start and serve.", output, StringComparison.Ordinal);
 
@@ -262,7 +263,7 @@ public sealed class OperatorFirstHourTests : IDisposable
         {
             using var key = RSA.Create(2048);
             var request = new System.Security.Cryptography.X509Certificates.CertificateRequest("CN=localhost", key, HashAlgorithmName.SHA256, RSASignaturePadding.Pkcs1);
-            using var self = request.CreateSelfSigned(DateTimeOffset.UtcNow.AddMinutes(-5), DateTimeOffset.UtcNow.AddDays(1));
+            using var self = request.CreateSelfSigned(DateTimeOffset.UtcNow.AddMinutes(-5), DateTimeOffset.UtcNow.AddDays(30));
             await File.WriteAllTextAsync(certificate, self.ExportCertificatePem());
             await File.WriteAllTextAsync(Path.Combine(_folder.FullName, "tls.key"), key.ExportPkcs8PrivateKeyPem());
         }

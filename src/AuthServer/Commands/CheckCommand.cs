@@ -1,3 +1,5 @@
+using System.Security.Cryptography;
+using System.Security.Cryptography.X509Certificates;
 using System.Text.Json;
 using AuthServer.Hosting;
 using AuthServer.Keys;
@@ -126,10 +128,11 @@ public static class CheckCommand
         }
         else if (httpsHere)
         {
-            var certificate = configuration["Kestrel:Certificates:Default:Path"];
-            yield return certificate is { Length: > 0 } && !File.Exists(certificate)
-                ? new CheckResult("tls", CheckStatus.Fail, $"certificate file '{certificate}' does not exist", "Kestrel:Certificates:Default:Path")
-                : new CheckResult("tls", CheckStatus.Ok, $"TLS ends here: {listening}");
+            yield return new CheckResult("tls", CheckStatus.Ok, $"TLS ends here: {listening}");
+            if (configuration["Kestrel:Certificates:Default:Path"] is { Length: > 0 } certificate)
+            {
+                yield return Certificate(certificate, configuration["Kestrel:Certificates:Default:KeyPath"], configuration["Kestrel:Certificates:Default:Password"]);
+            }
         }
         else if (proxies.TrustsAnyProxy)
         {
@@ -142,6 +145,28 @@ public static class CheckCommand
                 $"listening on plain HTTP only ({listening}) and no proxy is trusted to forward the scheme: every request would be refused. " +
                 "Either listen on https (ASPNETCORE_URLS=https://... with Kestrel__Certificates__Default__Path), or list the TLS proxy in ForwardedHeaders:KnownProxies / KnownNetworks.",
                 "ForwardedHeaders:KnownProxies");
+        }
+    }
+
+    /// <summary>The certificate Kestrel will load: present, with its private key, and not expired or about to.</summary>
+    private static CheckResult Certificate(string path, string? keyPath, string? password)
+    {
+        const string Setting = "Kestrel:Certificates:Default:Path";
+        try
+        {
+            using var certificate = keyPath is { Length: > 0 }
+                ? X509Certificate2.CreateFromPemFile(path, keyPath)
+                : X509CertificateLoader.LoadPkcs12FromFile(path, password);
+            var left = certificate.NotAfter.ToUniversalTime() - DateTime.UtcNow;
+            var detail = $"{certificate.Subject}, expires {certificate.NotAfter.ToUniversalTime():yyyy-MM-dd}";
+            return !certificate.HasPrivateKey ? new CheckResult("certificate", CheckStatus.Fail, $"{detail}: no private key", Setting)
+                : left <= TimeSpan.Zero ? new CheckResult("certificate", CheckStatus.Fail, $"{detail}: expired", Setting)
+                : left < TimeSpan.FromDays(14) ? new CheckResult("certificate", CheckStatus.Warn, $"{detail}: renew it, {left.Days} day(s) left", Setting)
+                : new CheckResult("certificate", CheckStatus.Ok, detail, Setting);
+        }
+        catch (Exception ex) when (ex is CryptographicException or IOException or UnauthorizedAccessException or ArgumentException)
+        {
+            return new CheckResult("certificate", CheckStatus.Fail, $"'{path}' cannot be loaded: {ex.Message}", Setting);
         }
     }
 
