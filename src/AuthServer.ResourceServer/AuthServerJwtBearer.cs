@@ -20,7 +20,8 @@ public static class AuthServerJwtBearer
 
     public static AuthenticationBuilder AddAuthServerJwtBearer(this IServiceCollection services, Action<AuthServerJwtOptions> configure)
     {
-        services.AddOptions<AuthServerJwtOptions>().Configure(configure).ValidateDataAnnotations().ValidateOnStart();
+        services.AddOptions<AuthServerJwtOptions>().Configure(configure).ValidateOnStart();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<AuthServerJwtOptions>>(new AnnotatedOptionsValidator<AuthServerJwtOptions>(AuthServerJwtOptions.Section)));
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<AuthServerJwtOptions>, AuthServerJwtOptionsValidator>());
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IConfigureOptions<JwtBearerOptions>, ConfigureJwtBearer>());
         services.AddAuthorization();

@@ -1,9 +1,11 @@
 using AuthServer.ResourceServer;
 
 var builder = WebApplication.CreateBuilder(args);
-var scope = builder.Configuration["Api:RequiredScope"] ?? throw new InvalidOperationException("Api:RequiredScope is not configured.");
-var reportsScope = builder.Configuration["Api:ReportsScope"] ?? throw new InvalidOperationException("Api:ReportsScope is not configured.");
-var adminRole = builder.Configuration["Api:AdminRole"] ?? throw new InvalidOperationException("Api:AdminRole is not configured.");
+// Every missing or invalid setting is reported at once, before the API listens (exit code 2).
+var settings = new StartupSettings(builder.Configuration);
+var scope = settings.Required("Api:RequiredScope");
+var reportsScope = settings.Required("Api:ReportsScope");
+var adminRole = settings.Required("Api:AdminRole");
 
 // Issuer, audience, typ at+jwt, algorithms, lifetime and key caching: all in this one call.
 builder.Services.AddAuthServerJwtBearer(builder.Configuration.GetSection(AuthServerJwtOptions.Section));
@@ -32,7 +34,7 @@ api.MapGet("/reports", () => TypedResults.Ok(new { reports = Array.Empty<string>
 api.MapGet("/admin", (System.Security.Claims.ClaimsPrincipal user) => TypedResults.Ok(new { sub = user.Identity?.Name, admin = true }))
     .RequireAuthorization("admin");
 
-await app.RunAsync();
+return await settings.RunAsync(app);
 
 /// <summary>Visible to the test host (WebApplicationFactory), referenced there through an extern alias.</summary>
 public partial class Program;

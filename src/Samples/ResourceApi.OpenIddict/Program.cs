@@ -3,19 +3,26 @@ using OpenIddict.Validation.AspNetCore;
 using static OpenIddict.Abstractions.OpenIddictConstants;
 
 var builder = WebApplication.CreateBuilder(args);
-var authority = builder.Configuration["AuthServer:Authority"] ?? throw new InvalidOperationException("AuthServer:Authority is not configured.");
-var audience = builder.Configuration["AuthServer:Audience"] ?? throw new InvalidOperationException("AuthServer:Audience is not configured.");
+// Every missing or invalid setting is reported at once, before the API listens (exit code 2).
+var settings = new StartupSettings(builder.Configuration);
+var authority = settings.RequiredUri("AuthServer:Authority");
+var audience = settings.Required("AuthServer:Audience");
 var algorithms = builder.Configuration.GetSection("AuthServer:ValidAlgorithms").Get<string[]>() ?? ["RS256", "ES256"];
-var clockSkew = builder.Configuration.GetValue("AuthServer:ClockSkew", TimeSpan.Zero);
-var scope = builder.Configuration["Api:RequiredScope"] ?? throw new InvalidOperationException("Api:RequiredScope is not configured.");
-var reportsScope = builder.Configuration["Api:ReportsScope"] ?? throw new InvalidOperationException("Api:ReportsScope is not configured.");
-var adminRole = builder.Configuration["Api:AdminRole"] ?? throw new InvalidOperationException("Api:AdminRole is not configured.");
+var clockSkew = settings.Optional("AuthServer:ClockSkew", TimeSpan.Zero);
+var scope = settings.Required("Api:RequiredScope");
+var reportsScope = settings.Required("Api:ReportsScope");
+var adminRole = settings.Required("Api:AdminRole");
 
 // Local validation: keys from the issuer's discovery document, cached; no introspection call per request.
 builder.Services.AddOpenIddict().AddValidation(validation =>
 {
-    validation.SetIssuer(authority);
-    validation.AddAudiences(audience);
+    // Guarded only so that a missing value is reported with the others rather than thrown here.
+    if (authority is not null && audience.Length > 0)
+    {
+        validation.SetIssuer(authority);
+        validation.AddAudiences(audience);
+    }
+
     validation.UseSystemNetHttp();
     validation.UseAspNetCore();
 
@@ -51,7 +58,7 @@ api.MapGet("/reports", () => TypedResults.Ok(new { reports = Array.Empty<string>
 api.MapGet("/admin", (System.Security.Claims.ClaimsPrincipal user) => TypedResults.Ok(new { sub = user.FindFirst(Claims.Subject)?.Value, admin = true }))
     .RequireAuthorization("admin");
 
-await app.RunAsync();
+return await settings.RunAsync(app);
 
 /// <summary>Visible to the test host (WebApplicationFactory), referenced there through an extern alias.</summary>
 public partial class Program;
