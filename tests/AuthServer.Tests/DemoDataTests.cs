@@ -26,8 +26,8 @@ public sealed class DemoDataTests : IDisposable
     {
         var (exitCode, output) = await RunProductionAsync((key, value));
 
-        Assert.True(exitCode == 1, $"Exit code {exitCode}:\n{output}");
-        Assert.Contains($"{setting} holds a demo value", output, StringComparison.Ordinal);
+        Assert.True(exitCode == 2, $"Exit code {exitCode}:\n{output}");
+        Assert.Contains($"  {setting}  (environment variable {setting.Replace(":", "__", StringComparison.Ordinal)})\n    holds a demo value", output, StringComparison.Ordinal);
         Assert.DoesNotContain(value.Split('=')[^1], output, StringComparison.Ordinal);
         Assert.DoesNotContain("Now listening", output, StringComparison.Ordinal);
     }
@@ -37,8 +37,8 @@ public sealed class DemoDataTests : IDisposable
     {
         var (exitCode, output) = await RunProductionAsync(("DemoData__Seed", "true"));
 
-        Assert.True(exitCode == 1, $"Exit code {exitCode}:\n{output}");
-        Assert.Contains("DemoData:Seed is on outside Development", output, StringComparison.Ordinal);
+        Assert.True(exitCode == 2, $"Exit code {exitCode}:\n{output}");
+        Assert.Contains("  DemoData:Seed  (environment variable DemoData__Seed)\n    is on outside Development", output, StringComparison.Ordinal);
         Assert.Contains("DemoData:AllowOutsideDevelopment", output, StringComparison.Ordinal);
     }
 

@@ -106,8 +106,8 @@ public sealed class ScheduledPruningTests(AuthServerFactory server) : IClassFixt
                 ["Pruning__Retention"] = "3.00:00:00",
             }, TimeSpan.FromSeconds(60));
 
-            Assert.True(exitCode == 1, $"Exit code {exitCode}:\n{output}");
-            Assert.Contains("Pruning:Retention must not be shorter than Tokens:RefreshTokenLifetime", output, StringComparison.Ordinal);
+            Assert.True(exitCode == 2, $"Exit code {exitCode}:\n{output}");
+            Assert.Contains("  Pruning:Retention  (environment variable Pruning__Retention)\n    must not be shorter than Tokens:RefreshTokenLifetime", output, StringComparison.Ordinal);
         }
         finally
         {
