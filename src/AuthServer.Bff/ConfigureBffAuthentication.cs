@@ -120,6 +120,9 @@ internal sealed class ConfigureBffOpenIdConnect(IOptions<AuthServerBffOptions> s
             }
 
             context.ProtocolMessage.ClientId = value.ClientId;
+
+            // The handler adds state only after this event; the callback needs it to know where to send the browser.
+            context.ProtocolMessage.State = context.Options.StateDataFormat.Protect(context.Properties);
             context.HandleResponse();
             await LogoutForm.WriteAsync(context.HttpContext, context.ProtocolMessage.IssuerAddress, context.ProtocolMessage.Parameters);
         };
