@@ -35,6 +35,13 @@ public sealed class BffRefreshTests : IAsyncLifetime
         Assert.Equal(1, _system.RefreshesAtServer() - before);
         Assert.NotEqual(firstToken, await AccessTokenAsync(_system.Bff));
         Assert.DoesNotContain(_system.AuthServer.LogEvents, e => BffSystem.EventId(e) == 2005);
+
+        // Everything the BFF logged at Trace, through sign-in, proxying and refresh: no token, no session key.
+        var ticket = await TicketAsync(_system.Bff);
+        string[] secrets = [firstToken, .. new[] { "access_token", "refresh_token", "id_token" }.Select(name => ticket.Properties.GetTokenValue(name)!),
+            .. await _system.Bff.SessionKeysAsync(), BffSystem.ClientSecret];
+        Assert.Contains(_system.Bff.Logs, line => line.Contains(" 3002: ", StringComparison.Ordinal));
+        Assert.DoesNotContain(_system.Bff.Logs, line => secrets.Any(secret => line.Contains(secret, StringComparison.Ordinal)));
     }
 
     [Fact]

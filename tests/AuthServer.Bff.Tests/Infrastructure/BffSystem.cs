@@ -1,5 +1,6 @@
 extern alias BffSample;
 extern alias JwtBearerSample;
+using System.Collections.Concurrent;
 using System.Net;
 using AuthServer.Bff.Sessions;
 using AuthServer.Tests.Infrastructure;
@@ -8,6 +9,7 @@ using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Mvc.Testing;
 using Microsoft.AspNetCore.TestHost;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Time.Testing;
 using Serilog.Events;
 
@@ -186,6 +188,9 @@ public sealed class BffHost : WebApplicationFactory<BffSample::Program>
 
     public FakeTimeProvider Clock { get; } = new(DateTimeOffset.UtcNow);
 
+    /// <summary>Every message this instance logged, at every level, for the check that no token is ever written.</summary>
+    public ConcurrentQueue<string> Logs { get; } = new();
+
     public BffHost Set(string key, string? value)
     {
         _settings[key] = value;
@@ -216,7 +221,33 @@ public sealed class BffHost : WebApplicationFactory<BffSample::Program>
             builder.UseSetting(key, value);
         }
 
-        builder.ConfigureTestServices(services => services.AddSingleton<TimeProvider>(Clock));
+        builder.UseSetting("Logging:LogLevel:Default", "Trace");
+        builder.ConfigureTestServices(services =>
+        {
+            services.AddSingleton<TimeProvider>(Clock);
+            services.AddSingleton<ILoggerProvider>(new QueueLoggerProvider(Logs));
+        });
+    }
+}
+
+/// <summary>Renders every log message (and its exception) into a queue.</summary>
+public sealed class QueueLoggerProvider(ConcurrentQueue<string> messages) : ILoggerProvider
+{
+    public ILogger CreateLogger(string categoryName) => new QueueLogger(categoryName, messages);
+
+    public void Dispose()
+    {
+    }
+
+    private sealed class QueueLogger(string category, ConcurrentQueue<string> messages) : ILogger
+    {
+        public IDisposable? BeginScope<TState>(TState state)
+            where TState : notnull => null;
+
+        public bool IsEnabled(LogLevel logLevel) => true;
+
+        public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter) =>
+            messages.Enqueue($"{category} {eventId.Id}: {formatter(state, exception)} {exception}");
     }
 }
 
