@@ -7,10 +7,12 @@ using Microsoft.AspNetCore.Authentication.OpenIdConnect;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.DataProtection;
 using Microsoft.AspNetCore.Routing;
+using Microsoft.Data.Sqlite;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Options;
 using Yarp.ReverseProxy.Configuration;
 
@@ -45,10 +47,11 @@ public static class AuthServerBff
                 services.AddSingleton<ISessionStore, MemorySessionStore>();
                 break;
             case BffSessionStore.SqlServer:
-                AddDatabase<SqlServerBffDbContext>(services, (builder, connection) => builder.UseSqlServer(connection));
+                AddDatabase<SqlServerBffDbContext>(services, (_, builder, connection) => builder.UseSqlServer(connection));
                 break;
             default:
-                AddDatabase<SqliteBffDbContext>(services, (builder, connection) => builder.UseSqlite(connection));
+                AddDatabase<SqliteBffDbContext>(services, (provider, builder, connection) =>
+                    builder.UseSqlite(InContentRoot(connection, provider.GetRequiredService<IHostEnvironment>().ContentRootPath)));
                 break;
         }
 
@@ -82,11 +85,23 @@ public static class AuthServerBff
         return app;
     }
 
-    private static void AddDatabase<TContext>(IServiceCollection services, Action<DbContextOptionsBuilder, string> use)
+    /// <summary>A relative SQLite file is the host's, wherever it was started from (as the server's App_Data is).</summary>
+    private static string InContentRoot(string connectionString, string contentRoot)
+    {
+        var builder = new SqliteConnectionStringBuilder(connectionString);
+        if (builder.Mode != SqliteOpenMode.Memory && builder.DataSource is { Length: > 0 } file && file != ":memory:" && !Path.IsPathRooted(file))
+        {
+            builder.DataSource = Path.Combine(contentRoot, file);
+        }
+
+        return builder.ToString();
+    }
+
+    private static void AddDatabase<TContext>(IServiceCollection services, Action<IServiceProvider, DbContextOptionsBuilder, string> use)
         where TContext : BffDbContext
     {
         services.AddDbContextFactory<TContext>((provider, builder) =>
-            use(builder, provider.GetRequiredService<IOptions<AuthServerBffOptions>>().Value.ConnectionString!));
+            use(provider, builder, provider.GetRequiredService<IOptions<AuthServerBffOptions>>().Value.ConnectionString!));
         services.AddSingleton<ISessionStore>(provider =>
         {
             var contexts = provider.GetRequiredService<IDbContextFactory<TContext>>();
