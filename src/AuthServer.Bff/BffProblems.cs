@@ -1,0 +1,53 @@
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.HttpResults;
+
+namespace AuthServer.Bff;
+
+/// <summary>
+/// Every refusal and failure the BFF answers itself, as RFC 9457 problem details. A failure of something the BFF depends
+/// on (the server, an API) is 424 Failed Dependency, not a 5xx: a 5xx from the BFF means the BFF itself is broken.
+/// </summary>
+public static class BffProblems
+{
+    public const string CsrfHeaderMissing = "urn:authserver:bff:csrf-header-missing";
+    public const string NotSignedIn = "urn:authserver:bff:not-signed-in";
+    public const string SessionEnded = "urn:authserver:bff:session-ended";
+    public const string BadReturnUrl = "urn:authserver:bff:bad-return-url";
+    public const string SignInFailed = "urn:authserver:bff:sign-in-failed";
+    public const string AuthorityUnavailable = "urn:authserver:bff:authority-unavailable";
+    public const string ApiUnavailable = "urn:authserver:bff:api-unavailable";
+    public const string BadLogoutToken = "urn:authserver:bff:bad-logout-token";
+
+    internal static ProblemHttpResult CsrfHeader() => Problem(StatusCodes.Status400BadRequest, CsrfHeaderMissing, "The anti-forgery header is missing.",
+        $"Send '{BffPaths.CsrfHeader}: {BffPaths.CsrfHeaderValue}' with every call to the BFF.");
+
+    internal static ProblemHttpResult SignInRequired() => Problem(StatusCodes.Status401Unauthorized, NotSignedIn, "Not signed in.",
+        $"Sign in at {BffPaths.Login} first.");
+
+    internal static ProblemHttpResult Ended() => Problem(StatusCodes.Status401Unauthorized, SessionEnded, "The session has ended.",
+        $"The server no longer accepts this session's tokens (expired, revoked or signed out). Sign in again at {BffPaths.Login}.");
+
+    internal static ProblemHttpResult ReturnUrl() => Problem(StatusCodes.Status400BadRequest, BadReturnUrl, "The return URL is not local.",
+        "returnUrl must be a path on this site, such as /orders.");
+
+    internal static ProblemHttpResult SignIn(string reason) => Problem(StatusCodes.Status400BadRequest, SignInFailed, "Sign-in did not complete.", reason);
+
+    internal static ProblemHttpResult Authority() => Problem(StatusCodes.Status424FailedDependency, AuthorityUnavailable,
+        "The authorization server is not reachable.", "Nothing was lost: try again shortly.");
+
+    internal static ProblemHttpResult Api() => Problem(StatusCodes.Status424FailedDependency, ApiUnavailable,
+        "The API is not reachable.", "The BFF could not reach the API behind this path; try again shortly.");
+
+    internal static ProblemHttpResult LogoutToken(string reason) => Problem(StatusCodes.Status400BadRequest, BadLogoutToken,
+        "The logout token was refused.", reason, new Dictionary<string, object?> { ["error"] = "invalid_request" });
+
+    /// <summary>Writes a problem from middleware, where no endpoint returns a result.</summary>
+    internal static Task WriteAsync(HttpContext context, ProblemHttpResult problem)
+    {
+        context.Response.Headers.CacheControl = "no-store";
+        return problem.ExecuteAsync(context);
+    }
+
+    private static ProblemHttpResult Problem(int status, string type, string title, string detail, IDictionary<string, object?>? extensions = null) =>
+        TypedResults.Problem(detail, statusCode: status, title: title, type: type, extensions: extensions);
+}
