@@ -39,8 +39,17 @@ public static class AuthServerBff
         services.TryAddSingleton(TimeProvider.System);
 
         // The store decides the DbContext type and where the key ring lives, so it is read now rather than per request.
+        // A value that does not convert is reported with every other problem when the options are validated at start.
         var probe = new AuthServerBffOptions();
-        configure(probe);
+        try
+        {
+            configure(probe);
+        }
+        catch (InvalidOperationException)
+        {
+            probe = new AuthServerBffOptions();
+        }
+
         switch (probe.SessionStore)
         {
             case BffSessionStore.Memory:

@@ -11,12 +11,20 @@ namespace AuthServer.ResourceServer;
 /// options class validated at start. One block names each problem with its environment-variable spelling, and the
 /// process exits with <see cref="InvalidConfiguration"/> instead of a stack trace for the first one.
 /// </summary>
-public sealed partial class StartupSettings(IConfiguration configuration)
+public sealed partial class StartupSettings(IConfiguration configuration, string documentation = "docs/resource-servers.md")
 {
     /// <summary>The exit code of a refused configuration, the same as the server's.</summary>
     public const int InvalidConfiguration = 2;
 
     private readonly List<(string Setting, string Problem)> _problems = [];
+    private readonly Dictionary<string, string> _sections = new(StringComparer.Ordinal) { [nameof(AuthServerJwtOptions)] = AuthServerJwtOptions.Section };
+
+    /// <summary>Names the section an options class is bound from, so its data-annotation failures name the setting.</summary>
+    public StartupSettings Section<TOptions>(string section)
+    {
+        _sections[typeof(TOptions).Name] = section;
+        return this;
+    }
 
     /// <summary>A value the host needs while it is being built (a policy's scope): a missing one is noted, not thrown.</summary>
     public string Required(string key)
@@ -58,8 +66,11 @@ public sealed partial class StartupSettings(IConfiguration configuration)
         }
     }
 
-    /// <summary>Validates every options class registered with ValidateOnStart, then serves; or prints every problem and returns 2.</summary>
-    public async Task<int> RunAsync(WebApplication app, TextWriter? output = null)
+    /// <summary>
+    /// Right after <c>Build()</c>, before anything maps or reads options: validates every options class registered with
+    /// ValidateOnStart and prints every problem found; false means exit with <see cref="InvalidConfiguration"/>.
+    /// </summary>
+    public bool Verify(WebApplication app, TextWriter? output = null)
     {
         ArgumentNullException.ThrowIfNull(app);
         try
@@ -68,17 +79,16 @@ public sealed partial class StartupSettings(IConfiguration configuration)
         }
         catch (Exception ex) when (ex is OptionsValidationException or AggregateException or InvalidOperationException)
         {
-            _problems.AddRange(Failures(ex).Select(Describe));
+            _problems.AddRange(Failures(ex).Select(failure => Describe(failure)));
         }
 
-        if (_problems.Count > 0)
+        if (_problems.Count == 0)
         {
-            Write(output ?? Console.Error);
-            return InvalidConfiguration;
+            return true;
         }
 
-        await app.RunAsync();
-        return 0;
+        Write(output ?? Console.Error);
+        return false;
     }
 
     private void Write(TextWriter output)
@@ -92,7 +102,7 @@ public sealed partial class StartupSettings(IConfiguration configuration)
         }
 
         output.WriteLine();
-        output.WriteLine("Nothing was started (exit code 2). See docs/resource-servers.md for every setting.");
+        output.WriteLine($"Nothing was started (exit code 2). See {documentation} for every setting.");
     }
 
     private static IEnumerable<string> Failures(Exception ex) => ex switch
@@ -103,8 +113,14 @@ public sealed partial class StartupSettings(IConfiguration configuration)
     };
 
     /// <summary>Validators name the setting first ("AuthServer:Authority must ..."); the binder names it inside its message.</summary>
-    private static (string Setting, string Problem) Describe(string failure)
+    private (string Setting, string Problem) Describe(string failure)
     {
+        if (Annotation().Match(failure) is { Success: true } annotation)
+        {
+            var section = _sections.GetValueOrDefault(annotation.Groups["type"].Value, annotation.Groups["type"].Value);
+            return ($"{section}:{annotation.Groups["member"].Value}", annotation.Groups["error"].Value);
+        }
+
         if (Unconvertible().Match(failure) is { Success: true } conversion)
         {
             return (conversion.Groups["setting"].Value, $"'{conversion.Groups["value"].Value}' is not a valid {conversion.Groups["type"].Value.Split('.')[^1]}.");
@@ -114,6 +130,9 @@ public sealed partial class StartupSettings(IConfiguration configuration)
             ? (named.Groups["setting"].Value, named.Groups["problem"].Value)
             : ("(settings)", failure);
     }
+
+    [GeneratedRegex(@"^DataAnnotation validation failed for '(?<type>[^']+)' members: '(?<member>[^']+)' with the error: '(?<error>.*)'\.?$", RegexOptions.Singleline)]
+    private static partial Regex Annotation();
 
     [GeneratedRegex(@"^Failed to convert configuration value '(?<value>[^']*)' at '(?<setting>[^']+)' to type '(?<type>[^']+)'")]
     private static partial Regex Unconvertible();

@@ -1,11 +1,19 @@
 using AuthServer.Bff;
+using AuthServer.ResourceServer;
 
 var builder = WebApplication.CreateBuilder(args);
+// Every missing or invalid setting is reported at once, before the BFF listens (exit code 2).
+var settings = new StartupSettings(builder.Configuration, "docs/spa.md").Section<AuthServerBffOptions>(AuthServerBffOptions.Section);
 
 // Sign-in, session cookie, token storage and refresh, the API proxy: all in this one call.
 builder.Services.AddAuthServerBff(builder.Configuration.GetSection(AuthServerBffOptions.Section));
 
 var app = builder.Build();
+if (!settings.Verify(app))
+{
+    return StartupSettings.InvalidConfiguration;
+}
+
 app.Use((context, next) =>
 {
     // The page needs nothing from another origin: every call goes to its own BFF, so no CORS and no token in JavaScript.
@@ -20,6 +28,7 @@ app.UseStaticFiles();
 app.MapAuthServerBff();
 
 await app.RunAsync();
+return 0;
 
 /// <summary>Visible to the test host (WebApplicationFactory), referenced there through an extern alias.</summary>
 public partial class Program;

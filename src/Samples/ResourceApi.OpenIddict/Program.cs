@@ -41,6 +41,11 @@ builder.Services.AddAuthorizationBuilder()
     .AddPolicy("admin", policy => policy.RequireAuthenticatedUser().AddRequirements(new ScopeRequirement(scope, Claims.Private.Scope)).RequireRole(adminRole));
 
 var app = builder.Build();
+if (!settings.Verify(app))
+{
+    return StartupSettings.InvalidConfiguration;
+}
+
 app.UseBearerResponses();
 app.UseAuthentication();
 app.UseAuthorization();
@@ -58,7 +63,8 @@ api.MapGet("/reports", () => TypedResults.Ok(new { reports = Array.Empty<string>
 api.MapGet("/admin", (System.Security.Claims.ClaimsPrincipal user) => TypedResults.Ok(new { sub = user.FindFirst(Claims.Subject)?.Value, admin = true }))
     .RequireAuthorization("admin");
 
-return await settings.RunAsync(app);
+await app.RunAsync();
+return 0;
 
 /// <summary>Visible to the test host (WebApplicationFactory), referenced there through an extern alias.</summary>
 public partial class Program;

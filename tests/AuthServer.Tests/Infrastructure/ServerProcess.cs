@@ -9,9 +9,12 @@ public static class ServerProcess
     public static string ContentRoot { get; } = FindContentRoot();
 
     /// <summary>Starts the server, waits for it to exit (or kills it after the timeout), and returns its exit code and output.</summary>
-    public static async Task<(int ExitCode, string Output)> RunUntilExitAsync(IDictionary<string, string> environment, TimeSpan timeout, params string[] args)
+    public static Task<(int ExitCode, string Output)> RunUntilExitAsync(IDictionary<string, string> environment, TimeSpan timeout, params string[] args) =>
+        RunUntilExitAsync(CreateStartInfo(environment, args), timeout);
+
+    /// <summary>Any process (a sample host, a tool): waits for its exit, or kills it after the timeout, and returns its exit code and output.</summary>
+    public static async Task<(int ExitCode, string Output)> RunUntilExitAsync(ProcessStartInfo start, TimeSpan timeout)
     {
-        var start = CreateStartInfo(environment, args);
         using var process = Process.Start(start)!;
         var output = new StringBuilder();
         process.OutputDataReceived += (_, e) => { lock (output) { output.AppendLine(e.Data); } };
