@@ -11,6 +11,7 @@ using AuthServer.Observability;
 using AuthServer.Pages;
 using AuthServer.Persistence;
 using AuthServer.Revocation;
+using AuthServer.SharedSignals;
 using AuthServer.Throttling;
 using AuthServer.Tokens;
 using AuthServer.Users;
@@ -34,6 +35,7 @@ try
         .AddTokenServer()
         .AddRevocation()
         .AddBackchannelLogout()
+        .AddSharedSignals()
         .AddLogin()
         .AddPages()
         .AddBrowserCors()
@@ -71,6 +73,7 @@ try
     app.MapAuthorizeEndpoint();
     app.MapEndSessionEndpoint();
     app.MapUserInfoEndpoint();
+    app.MapSharedSignals();
     app.MapHealth();
     app.MapMetrics();
 

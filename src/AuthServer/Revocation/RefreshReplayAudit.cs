@@ -1,6 +1,8 @@
 using AuthServer.Observability;
+using AuthServer.SharedSignals;
 using OpenIddict.Abstractions;
 using OpenIddict.Server;
+using Microsoft.AspNetCore;
 using static OpenIddict.Abstractions.OpenIddictConstants;
 using static OpenIddict.Server.OpenIddictServerEvents;
 
@@ -9,7 +11,9 @@ namespace AuthServer.Revocation;
 /// <summary>
 /// Turns OpenIddict's replay detection (a redeemed refresh token presented after the leeway: it revokes the
 /// chain and answers error ID2012) into audit event 2005, without an extra database read on the refresh path:
-/// the token's subject and authorization are noted while it is validated and reported only if ID2012 follows.
+/// the token's subject and authorization are noted while it is validated and reported only if ID2012 follows. The
+/// revoked chain also goes to the revocation feed; OpenIddict's revocation has committed by then, so the event is one
+/// more write after it, not in its transaction.
 /// </summary>
 public static class RefreshReplayAudit
 {
@@ -43,7 +47,7 @@ public static class RefreshReplayAudit
 
     private sealed class ReportReplay(ILogger<ReportReplay> logger, AuthMetrics metrics) : IOpenIddictServerHandler<ApplyTokenResponseContext>
     {
-        public ValueTask HandleAsync(ApplyTokenResponseContext context)
+        public async ValueTask HandleAsync(ApplyTokenResponseContext context)
         {
             if (context.Response.ErrorUri?.EndsWith(AlreadyRedeemedErrorId, StringComparison.Ordinal) == true &&
                 context.Transaction.GetProperty<System.Security.Claims.ClaimsPrincipal>(s_noted) is { } principal)
@@ -51,9 +55,11 @@ public static class RefreshReplayAudit
                 var (subject, authorization) = (principal.GetClaim(Claims.Subject), principal.GetAuthorizationId());
                 Audit.RefreshReplayDetected(logger, subject, context.Request?.ClientId, authorization);
                 metrics.ReplayDetected();
+                if (subject is not null && authorization is not null && context.Transaction.GetHttpRequest()?.HttpContext.RequestServices is { } services)
+                {
+                    await services.GetRequiredService<SecurityEventLog>().SessionRevokedAsync(subject, authorization, "refresh-replay", context.CancellationToken);
+                }
             }
-
-            return default;
         }
     }
 }
