@@ -5,7 +5,7 @@ var scope = builder.Configuration["Api:RequiredScope"] ?? throw new InvalidOpera
 var reportsScope = builder.Configuration["Api:ReportsScope"] ?? throw new InvalidOperationException("Api:ReportsScope is not configured.");
 var adminRole = builder.Configuration["Api:AdminRole"] ?? throw new InvalidOperationException("Api:AdminRole is not configured.");
 
-// Issuer, audience, typ at+jwt, algorithms, lifetime and key caching: all in this one call.
+// Issuer, audience, typ at+jwt, algorithms, lifetime, key caching and the revocation feed (AuthServer:RevocationFeed): all in this one call.
 builder.Services.AddAuthServerJwtBearer(builder.Configuration.GetSection(AuthServerJwtOptions.Section));
 builder.Services.AddAuthorizationBuilder()
     .AddScopePolicy("api", scope)
@@ -20,6 +20,7 @@ app.UseAuthentication();
 app.UseAuthorization();
 
 app.MapGet("/open", () => TypedResults.Ok(new { status = "open" }));
+app.MapHealthChecks("/health/ready");
 
 var api = app.MapGroup("/api");
 api.MapGet("/me", (System.Security.Claims.ClaimsPrincipal user) => TypedResults.Ok(new
