@@ -214,7 +214,9 @@ public static partial class SharedSignalsEndpoints
             return TypedResults.Json(answer);
         }
 
-        var deadline = now + (request.ReturnImmediately ? TimeSpan.Zero : settings.LongPollWait);
+        // The wait is the request's, in wall time; which events are live is the domain clock's.
+        var wait = request.ReturnImmediately ? TimeSpan.Zero : settings.LongPollWait;
+        var held = System.Diagnostics.Stopwatch.StartNew();
         List<SecurityEvent> due;
         while (true)
         {
@@ -223,12 +225,12 @@ public static partial class SharedSignalsEndpoints
                 .Where(e => e.ExpiresAt > current && !db.SecurityEventAcks.Any(a => a.StreamId == stream.Id && a.EventId == e.Id))
                 .OrderBy(e => e.Id).Take(take + 1)
                 .ToListAsync(context.RequestAborted);
-            if (due.Count > 0 || current >= deadline)
+            if (due.Count > 0 || held.Elapsed >= wait)
             {
                 break;
             }
 
-            await Task.Delay(settings.LongPollCheckInterval, clock, context.RequestAborted);
+            await Task.Delay(settings.LongPollCheckInterval, context.RequestAborted);
         }
 
         answer["sets"] = due.Take(take).ToDictionary(e => e.Jti, e => sets.Create(e, issuer, stream.ClientId), StringComparer.Ordinal);
