@@ -57,11 +57,12 @@ public sealed class FeedClient(HttpClient http, string clientId = FeedClient.Jwt
         return json.GetProperty("sets").EnumerateObject().ToDictionary(p => p.Name, p => p.Value.GetString()!, StringComparer.Ordinal);
     }
 
-    public async Task<(HttpStatusCode Status, JsonElement Body)> SendAsync(HttpMethod method, string path, object? body = null, string? contentType = null, string? rawBody = null)
+    public async Task<(HttpStatusCode Status, JsonElement Body)> SendAsync(
+        HttpMethod method, string path, object? body = null, string? contentType = null, string? rawBody = null, string? accessToken = null)
     {
-        AccessToken ??= await TokenAsync();
+        accessToken ??= AccessToken ??= await TokenAsync();
         using var request = new HttpRequestMessage(method, path);
-        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", AccessToken);
+        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", accessToken);
         if (rawBody is not null)
         {
             request.Content = new StringContent(rawBody, Encoding.UTF8, contentType ?? "application/json");
