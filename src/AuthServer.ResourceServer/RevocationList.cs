@@ -30,7 +30,7 @@ public sealed class RevocationList(TimeProvider clock)
     public int Count => _sessions.Count + _subjects.Count;
 
     /// <summary>True once after entries that could still refuse tokens had to be dropped to stay within capacity.</summary>
-    internal bool TakeOverflow() => Interlocked.Exchange(ref _overflowed, 0) == 1;
+    public bool TakeOverflow() => Interlocked.Exchange(ref _overflowed, 0) == 1;
 
     /// <summary>Set by the feed when configured to fail closed: true while it cannot vouch for the list.</summary>
     internal void RefuseAllWhen(Func<bool> condition) => _refuseAll = condition;

@@ -30,7 +30,7 @@ pids+=("$server")
 until curl -sf -o /dev/null http://127.0.0.1:5000/health/ready; do sleep 0.2; done
 
 echo "== the server, one receiver polling back to back"
-"${tool[@]}" --server-pid "$server" --scenario poll --seconds "$seconds"
+"${tool[@]}" --server-pid "$server" --scenario poll --seconds "$seconds" --warmup 15
 
 start_api() { # sample, feed on|off
   ASPNETCORE_ENVIRONMENT=Development Logging__LogLevel__Default=Warning AuthServer__RevocationFeed__Enabled=$([ "$2" = on ] && echo true || echo false) \
@@ -45,8 +45,9 @@ for sample in "${samples[@]}"; do
   for feed in on off; do
     start_api "$sample" "$feed"
     echo "== ResourceApi.$sample, revocation feed $feed"
-    sleep 3
-    "${tool[@]}" --server-pid "$server" --api-pid "$api" --scenario idle --seconds 20
+    # At rest after 40 s (start-up and the poller's first, unoptimised calls behind it), for 30 s.
+    sleep 40
+    "${tool[@]}" --server-pid "$server" --api-pid "$api" --scenario idle --seconds 30
     if [ "$feed" = on ]; then
       "${tool[@]}" --scenario revocation --rounds "$rounds" --secret ops-demo-secret
     fi

@@ -205,6 +205,21 @@ public sealed class SharedSignalsTransmitterTests(SharedSignalsTransmitterTests.
     }
 
     [Fact]
+    public async Task Other_methods_are_405_and_the_metadata_answers_HEAD()
+    {
+        var feed = await NewStreamAsync();
+
+        var (get, _) = await feed.SendAsync(HttpMethod.Get, feed.PollEndpoint!.PathAndQuery);
+        using var post = await _http.PostAsync(new Uri(SharedSignalsEndpoints.Configuration, UriKind.Relative), null);
+        using var head = await _http.SendAsync(new HttpRequestMessage(HttpMethod.Head, SharedSignalsEndpoints.Configuration));
+
+        Assert.Equal(HttpStatusCode.MethodNotAllowed, get);
+        Assert.Equal(HttpStatusCode.MethodNotAllowed, post.StatusCode);
+        Assert.Equal("GET, HEAD", post.Content.Headers.Allow.Count > 0 ? string.Join(", ", post.Content.Headers.Allow) : post.Headers.GetValues("Allow").Single());
+        Assert.Equal(HttpStatusCode.OK, head.StatusCode);
+    }
+
+    [Fact]
     public async Task Unknown_ack_ids_and_unknown_members_are_ignored()
     {
         var feed = await NewStreamAsync();

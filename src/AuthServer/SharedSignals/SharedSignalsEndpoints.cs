@@ -27,7 +27,7 @@ public static partial class SharedSignalsEndpoints
             return app;
         }
 
-        app.MapGet(Configuration, ConfigurationDocument).ExcludeFromDescription();
+        app.MapMethods(Configuration, [HttpMethods.Get, HttpMethods.Head], ConfigurationDocument).ExcludeFromDescription();
         var streams = app.MapGroup(Streams).ExcludeFromDescription();
         streams.MapPost("/", CreateStreamAsync);
         streams.MapGet("/", ReadStreamsAsync);
