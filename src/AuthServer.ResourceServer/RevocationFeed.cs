@@ -53,8 +53,9 @@ public sealed partial class RevocationFeed : BackgroundService
     private DateTimeOffset _accessTokenExpires;
     private Uri? _pollEndpoint;
     private string? _streamId;
-    private DateTimeOffset _started;
-    private DateTimeOffset? _lastSuccess;
+    // UTC ticks, read by request threads while the poller writes them (a DateTimeOffset could tear): 0 = never.
+    private long _startedTicks;
+    private long _lastSuccessTicks;
     private DateTimeOffset _lastPrune;
     private bool _failing;
 
@@ -68,7 +69,7 @@ public sealed partial class RevocationFeed : BackgroundService
         _options = options.Value;
         _settings = options.Value.RevocationFeed;
         _logger = logger;
-        _started = clock.GetUtcNow();
+        _startedTicks = clock.GetUtcNow().UtcTicks;
 
         var meter = meters.Create(MeterName);
         _polls = meter.CreateCounter<long>("authserver.revocation_feed.polls", "{poll}", "Polls of the revocation feed, by outcome (ok, error).");
@@ -84,12 +85,10 @@ public sealed partial class RevocationFeed : BackgroundService
     public bool Enabled => _settings.Enabled;
 
     /// <summary>Time since the last successful poll, or since start before the first.</summary>
-    public TimeSpan Staleness => _clock.GetUtcNow() - (_lastSuccess ?? _started);
+    public TimeSpan Staleness => TimeSpan.FromTicks(_clock.GetUtcNow().UtcTicks - (Interlocked.Read(ref _lastSuccessTicks) is > 0 and var last ? last : Interlocked.Read(ref _startedTicks)));
 
     /// <summary>No successful poll within <see cref="RevocationFeedSettings.StaleAfter"/>, or none yet.</summary>
-    public bool IsStale => _lastSuccess is null || Staleness > _settings.StaleAfter;
-
-    public DateTimeOffset? LastSuccess => _lastSuccess;
+    public bool IsStale => Interlocked.Read(ref _lastSuccessTicks) == 0 || Staleness > _settings.StaleAfter;
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
@@ -98,7 +97,7 @@ public sealed partial class RevocationFeed : BackgroundService
             return;
         }
 
-        _started = _clock.GetUtcNow();
+        Interlocked.Exchange(ref _startedTicks, _clock.GetUtcNow().UtcTicks);
         while (!stoppingToken.IsCancellationRequested)
         {
             var more = false;
@@ -106,7 +105,7 @@ public sealed partial class RevocationFeed : BackgroundService
             {
                 more = await PollOnceAsync(stoppingToken);
                 _polls.Add(1, new KeyValuePair<string, object?>("outcome", "ok"));
-                _lastSuccess = _clock.GetUtcNow();
+                Interlocked.Exchange(ref _lastSuccessTicks, _clock.GetUtcNow().UtcTicks);
                 if (_failing)
                 {
                     _failing = false;

@@ -3,8 +3,11 @@
 #   bash tests/AuthServer.LoadTests/bench-revocation.sh [rounds] [seconds] [samples...]
 # Builds Release, starts the token server (127.0.0.1:5000) and each sample API in turn (127.0.0.1:5080), and measures:
 # idle-poll bytes and server CPU per poll; each API at rest with its poller (CPU ms/s); propagation from the revoking
-# call to the API's first 401 over [rounds] revocations (default 100) at the default 1 s interval; and /open vs /api/me
-# throughput with the feed on, then again with it off. Loopback only; it stops what it starts.
+# call to the API's first 401 over [rounds] revocations (default 100) at the default 1 s interval; /open vs /api/me
+# throughput with the feed on, then again with it off; and CPU per poll on both sides, with the API polling 20 times a
+# second (at one poll a second the poller's code is still being re-compiled by tiered JIT minutes after start, and its
+# cost disappears in the noise of a shared machine). Loopback only; it stops what it starts.
+# FEEDS="on off fast" (default) and POLL=yes (default) choose the steps, e.g. FEEDS=fast POLL=no for the per-poll CPU alone.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 rounds=${1:-100}
@@ -29,11 +32,14 @@ server=$!
 pids+=("$server")
 until curl -sf -o /dev/null http://127.0.0.1:5000/health/ready; do sleep 0.2; done
 
-echo "== the server, one receiver polling back to back"
-"${tool[@]}" --server-pid "$server" --scenario poll --seconds "$seconds" --warmup 15
+if [ "${POLL:-yes}" = yes ]; then
+  echo "== the server, one receiver polling back to back"
+  "${tool[@]}" --server-pid "$server" --scenario poll --seconds "$seconds" --warmup 15
+fi
 
-start_api() { # sample, feed on|off
-  ASPNETCORE_ENVIRONMENT=Development Logging__LogLevel__Default=Warning AuthServer__RevocationFeed__Enabled=$([ "$2" = on ] && echo true || echo false) \
+start_api() { # sample, feed on|off|fast
+  ASPNETCORE_ENVIRONMENT=Development Logging__LogLevel__Default=Warning AuthServer__RevocationFeed__Enabled=$([ "$2" = off ] && echo false || echo true) \
+    AuthServer__RevocationFeed__PollInterval=$([ "$2" = fast ] && echo 00:00:00.050 || echo 00:00:01) \
     dotnet "src/Samples/ResourceApi.$1/bin/Release/net10.0/ResourceApi.$1.dll" \
     --contentRoot "$PWD/src/Samples/ResourceApi.$1" --urls http://127.0.0.1:5080 >"$work/$1-$2.log" 2>&1 &
   api=$!
@@ -42,7 +48,7 @@ start_api() { # sample, feed on|off
 }
 
 for sample in "${samples[@]}"; do
-  for feed in on off; do
+  for feed in ${FEEDS:-on off fast}; do
     start_api "$sample" "$feed"
     echo "== ResourceApi.$sample, revocation feed $feed"
     # At rest after 40 s (start-up and the poller's first, unoptimised calls behind it), for 30 s.
@@ -51,7 +57,9 @@ for sample in "${samples[@]}"; do
     if [ "$feed" = on ]; then
       "${tool[@]}" --scenario revocation --rounds "$rounds" --secret ops-demo-secret
     fi
-    "${tool[@]}" --api-pid "$api" --scenario open --scenario api --seconds "$seconds" --warmup 10 --connections 16
+    if [ "$feed" != fast ]; then
+      "${tool[@]}" --api-pid "$api" --scenario open --scenario api --seconds "$seconds" --warmup 10 --connections 16
+    fi
     kill "$api"; wait "$api" 2>/dev/null || true
   done
 done
