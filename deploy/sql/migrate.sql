@@ -535,7 +535,7 @@ GO
 BEGIN TRANSACTION;
 IF NOT EXISTS (
     SELECT * FROM [__EFMigrationsHistory]
-    WHERE [MigrationId] = N'20261201230110_SecurityEventFeed'
+    WHERE [MigrationId] = N'20261202000349_SecurityEventFeed'
 )
 BEGIN
     CREATE TABLE [SecurityEventStreams] (
@@ -550,7 +550,7 @@ END;
 
 IF NOT EXISTS (
     SELECT * FROM [__EFMigrationsHistory]
-    WHERE [MigrationId] = N'20261201230110_SecurityEventFeed'
+    WHERE [MigrationId] = N'20261202000349_SecurityEventFeed'
 )
 BEGIN
     CREATE TABLE [SecurityEvents] (
@@ -559,6 +559,7 @@ BEGIN
         [Txn] varchar(32) NOT NULL,
         [Type] varchar(32) NOT NULL,
         [Subject] nvarchar(450) NOT NULL,
+        [ClientId] nvarchar(100) NULL,
         [SessionId] nvarchar(100) NULL,
         [RevokedSessions] nvarchar(max) NULL,
         [Reason] varchar(32) NOT NULL,
@@ -571,7 +572,7 @@ END;
 
 IF NOT EXISTS (
     SELECT * FROM [__EFMigrationsHistory]
-    WHERE [MigrationId] = N'20261201230110_SecurityEventFeed'
+    WHERE [MigrationId] = N'20261202000349_SecurityEventFeed'
 )
 BEGIN
     CREATE TABLE [SecurityEventAcks] (
@@ -587,7 +588,7 @@ END;
 
 IF NOT EXISTS (
     SELECT * FROM [__EFMigrationsHistory]
-    WHERE [MigrationId] = N'20261201230110_SecurityEventFeed'
+    WHERE [MigrationId] = N'20261202000349_SecurityEventFeed'
 )
 BEGIN
     CREATE INDEX [IX_SecurityEventAcks_EventId] ON [SecurityEventAcks] ([EventId]);
@@ -595,7 +596,7 @@ END;
 
 IF NOT EXISTS (
     SELECT * FROM [__EFMigrationsHistory]
-    WHERE [MigrationId] = N'20261201230110_SecurityEventFeed'
+    WHERE [MigrationId] = N'20261202000349_SecurityEventFeed'
 )
 BEGIN
     CREATE INDEX [IX_SecurityEventStreams_ClientId] ON [SecurityEventStreams] ([ClientId]);
@@ -603,7 +604,7 @@ END;
 
 IF NOT EXISTS (
     SELECT * FROM [__EFMigrationsHistory]
-    WHERE [MigrationId] = N'20261201230110_SecurityEventFeed'
+    WHERE [MigrationId] = N'20261202000349_SecurityEventFeed'
 )
 BEGIN
     CREATE INDEX [IX_SecurityEventStreams_LastPolledAt] ON [SecurityEventStreams] ([LastPolledAt]);
@@ -611,7 +612,7 @@ END;
 
 IF NOT EXISTS (
     SELECT * FROM [__EFMigrationsHistory]
-    WHERE [MigrationId] = N'20261201230110_SecurityEventFeed'
+    WHERE [MigrationId] = N'20261202000349_SecurityEventFeed'
 )
 BEGIN
     CREATE INDEX [IX_SecurityEvents_ExpiresAt] ON [SecurityEvents] ([ExpiresAt]);
@@ -619,7 +620,7 @@ END;
 
 IF NOT EXISTS (
     SELECT * FROM [__EFMigrationsHistory]
-    WHERE [MigrationId] = N'20261201230110_SecurityEventFeed'
+    WHERE [MigrationId] = N'20261202000349_SecurityEventFeed'
 )
 BEGIN
     CREATE UNIQUE INDEX [IX_SecurityEvents_Jti] ON [SecurityEvents] ([Jti]);
@@ -627,11 +628,11 @@ END;
 
 IF NOT EXISTS (
     SELECT * FROM [__EFMigrationsHistory]
-    WHERE [MigrationId] = N'20261201230110_SecurityEventFeed'
+    WHERE [MigrationId] = N'20261202000349_SecurityEventFeed'
 )
 BEGIN
     INSERT INTO [__EFMigrationsHistory] ([MigrationId], [ProductVersion])
-    VALUES (N'20261201230110_SecurityEventFeed', N'10.0.15');
+    VALUES (N'20261202000349_SecurityEventFeed', N'10.0.15');
 END;
 
 COMMIT;

@@ -98,6 +98,7 @@ public sealed class AuthDbContext(DbContextOptions<AuthDbContext> options)
             e.Property(x => x.Type).HasMaxLength(SecurityEvent.TypeLength).IsUnicode(false);
             e.Property(x => x.Subject).HasMaxLength(450);
             e.Property(x => x.SessionId).HasMaxLength(SecurityEvent.SessionIdLength);
+            e.Property(x => x.ClientId).HasMaxLength(100);
             e.Property(x => x.Reason).HasMaxLength(SecurityEvent.ReasonLength).IsUnicode(false);
             e.Property(x => x.InitiatingEntity).HasMaxLength(16).IsUnicode(false);
             e.HasIndex(x => x.Jti).IsUnique();

@@ -25,8 +25,11 @@ public sealed class SecurityEvent
     /// <summary>The CAEP event type's last segment: session-revoked or credential-change.</summary>
     public string Type { get; set; } = "";
 
-    /// <summary>The user (the `sub` of their tokens).</summary>
+    /// <summary>The user (the `sub` of their tokens); empty for an event about a client.</summary>
     public string Subject { get; set; } = "";
+
+    /// <summary>Set for an event about every session and token of one client (the operator's revoke by client): the `client_id` of its tokens.</summary>
+    public string? ClientId { get; set; }
 
     /// <summary>The session the event is about, when it is one: a browser session's `sid` or an authorization's id (`oi_au_id`).</summary>
     public string? SessionId { get; set; }

@@ -268,7 +268,7 @@ public sealed partial class RevocationFeed : BackgroundService
         _acks.Add(jti);
     }
 
-    /// <summary>CAEP session-revoked: a session (complex subject with `session`) or every session of a user (`iss_sub`).</summary>
+    /// <summary>CAEP session-revoked: a session (complex subject with `session`), every session of a user (`iss_sub`) or of a client (`application`).</summary>
     private bool Apply(JsonElement claims, string issuer)
     {
         if (!claims.TryGetProperty("events", out var events) || !events.TryGetProperty(SessionRevoked, out var revoked) || revoked.ValueKind != JsonValueKind.Object
@@ -280,6 +280,13 @@ public sealed partial class RevocationFeed : BackgroundService
         var at = Seconds(revoked, "event_timestamp") ?? _clock.GetUtcNow().ToUnixTimeSeconds();
         var retainUntil = Seconds(revoked, "authserver_retain_until") ?? at + (long)s_defaultRetention.TotalSeconds;
         var format = Text(subject, "format");
+        if (format == "complex" && !subject.TryGetProperty("user", out _) && subject.TryGetProperty("application", out var application)
+            && Text(application, "id") is { } clientId)
+        {
+            _list.RevokeClient(clientId, at, retainUntil, _settings.MaxEntries);
+            return true;
+        }
+
         var user = format == "complex" && subject.TryGetProperty("user", out var member) ? member : subject;
         if (Text(user, "format") != "iss_sub" || Text(user, "iss") != issuer || Text(user, "sub") is not { } sub)
         {

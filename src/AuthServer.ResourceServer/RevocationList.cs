@@ -21,13 +21,17 @@ public sealed class RevocationList(TimeProvider clock)
     /// <summary>OIDC Back-Channel Logout 1.0 §2.4: the browser session id.</summary>
     public const string SessionIdClaim = "sid";
 
+    /// <summary>RFC 9068 §2.2: the client the token was issued to.</summary>
+    public const string ClientIdClaim = "client_id";
+
     private readonly ConcurrentDictionary<string, long> _sessions = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, SubjectEntry> _subjects = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, SubjectEntry> _clients = new(StringComparer.Ordinal);
     private Func<bool> _refuseAll = static () => false;
 
     private int _overflowed;
 
-    public int Count => _sessions.Count + _subjects.Count;
+    public int Count => _sessions.Count + _subjects.Count + _clients.Count;
 
     /// <summary>True once after entries that could still refuse tokens had to be dropped to stay within capacity.</summary>
     public bool TakeOverflow() => Interlocked.Exchange(ref _overflowed, 0) == 1;
@@ -42,7 +46,8 @@ public sealed class RevocationList(TimeProvider clock)
             token.TryGetPayloadValue<string>("sub", out var subject) ? subject : null,
             token.TryGetPayloadValue<string>(SessionIdClaim, out var sid) ? sid : null,
             token.TryGetPayloadValue<string>(AuthorizationIdClaim, out var chain) ? chain : null,
-            token.TryGetPayloadValue<long>("iat", out var iat) ? iat : null);
+            token.TryGetPayloadValue<long>("iat", out var iat) ? iat : null,
+            token.TryGetPayloadValue<string>(ClientIdClaim, out var client) ? client : null);
     }
 
     /// <summary>For handlers that hand over a principal instead of the token (OpenIddict.Validation).</summary>
@@ -54,10 +59,11 @@ public sealed class RevocationList(TimeProvider clock)
             principal.FindFirst("sub")?.Value,
             principal.FindFirst(SessionIdClaim)?.Value,
             principal.FindFirst(AuthorizationIdClaim)?.Value,
-            long.TryParse(iat, NumberStyles.Integer, CultureInfo.InvariantCulture, out var seconds) ? seconds : null);
+            long.TryParse(iat, NumberStyles.Integer, CultureInfo.InvariantCulture, out var seconds) ? seconds : null,
+            principal.FindFirst(ClientIdClaim)?.Value);
     }
 
-    public bool IsRevoked(string? subject, string? sessionId, string? authorizationId, long? issuedAt)
+    public bool IsRevoked(string? subject, string? sessionId, string? authorizationId, long? issuedAt, string? clientId = null)
     {
         if (_refuseAll())
         {
@@ -78,8 +84,18 @@ public sealed class RevocationList(TimeProvider clock)
 
         // A token without iat cannot show it was issued after the revocation.
         var iat = issuedAt ?? long.MinValue;
-        return subject is not null && _subjects.TryGetValue(subject, out var entry) && entry.RetainUntil > now
-            && (iat <= entry.AllBefore || (authorizationId is null && iat <= entry.UnchainedBefore));
+        return (subject is not null && _subjects.TryGetValue(subject, out var entry) && entry.RetainUntil > now
+                && (iat <= entry.AllBefore || (authorizationId is null && iat <= entry.UnchainedBefore)))
+            || (clientId is not null && _clients.TryGetValue(clientId, out var client) && client.RetainUntil > now && iat <= client.AllBefore);
+    }
+
+    /// <summary>Every token issued to a client up to <paramref name="revokedAt"/> (seconds), whoever it was issued for.</summary>
+    public void RevokeClient(string clientId, long revokedAt, long retainUntil, int capacity)
+    {
+        MakeRoom(capacity);
+        var fresh = new SubjectEntry(revokedAt, revokedAt, retainUntil);
+        _clients.AddOrUpdate(clientId, fresh, (_, current) => new SubjectEntry(
+            Math.Max(current.AllBefore, revokedAt), Math.Max(current.UnchainedBefore, revokedAt), Math.Max(current.RetainUntil, retainUntil)));
     }
 
     /// <summary>One session (browser session or grant chain): every token carrying its id is refused until <paramref name="retainUntil"/>.</summary>
@@ -120,11 +136,14 @@ public sealed class RevocationList(TimeProvider clock)
             }
         }
 
-        foreach (var (key, entry) in _subjects)
+        foreach (var entries in new[] { _subjects, _clients })
         {
-            if (entry.RetainUntil <= now && _subjects.TryRemove(key, out _))
+            foreach (var (key, entry) in entries)
             {
-                removed++;
+                if (entry.RetainUntil <= now && entries.TryRemove(key, out _))
+                {
+                    removed++;
+                }
             }
         }
 
@@ -140,12 +159,18 @@ public sealed class RevocationList(TimeProvider clock)
 
         // Still full of live entries: drop the tenth closest to expiry, whose tokens have the least time left anyway.
         Interlocked.Exchange(ref _overflowed, 1);
-        var victims = _sessions.Select(pair => (Key: pair.Key, Until: pair.Value, Session: true))
-            .Concat(_subjects.Select(pair => (Key: pair.Key, Until: pair.Value.RetainUntil, Session: false)))
+        var victims = _sessions.Select(pair => (Key: pair.Key, Until: pair.Value, Kind: 0))
+            .Concat(_subjects.Select(pair => (Key: pair.Key, Until: pair.Value.RetainUntil, Kind: 1)))
+            .Concat(_clients.Select(pair => (Key: pair.Key, Until: pair.Value.RetainUntil, Kind: 2)))
             .OrderBy(entry => entry.Until).Take(Math.Max(1, capacity / 10)).ToList();
         foreach (var victim in victims)
         {
-            _ = victim.Session ? _sessions.TryRemove(victim.Key, out _) : _subjects.TryRemove(victim.Key, out _);
+            _ = victim.Kind switch
+            {
+                0 => _sessions.TryRemove(victim.Key, out _),
+                1 => _subjects.TryRemove(victim.Key, out _),
+                _ => _clients.TryRemove(victim.Key, out _),
+            };
         }
     }
 

@@ -86,6 +86,30 @@ public sealed class RevocationFeedTests(FeedServers feed) : IClassFixture<FeedSe
     }
 
     [Fact]
+    public async Task Revoking_a_client_refuses_its_tokens_at_both_apis_and_leaves_other_clients_tokens_alone()
+    {
+        var user = await feed.Server.CreateUserAsync();
+        var partnerToken = (await PartnerSignInAsync(user.UserName!)).AccessToken!;
+        var spaToken = (await feed.SignInAsync(user.UserName!)).AccessToken!;
+
+        await feed.Admin.OkAsync(HttpMethod.Post, $"/admin/clients/{FeedServer.Partner}/revoke-tokens");
+
+        foreach (var api in feed.Both)
+        {
+            await UntilAsync(api, partnerToken, HttpStatusCode.Unauthorized);
+            Assert.Equal(HttpStatusCode.OK, await CallAsync(api, spaToken));
+        }
+
+        // By issue time, to the second: the client's next token, a second later, is accepted.
+        await Task.Delay(TimeSpan.FromSeconds(1.1));
+        var later = (await PartnerSignInAsync(user.UserName!)).AccessToken!;
+        foreach (var api in feed.Both)
+        {
+            Assert.Equal(HttpStatusCode.OK, await CallAsync(api, later));
+        }
+    }
+
+    [Fact]
     public async Task Two_instances_of_one_api_both_learn_of_a_revocation()
     {
         using var second = feed.Start(Sample.JwtBearer);
@@ -196,6 +220,11 @@ public sealed class RevocationFeedTests(FeedServers feed) : IClassFixture<FeedSe
         Assert.Equal(forgery switch { "other-audience" => "invalid_audience", "unpublished-key" => "invalid_key", _ => "authentication_failed" }, error);
         Assert.Equal(HttpStatusCode.OK, await CallAsync(api, token));
     }
+
+    private async Task<TokenResponse> PartnerSignInAsync(string userName) => (await feed.Tokens.PostAsync(new()
+    {
+        ["grant_type"] = "password", ["client_id"] = FeedServer.Partner, ["username"] = userName, ["password"] = TestUsers.Password, ["scope"] = "openid offline_access api",
+    })).ShouldSucceed();
 
     private async Task RevokeAsync(string cause, IdentityUser victim, TokenResponse before, BrowserClient browser)
     {

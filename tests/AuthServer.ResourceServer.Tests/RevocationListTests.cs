@@ -49,6 +49,17 @@ public sealed class RevocationListTests
     }
 
     [Fact]
+    public void A_client_revocation_refuses_that_clients_tokens_up_to_its_second_whoever_they_were_issued_for()
+    {
+        _list.RevokeClient("partner", Now, Later, capacity: 100);
+
+        Assert.True(_list.IsRevoked("alice", "sid", "a-1", Now, clientId: "partner"));
+        Assert.True(_list.IsRevoked("partner", null, null, Now - 60, clientId: "partner"));
+        Assert.False(_list.IsRevoked("alice", "sid", "a-1", Now + 1, clientId: "partner"));
+        Assert.False(_list.IsRevoked("alice", "sid", "a-1", Now, clientId: "spa"));
+    }
+
+    [Fact]
     public void Entries_leave_once_every_token_they_refuse_has_expired()
     {
         _list.RevokeSession("s-1", Later, capacity: 100);

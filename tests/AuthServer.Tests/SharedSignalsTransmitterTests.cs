@@ -64,6 +64,22 @@ public sealed class SharedSignalsTransmitterTests(SharedSignalsTransmitterTests.
     }
 
     [Fact]
+    public async Task Revoking_everything_of_a_client_is_one_event_about_the_application()
+    {
+        var feed = await NewStreamAsync();
+        await DrainAsync(feed);
+
+        await new AdminClient(_http).OkAsync(HttpMethod.Post, $"/admin/clients/{TokenClient.Ops}/revoke-tokens");
+
+        var claims = await feed.VerifyAsync(Assert.Single(await feed.SetsAsync()).Value);
+        var subject = claims.GetProperty("sub_id");
+        Assert.Equal("complex", subject.GetProperty("format").GetString());
+        Assert.False(subject.TryGetProperty("user", out _));
+        Assert.Equal(TokenClient.Ops, subject.GetProperty("application").GetProperty("id").GetString());
+        Assert.Equal("admin", claims.GetProperty("events").GetProperty(SessionRevoked).GetProperty("initiating_entity").GetString());
+    }
+
+    [Fact]
     public async Task A_password_change_is_a_session_revoked_and_a_credential_change_sharing_one_txn()
     {
         var feed = await NewStreamAsync();

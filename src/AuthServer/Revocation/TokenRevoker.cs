@@ -37,10 +37,15 @@ public sealed class TokenRevoker(AuthDbContext db, TimeProvider clock, SecurityE
             return counts with { BrowserSessions = ended };
         }, cancellationToken);
 
-    public async Task<RevocationCounts> RevokeClientAsync(string clientId, CancellationToken cancellationToken) => (await RevokeAsync(
-        Authorizations.Where(a => a.Application!.ClientId == clientId),
-        Tokens.Where(t => t.Application!.ClientId == clientId),
-        cancellationToken)).Counts;
+    /// <summary>Everything issued to the client; the event also covers its client-credentials access tokens, which have no rows.</summary>
+    public Task<RevocationCounts> RevokeClientAsync(string clientId, CancellationToken cancellationToken) =>
+        UnitOfWork.RunAsync(db, async token =>
+        {
+            var (counts, _) = await RevokeAsync(
+                Authorizations.Where(a => a.Application!.ClientId == clientId), Tokens.Where(t => t.Application!.ClientId == clientId), token);
+            await events.ClientRevokedAsync(clientId, "operator", token);
+            return counts;
+        }, cancellationToken);
 
     /// <summary>One grant chain (an authorization and every token of it); <paramref name="reason"/> goes to the revocation feed.</summary>
     public Task<RevocationCounts> RevokeSessionAsync(string authorizationId, string reason, CancellationToken cancellationToken) =>

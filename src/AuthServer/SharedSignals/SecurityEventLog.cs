@@ -26,7 +26,11 @@ public sealed partial class SecurityEventLog(AuthDbContext db, TimeProvider cloc
     public Task SessionRevokedAsync(string userId, string sessionId, string reason, CancellationToken cancellationToken) =>
         WriteAsync(userId, sessionId, revokedSessions: null, reason, cancellationToken);
 
-    private async Task WriteAsync(string userId, string? sessionId, string? revokedSessions, string reason, CancellationToken cancellationToken)
+    /// <summary>Everything issued to a client ends (its users' chains, and its client-credentials tokens, which have no rows).</summary>
+    public Task ClientRevokedAsync(string clientId, string reason, CancellationToken cancellationToken) =>
+        WriteAsync(userId: "", sessionId: null, revokedSessions: null, reason, cancellationToken, clientId);
+
+    private async Task WriteAsync(string userId, string? sessionId, string? revokedSessions, string reason, CancellationToken cancellationToken, string? clientId = null)
     {
         if (!options.Value.Enabled)
         {
@@ -42,6 +46,7 @@ public sealed partial class SecurityEventLog(AuthDbContext db, TimeProvider cloc
             Txn = txn,
             Type = CaepEvents.SessionRevoked,
             Subject = userId,
+            ClientId = clientId,
             SessionId = sessionId,
             RevokedSessions = revokedSessions,
             Reason = reason,
@@ -80,7 +85,7 @@ public sealed partial class SecurityEventLog(AuthDbContext db, TimeProvider cloc
             }
         }
 
-        LogEventWritten(logger, CaepEvents.SessionRevoked, reason, userId, sessionId ?? "all", txn);
+        LogEventWritten(logger, CaepEvents.SessionRevoked, reason, clientId is null ? userId : $"client {clientId}", sessionId ?? "all", txn);
     }
 
     private static string NewId() => Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(SecurityEvent.JtiLength / 2));

@@ -22,15 +22,23 @@ public sealed class SecurityEventTokens(KeyRing keys, TimeProvider clock)
     {
         var user = new Dictionary<string, object>(StringComparer.Ordinal) { ["format"] = "iss_sub", ["iss"] = issuer, ["sub"] = securityEvent.Subject };
 
-        // SSF 1.0 §3.2: one session of the user is a complex subject; the user alone means every session of the user.
-        Dictionary<string, object> subject = securityEvent.SessionId is { } session
-            ? new(StringComparer.Ordinal)
+        // SSF 1.0 §3.2: one session of the user is a complex subject; the user alone means every session of the user;
+        // an application alone (CAEP 1.0 §3.1: any session matching the subject) every session of that client.
+        Dictionary<string, object> subject = (securityEvent.ClientId, securityEvent.SessionId) switch
+        {
+            ({ } client, _) => new(StringComparer.Ordinal)
+            {
+                ["format"] = "complex",
+                ["application"] = new Dictionary<string, object>(StringComparer.Ordinal) { ["format"] = "opaque", ["id"] = client },
+            },
+            (_, { } session) => new(StringComparer.Ordinal)
             {
                 ["format"] = "complex",
                 ["user"] = user,
                 ["session"] = new Dictionary<string, object>(StringComparer.Ordinal) { ["format"] = "opaque", ["id"] = session },
-            }
-            : user;
+            },
+            _ => user,
+        };
 
         var occurred = EpochTime.GetIntDate(securityEvent.OccurredAt);
         var payload = new Dictionary<string, object>(StringComparer.Ordinal)

@@ -124,8 +124,17 @@ public sealed class FeedServers : IDisposable
 /// <summary>RSA listed first (access tokens and SETs RS256, so a test can re-sign with the server's key), wall clock, no refresh leeway.</summary>
 public sealed class FeedServer : AuthServerFactory
 {
+    /// <summary>A second first-party client for the API, so revoking one client leaves the other's tokens to compare.</summary>
+    public const string Partner = "partner";
+
     public FeedServer()
     {
+        Set($"Catalog:Clients:{Partner}:GrantTypes:0", "password").Set($"Catalog:Clients:{Partner}:GrantTypes:1", "refresh_token");
+        foreach (var (scope, index) in new[] { "openid", "offline_access", "api" }.Select((scope, index) => (scope, index)))
+        {
+            Set($"Catalog:Clients:{Partner}:Scopes:{index}", scope);
+        }
+
         (RsaKeyFile, EncryptionKeyFile) = KeyFiles.Create(Folder, "rs256");
         Set("Keys:SigningKeyFiles:0", RsaKeyFile).Set("Keys:EncryptionKeyFiles:0", EncryptionKeyFile);
 

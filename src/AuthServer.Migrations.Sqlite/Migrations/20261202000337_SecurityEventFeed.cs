@@ -3,7 +3,7 @@ using Microsoft.EntityFrameworkCore.Migrations;
 
 #nullable disable
 
-namespace AuthServer.Migrations.SqlServer.Migrations
+namespace AuthServer.Migrations.Sqlite.Migrations
 {
     /// <inheritdoc />
     public partial class SecurityEventFeed : Migration
@@ -15,11 +15,11 @@ namespace AuthServer.Migrations.SqlServer.Migrations
                 name: "SecurityEventStreams",
                 columns: table => new
                 {
-                    Id = table.Column<string>(type: "varchar(32)", unicode: false, maxLength: 32, nullable: false),
-                    ClientId = table.Column<string>(type: "nvarchar(100)", maxLength: 100, nullable: false),
-                    Description = table.Column<string>(type: "nvarchar(200)", maxLength: 200, nullable: true),
-                    CreatedAt = table.Column<DateTime>(type: "datetime2", nullable: false),
-                    LastPolledAt = table.Column<DateTime>(type: "datetime2", nullable: false)
+                    Id = table.Column<string>(type: "TEXT", unicode: false, maxLength: 32, nullable: false),
+                    ClientId = table.Column<string>(type: "TEXT", maxLength: 100, nullable: false),
+                    Description = table.Column<string>(type: "TEXT", maxLength: 200, nullable: true),
+                    CreatedAt = table.Column<DateTime>(type: "TEXT", nullable: false),
+                    LastPolledAt = table.Column<DateTime>(type: "TEXT", nullable: false)
                 },
                 constraints: table =>
                 {
@@ -30,18 +30,19 @@ namespace AuthServer.Migrations.SqlServer.Migrations
                 name: "SecurityEvents",
                 columns: table => new
                 {
-                    Id = table.Column<long>(type: "bigint", nullable: false)
-                        .Annotation("SqlServer:Identity", "1, 1"),
-                    Jti = table.Column<string>(type: "varchar(32)", unicode: false, maxLength: 32, nullable: false),
-                    Txn = table.Column<string>(type: "varchar(32)", unicode: false, maxLength: 32, nullable: false),
-                    Type = table.Column<string>(type: "varchar(32)", unicode: false, maxLength: 32, nullable: false),
-                    Subject = table.Column<string>(type: "nvarchar(450)", maxLength: 450, nullable: false),
-                    SessionId = table.Column<string>(type: "nvarchar(100)", maxLength: 100, nullable: true),
-                    RevokedSessions = table.Column<string>(type: "nvarchar(max)", nullable: true),
-                    Reason = table.Column<string>(type: "varchar(32)", unicode: false, maxLength: 32, nullable: false),
-                    InitiatingEntity = table.Column<string>(type: "varchar(16)", unicode: false, maxLength: 16, nullable: false),
-                    OccurredAt = table.Column<DateTime>(type: "datetime2", nullable: false),
-                    ExpiresAt = table.Column<DateTime>(type: "datetime2", nullable: false)
+                    Id = table.Column<long>(type: "INTEGER", nullable: false)
+                        .Annotation("Sqlite:Autoincrement", true),
+                    Jti = table.Column<string>(type: "TEXT", unicode: false, maxLength: 32, nullable: false),
+                    Txn = table.Column<string>(type: "TEXT", unicode: false, maxLength: 32, nullable: false),
+                    Type = table.Column<string>(type: "TEXT", unicode: false, maxLength: 32, nullable: false),
+                    Subject = table.Column<string>(type: "TEXT", maxLength: 450, nullable: false),
+                    ClientId = table.Column<string>(type: "TEXT", maxLength: 100, nullable: true),
+                    SessionId = table.Column<string>(type: "TEXT", maxLength: 100, nullable: true),
+                    RevokedSessions = table.Column<string>(type: "TEXT", nullable: true),
+                    Reason = table.Column<string>(type: "TEXT", unicode: false, maxLength: 32, nullable: false),
+                    InitiatingEntity = table.Column<string>(type: "TEXT", unicode: false, maxLength: 16, nullable: false),
+                    OccurredAt = table.Column<DateTime>(type: "TEXT", nullable: false),
+                    ExpiresAt = table.Column<DateTime>(type: "TEXT", nullable: false)
                 },
                 constraints: table =>
                 {
@@ -52,10 +53,10 @@ namespace AuthServer.Migrations.SqlServer.Migrations
                 name: "SecurityEventAcks",
                 columns: table => new
                 {
-                    StreamId = table.Column<string>(type: "varchar(32)", unicode: false, maxLength: 32, nullable: false),
-                    EventId = table.Column<long>(type: "bigint", nullable: false),
-                    AckedAt = table.Column<DateTime>(type: "datetime2", nullable: false),
-                    Error = table.Column<string>(type: "varchar(32)", unicode: false, maxLength: 32, nullable: true)
+                    StreamId = table.Column<string>(type: "TEXT", unicode: false, maxLength: 32, nullable: false),
+                    EventId = table.Column<long>(type: "INTEGER", nullable: false),
+                    AckedAt = table.Column<DateTime>(type: "TEXT", nullable: false),
+                    Error = table.Column<string>(type: "TEXT", unicode: false, maxLength: 32, nullable: true)
                 },
                 constraints: table =>
                 {
