@@ -24,7 +24,7 @@ public sealed class RevocationFeedTests(FeedServers feed) : IClassFixture<FeedSe
     private const string NewPassword = "Changed-Pass-7890!";
 
     public static TheoryData<string> Causes =>
-        ["revoke-user", "revoke-session", "lock", "password-change", "password-reset", "delete", "refresh-replay", "logout", "rfc7009"];
+        ["revoke-user", "revoke-session", "lock", "password-change", "password-reset", "delete", "refresh-replay", "code-replay", "logout", "rfc7009"];
 
     [Theory]
     [MemberData(nameof(Causes))]
@@ -33,9 +33,14 @@ public sealed class RevocationFeedTests(FeedServers feed) : IClassFixture<FeedSe
         var victim = await feed.Server.CreateUserAsync();
         var bystander = await feed.Server.CreateUserAsync();
         using var browser = new BrowserClient(feed.Server);
-        var before = cause is "logout" or "revoke-session"
-            ? (await browser.CodeFlowAsync(victim.UserName!, TestUsers.Password)).ShouldSucceed()
-            : await feed.SignInAsync(victim.UserName!);
+        var pkce = Pkce.Create();
+        var code = cause == "code-replay" ? BrowserClient.QueryOf(await browser.SignInAsync(BrowserClient.AuthorizeUrl(pkce), victim.UserName!, TestUsers.Password))["code"] : null;
+        var before = cause switch
+        {
+            "logout" or "revoke-session" => (await browser.CodeFlowAsync(victim.UserName!, TestUsers.Password)).ShouldSucceed(),
+            "code-replay" => (await browser.RedeemAsync(code!, pkce.Verifier)).ShouldSucceed(),
+            _ => await feed.SignInAsync(victim.UserName!),
+        };
         var other = await feed.SignInAsync(bystander.UserName!);
         foreach (var api in feed.Both)
         {
@@ -43,7 +48,15 @@ public sealed class RevocationFeedTests(FeedServers feed) : IClassFixture<FeedSe
             Assert.Equal(HttpStatusCode.OK, await CallAsync(api, before.AccessToken!));
         }
 
-        await RevokeAsync(cause, victim, before, browser);
+        if (cause == "code-replay")
+        {
+            // RFC 6749 §4.1.2: the code seen twice; what its first redemption issued is revoked.
+            (await browser.RedeemAsync(code!, pkce.Verifier)).ShouldFail(HttpStatusCode.BadRequest, "invalid_grant");
+        }
+        else
+        {
+            await RevokeAsync(cause, victim, before, browser);
+        }
 
         foreach (var api in feed.Both)
         {
@@ -284,7 +297,7 @@ public sealed class RevocationFeedTests(FeedServers feed) : IClassFixture<FeedSe
                 return (await feed.SignInAsync(victim.UserName!)).AccessToken;
             case "password-change" or "password-reset":
                 return (await feed.SignInAsync(victim.UserName!, NewPassword)).AccessToken;
-            case "logout" or "revoke-session":
+            case "logout" or "revoke-session" or "code-replay":
                 using (var browser = new BrowserClient(feed.Server))
                 {
                     return (await browser.CodeFlowAsync(victim.UserName!, TestUsers.Password)).ShouldSucceed().AccessToken;

@@ -23,7 +23,7 @@ public static class CaepEvents
     public static string InitiatingEntity(string reason) => reason switch
     {
         "logout" or "password-changed" or "client-revoked" => "user",
-        "refresh-replay" => "system",
+        "refresh-replay" or "code-replay" => "system",
         _ => "admin",
     };
 
