@@ -532,3 +532,109 @@ END;
 COMMIT;
 GO
 
+BEGIN TRANSACTION;
+IF NOT EXISTS (
+    SELECT * FROM [__EFMigrationsHistory]
+    WHERE [MigrationId] = N'20261202000349_SecurityEventFeed'
+)
+BEGIN
+    CREATE TABLE [SecurityEventStreams] (
+        [Id] varchar(32) NOT NULL,
+        [ClientId] nvarchar(100) NOT NULL,
+        [Description] nvarchar(200) NULL,
+        [CreatedAt] datetime2 NOT NULL,
+        [LastPolledAt] datetime2 NOT NULL,
+        CONSTRAINT [PK_SecurityEventStreams] PRIMARY KEY ([Id])
+    );
+END;
+
+IF NOT EXISTS (
+    SELECT * FROM [__EFMigrationsHistory]
+    WHERE [MigrationId] = N'20261202000349_SecurityEventFeed'
+)
+BEGIN
+    CREATE TABLE [SecurityEvents] (
+        [Id] bigint NOT NULL IDENTITY,
+        [Jti] varchar(32) NOT NULL,
+        [Txn] varchar(32) NOT NULL,
+        [Type] varchar(32) NOT NULL,
+        [Subject] nvarchar(450) NOT NULL,
+        [ClientId] nvarchar(100) NULL,
+        [SessionId] nvarchar(100) NULL,
+        [RevokedSessions] nvarchar(max) NULL,
+        [Reason] varchar(32) NOT NULL,
+        [InitiatingEntity] varchar(16) NOT NULL,
+        [OccurredAt] datetime2 NOT NULL,
+        [ExpiresAt] datetime2 NOT NULL,
+        CONSTRAINT [PK_SecurityEvents] PRIMARY KEY ([Id])
+    );
+END;
+
+IF NOT EXISTS (
+    SELECT * FROM [__EFMigrationsHistory]
+    WHERE [MigrationId] = N'20261202000349_SecurityEventFeed'
+)
+BEGIN
+    CREATE TABLE [SecurityEventAcks] (
+        [StreamId] varchar(32) NOT NULL,
+        [EventId] bigint NOT NULL,
+        [AckedAt] datetime2 NOT NULL,
+        [Error] varchar(32) NULL,
+        CONSTRAINT [PK_SecurityEventAcks] PRIMARY KEY ([StreamId], [EventId]),
+        CONSTRAINT [FK_SecurityEventAcks_SecurityEventStreams_StreamId] FOREIGN KEY ([StreamId]) REFERENCES [SecurityEventStreams] ([Id]) ON DELETE CASCADE,
+        CONSTRAINT [FK_SecurityEventAcks_SecurityEvents_EventId] FOREIGN KEY ([EventId]) REFERENCES [SecurityEvents] ([Id]) ON DELETE CASCADE
+    );
+END;
+
+IF NOT EXISTS (
+    SELECT * FROM [__EFMigrationsHistory]
+    WHERE [MigrationId] = N'20261202000349_SecurityEventFeed'
+)
+BEGIN
+    CREATE INDEX [IX_SecurityEventAcks_EventId] ON [SecurityEventAcks] ([EventId]);
+END;
+
+IF NOT EXISTS (
+    SELECT * FROM [__EFMigrationsHistory]
+    WHERE [MigrationId] = N'20261202000349_SecurityEventFeed'
+)
+BEGIN
+    CREATE INDEX [IX_SecurityEventStreams_ClientId] ON [SecurityEventStreams] ([ClientId]);
+END;
+
+IF NOT EXISTS (
+    SELECT * FROM [__EFMigrationsHistory]
+    WHERE [MigrationId] = N'20261202000349_SecurityEventFeed'
+)
+BEGIN
+    CREATE INDEX [IX_SecurityEventStreams_LastPolledAt] ON [SecurityEventStreams] ([LastPolledAt]);
+END;
+
+IF NOT EXISTS (
+    SELECT * FROM [__EFMigrationsHistory]
+    WHERE [MigrationId] = N'20261202000349_SecurityEventFeed'
+)
+BEGIN
+    CREATE INDEX [IX_SecurityEvents_ExpiresAt] ON [SecurityEvents] ([ExpiresAt]);
+END;
+
+IF NOT EXISTS (
+    SELECT * FROM [__EFMigrationsHistory]
+    WHERE [MigrationId] = N'20261202000349_SecurityEventFeed'
+)
+BEGIN
+    CREATE UNIQUE INDEX [IX_SecurityEvents_Jti] ON [SecurityEvents] ([Jti]);
+END;
+
+IF NOT EXISTS (
+    SELECT * FROM [__EFMigrationsHistory]
+    WHERE [MigrationId] = N'20261202000349_SecurityEventFeed'
+)
+BEGIN
+    INSERT INTO [__EFMigrationsHistory] ([MigrationId], [ProductVersion])
+    VALUES (N'20261202000349_SecurityEventFeed', N'10.0.15');
+END;
+
+COMMIT;
+GO
+

@@ -23,6 +23,12 @@ public sealed class AuthDbContext(DbContextOptions<AuthDbContext> options)
 
     public DbSet<BackchannelLogoutNotice> BackchannelLogoutNotices => Set<BackchannelLogoutNotice>();
 
+    public DbSet<SecurityEvent> SecurityEvents => Set<SecurityEvent>();
+
+    public DbSet<EventStreamRegistration> SecurityEventStreams => Set<EventStreamRegistration>();
+
+    public DbSet<SecurityEventAck> SecurityEventAcks => Set<SecurityEventAck>();
+
     protected override void OnModelCreating(ModelBuilder builder)
     {
         base.OnModelCreating(builder);
@@ -82,6 +88,43 @@ public sealed class AuthDbContext(DbContextOptions<AuthDbContext> options)
             // The sender's poll: pending rows that are due. Pruning filters on the two end dates.
             notice.HasIndex(n => new { n.DeliveredAt, n.AbandonedAt, n.NextAttemptAt });
             notice.HasIndex(n => n.CreatedAt);
+        });
+        builder.Entity<SecurityEvent>(e =>
+        {
+            e.ToTable("SecurityEvents");
+            e.HasKey(x => x.Id);
+            e.Property(x => x.Jti).HasMaxLength(SecurityEvent.JtiLength).IsUnicode(false);
+            e.Property(x => x.Txn).HasMaxLength(SecurityEvent.JtiLength).IsUnicode(false);
+            e.Property(x => x.Type).HasMaxLength(SecurityEvent.TypeLength).IsUnicode(false);
+            e.Property(x => x.Subject).HasMaxLength(450);
+            e.Property(x => x.SessionId).HasMaxLength(SecurityEvent.SessionIdLength);
+            e.Property(x => x.ClientId).HasMaxLength(100);
+            e.Property(x => x.Reason).HasMaxLength(SecurityEvent.ReasonLength).IsUnicode(false);
+            e.Property(x => x.InitiatingEntity).HasMaxLength(16).IsUnicode(false);
+            e.HasIndex(x => x.Jti).IsUnique();
+
+            // Polls read the live events (ExpiresAt > now) in Id order; pruning deletes the expired ones.
+            e.HasIndex(x => x.ExpiresAt);
+        });
+        builder.Entity<EventStreamRegistration>(stream =>
+        {
+            stream.ToTable("SecurityEventStreams");
+            stream.HasKey(s => s.Id);
+            stream.Property(s => s.Id).HasMaxLength(EventStreamRegistration.IdLength).IsUnicode(false);
+            stream.Property(s => s.ClientId).HasMaxLength(100);
+            stream.Property(s => s.Description).HasMaxLength(EventStreamRegistration.DescriptionLength);
+            stream.HasIndex(s => s.ClientId);
+            stream.HasIndex(s => s.LastPolledAt);
+        });
+        builder.Entity<SecurityEventAck>(ack =>
+        {
+            ack.ToTable("SecurityEventAcks");
+            ack.HasKey(a => new { a.StreamId, a.EventId });
+            ack.Property(a => a.StreamId).HasMaxLength(EventStreamRegistration.IdLength).IsUnicode(false);
+            ack.Property(a => a.Error).HasMaxLength(SecurityEventAck.ErrorLength).IsUnicode(false);
+            ack.HasIndex(a => a.EventId);
+            ack.HasOne<EventStreamRegistration>().WithMany().HasForeignKey(a => a.StreamId).OnDelete(DeleteBehavior.Cascade);
+            ack.HasOne<SecurityEvent>().WithMany().HasForeignKey(a => a.EventId).OnDelete(DeleteBehavior.Cascade);
         });
     }
 }

@@ -24,6 +24,7 @@ public static class AuthServerJwtBearer
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<AuthServerJwtOptions>>(new AnnotatedOptionsValidator<AuthServerJwtOptions>(AuthServerJwtOptions.Section)));
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<AuthServerJwtOptions>, AuthServerJwtOptionsValidator>());
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IConfigureOptions<JwtBearerOptions>, ConfigureJwtBearer>());
+        services.AddRevocationFeedServices();
         services.AddAuthorization();
         return services.AddAuthentication(JwtBearerDefaults.AuthenticationScheme).AddJwtBearer();
     }
@@ -49,11 +50,12 @@ public static class AuthServerJwtBearer
 
             // Claim names stay as the token spells them (sub, scope, role, client_id), not remapped to WS-* URIs.
             options.MapInboundClaims = false;
-            if (value.ValidatedTokenCacheSize > 0)
+            var revoked = value.RevocationFeed.Enabled ? services.GetRequiredService<RevocationList>() : null;
+            if (value.ValidatedTokenCacheSize > 0 || revoked is not null)
             {
                 var clock = services.GetService<TimeProvider>() ?? TimeProvider.System;
                 options.TokenHandlers.Clear();
-                options.TokenHandlers.Add(new ValidatedTokenCache(new JsonWebTokenHandler { MapInboundClaims = false }, clock, value.ValidatedTokenCacheSize));
+                options.TokenHandlers.Add(new ValidatedTokenCache(new JsonWebTokenHandler { MapInboundClaims = false }, clock, value.ValidatedTokenCacheSize, revoked));
             }
 
             var parameters = options.TokenValidationParameters;

@@ -39,6 +39,9 @@ public sealed class AuthServerJwtOptions
 
     /// <summary>At most one extra refresh per interval when a token names an unknown key, so garbage cannot amplify into JWKS fetches.</summary>
     public TimeSpan RefreshInterval { get; set; } = TimeSpan.FromMinutes(5);
+
+    /// <summary>The revocation feed: off unless `Enabled` (docs/resource-servers.md).</summary>
+    public RevocationFeedSettings RevocationFeed { get; set; } = new();
 }
 
 /// <summary>Cross-field rules that data annotations cannot express.</summary>
@@ -75,6 +78,34 @@ public sealed class AuthServerJwtOptionsValidator : IValidateOptions<AuthServerJ
         if (options.RefreshInterval <= TimeSpan.Zero || options.AutomaticRefreshInterval < options.RefreshInterval)
         {
             failures.Add("AuthServer:RefreshInterval must be positive and no longer than AutomaticRefreshInterval.");
+        }
+
+        if (options.RevocationFeed is { Enabled: true } feed)
+        {
+            if (string.IsNullOrEmpty(feed.ClientId) || string.IsNullOrEmpty(feed.ClientSecret) || string.IsNullOrEmpty(feed.Scope))
+            {
+                failures.Add("AuthServer:RevocationFeed needs ClientId, ClientSecret and Scope when Enabled.");
+            }
+
+            if (feed.PollInterval < TimeSpan.FromMilliseconds(50) || feed.PollInterval > TimeSpan.FromMinutes(5))
+            {
+                failures.Add("AuthServer:RevocationFeed:PollInterval must be between 50 ms and 5 minutes.");
+            }
+
+            if (feed.StaleAfter <= feed.PollInterval)
+            {
+                failures.Add("AuthServer:RevocationFeed:StaleAfter must be longer than PollInterval.");
+            }
+
+            if (feed.MaxEventsPerPoll is < 1 or > 1_000 || feed.MaxEntries is < 100 or > 10_000_000)
+            {
+                failures.Add("AuthServer:RevocationFeed:MaxEventsPerPoll must be 1 to 1000 and MaxEntries 100 to 10,000,000.");
+            }
+
+            if (feed.RequestTimeout <= TimeSpan.Zero || feed.RequestTimeout > TimeSpan.FromMinutes(1))
+            {
+                failures.Add("AuthServer:RevocationFeed:RequestTimeout must be positive and at most a minute.");
+            }
         }
 
         return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);

@@ -11,9 +11,14 @@ namespace AuthServer.ResourceServer;
 /// keyed by their exact text, until their own expiry. A hit still checks that the signing key is published (a key
 /// withdrawn from the JWKS stops its tokens at the next metadata refresh) and returns a copy of the identity, so
 /// nothing one request adds leaks into the next. Failures are never remembered. Bounded: when full, it starts over.
+/// With the revocation feed on, the <see cref="RevocationList"/> is consulted before a hit is returned and after a full
+/// validation, so a cached token of a revoked session is refused like a fresh one. A capacity of 0 caches nothing.
 /// </summary>
-public sealed class ValidatedTokenCache(TokenHandler inner, TimeProvider clock, int capacity) : TokenHandler
+public sealed class ValidatedTokenCache(TokenHandler inner, TimeProvider clock, int capacity, RevocationList? revoked = null) : TokenHandler
 {
+    /// <summary>Refused because the revocation feed revoked its session or user (the handler answers 401 invalid_token).</summary>
+    public static TokenValidationResult Revoked { get; } = new() { IsValid = false, Exception = new SecurityTokenRevokedException() };
+
     private readonly ConcurrentDictionary<string, Entry> _entries = new(StringComparer.Ordinal);
 
     public int Count => _entries.Count;
@@ -26,6 +31,11 @@ public sealed class ValidatedTokenCache(TokenHandler inner, TimeProvider clock, 
         var now = clock.GetUtcNow().UtcDateTime;
         if (_entries.TryGetValue(token, out var entry))
         {
+            if (revoked?.IsRevoked(entry.Token) == true)
+            {
+                return Revoked;
+            }
+
             if (entry.Expires > now && await IsPublishedAsync(entry.Token.Kid, validationParameters))
             {
                 return new TokenValidationResult
@@ -42,7 +52,12 @@ public sealed class ValidatedTokenCache(TokenHandler inner, TimeProvider clock, 
         }
 
         var result = await inner.ValidateTokenAsync(token, validationParameters);
-        if (result is { IsValid: true, SecurityToken: JsonWebToken jwt, ClaimsIdentity: { } identity } && jwt.ValidTo > now)
+        if (result is { IsValid: true, SecurityToken: JsonWebToken checkedToken } && revoked?.IsRevoked(checkedToken) == true)
+        {
+            return Revoked;
+        }
+
+        if (capacity > 0 && result is { IsValid: true, SecurityToken: JsonWebToken jwt, ClaimsIdentity: { } identity } && jwt.ValidTo > now)
         {
             if (_entries.Count >= capacity)
             {
@@ -73,4 +88,23 @@ public sealed class ValidatedTokenCache(TokenHandler inner, TimeProvider clock, 
     }
 
     private sealed record Entry(JsonWebToken Token, ClaimsIdentity Identity, DateTime Expires);
+}
+
+/// <summary>The token's session or user was revoked (AuthServer's revocation feed).</summary>
+public sealed class SecurityTokenRevokedException : SecurityTokenValidationException
+{
+    public SecurityTokenRevokedException()
+        : base("The access token's session was revoked.")
+    {
+    }
+
+    public SecurityTokenRevokedException(string message)
+        : base(message)
+    {
+    }
+
+    public SecurityTokenRevokedException(string message, Exception innerException)
+        : base(message, innerException)
+    {
+    }
 }

@@ -13,6 +13,7 @@ using AuthServer.Pages;
 using AuthServer.Persistence;
 using AuthServer.Revocation;
 using AuthServer.Settings;
+using AuthServer.SharedSignals;
 using AuthServer.Throttling;
 using AuthServer.Tokens;
 using AuthServer.Users;
@@ -49,6 +50,7 @@ try
         .AddTokenServer()
         .AddRevocation()
         .AddBackchannelLogout()
+        .AddSharedSignals()
         .AddLogin()
         .AddPages()
         .AddBrowserCors()
@@ -99,6 +101,7 @@ try
     app.MapAuthorizeEndpoint();
     app.MapEndSessionEndpoint();
     app.MapUserInfoEndpoint();
+    app.MapSharedSignals();
     app.MapHealth();
     app.MapMetrics();
 

@@ -12,6 +12,10 @@ public sealed record LoadSettings
                       creates its users through the admin API (client ops, --secret). Start the server with
                       Throttling__FreeFailuresPerSource=1000, Throttling__FreeFailuresPerAccount=N (N > rounds + 5) and
                       Throttling__SignInsPerSourcePerMinute=100000, and pass the same N as --account-free-failures
+                    revocation: --rounds revocations of --user by the operator (client ops, --secret); the time from the
+                      revoking call to the API's first 401 (the API must run with AuthServer:RevocationFeed on), p50/p99
+                    poll: idle polls of the revocation feed as receiver --feed-client: bytes per poll, server CPU per poll
+                    idle: CPU of --server-pid and --api-pid over --seconds with no load (an API's poller, at rest)
           --server    token server base URL (default http://127.0.0.1:5000)
           --api       resource API base URL for api/open (default http://127.0.0.1:5080)
           --connections N   concurrent connections / refresh chains (default 16)
@@ -28,11 +32,15 @@ public sealed record LoadSettings
           --rounds N        refusals: measured rounds, one request per path each (default 40)
           --account-free-failures N  refusals: the server's Throttling:FreeFailuresPerAccount (default 20, the server's default)
           --user, --password, --client, --secret, --scope  credentials (defaults: the Development demo data)
+          --feed-client, --feed-secret  poll: the receiver client (default resource-api-jwtbearer, Development)
         or: dotnet run -c Release --project tests/AuthServer.LoadTests -- --seed-tokens N --database FILE   (server stopped)
         """;
 
     private static readonly string[] TokenScenarios = ["password", "refresh", "client-credentials"];
-    private static readonly string[] Known = ["password", "hasher", "refresh", "client-credentials", "api", "open", "mixed", "refusals"];
+    private static readonly string[] Known = ["password", "hasher", "refresh", "client-credentials", "api", "open", "mixed", "refusals", "revocation", "poll", "idle"];
+
+    /// <summary>Scenarios that print their own report instead of a row of the load table.</summary>
+    public static readonly string[] OwnReport = ["refusals", "revocation", "poll", "idle"];
 
     public IReadOnlyList<string> Scenarios { get; init; } = TokenScenarios;
     public Uri Server { get; init; } = new("http://127.0.0.1:5000");
@@ -52,6 +60,8 @@ public sealed record LoadSettings
     public string ConfidentialClient { get; init; } = "ops";
     public string Secret { get; init; } = "ops-demo-secret";
     public string Scope { get; init; } = "openid offline_access api";
+    public string FeedClient { get; init; } = "resource-api-jwtbearer";
+    public string FeedSecret { get; init; } = "jwtbearer-feed-demo-secret";
 
     public static LoadSettings? Parse(string[] args)
     {
@@ -68,7 +78,7 @@ public sealed record LoadSettings
             i++;
             switch (args[i - 1])
             {
-                case "--scenario" when value == "all": scenarios.AddRange(Known.Except(["mixed", "refusals"])); break;
+                case "--scenario" when value == "all": scenarios.AddRange(Known.Except(["mixed"]).Except(OwnReport)); break;
                 case "--scenario" when Known.Contains(value): scenarios.Add(value); break;
                 case "--server": settings = settings with { Server = Loopback(value) }; break;
                 case "--api": settings = settings with { Api = Loopback(value) }; break;
@@ -86,6 +96,8 @@ public sealed record LoadSettings
                 case "--client": settings = settings with { Client = value }; break;
                 case "--secret": settings = settings with { Secret = value }; break;
                 case "--scope": settings = settings with { Scope = value }; break;
+                case "--feed-client": settings = settings with { FeedClient = value }; break;
+                case "--feed-secret": settings = settings with { FeedSecret = value }; break;
                 default: return null;
             }
         }

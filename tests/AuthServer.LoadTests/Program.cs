@@ -14,7 +14,7 @@ if (settings is null)
 }
 
 var results = new List<ScenarioResult>();
-foreach (var scenario in settings.Scenarios.Where(s => s != "refusals"))
+foreach (var scenario in settings.Scenarios.Where(s => !LoadSettings.OwnReport.Contains(s)))
 {
     results.Add(await LoadRunner.RunAsync(scenario, settings));
 }
@@ -27,6 +27,11 @@ if (results.Count > 0)
 if (settings.Scenarios.Contains("refusals"))
 {
     Report.PrintRefusals(await RefusalRun.RunAsync(settings, Console.Out), Console.Out);
+}
+
+foreach (var scenario in settings.Scenarios.Where(s => s is "revocation" or "poll" or "idle"))
+{
+    await RevocationRun.RunAsync(scenario, settings, Console.Out);
 }
 
 return results.Any(r => r.Succeeded == 0) ? 1 : 0;

@@ -76,16 +76,54 @@ public sealed class ValidatedTokenCacheTests : IDisposable
         Assert.Equal(0, _cache.Count);
     }
 
+    [Fact]
+    public async Task A_remembered_token_is_refused_once_the_revocation_list_names_its_chain_and_is_not_remembered_again()
+    {
+        var revoked = new RevocationList(_clock);
+        var cache = new ValidatedTokenCache(new JsonWebTokenHandler { MapInboundClaims = false }, _clock, capacity: 100, revoked);
+        var token = Mint(TimeSpan.FromMinutes(15), chain: "chain-1");
+        var other = Mint(TimeSpan.FromMinutes(15), chain: "chain-2");
+        Assert.True((await cache.ValidateTokenAsync(token, Parameters(_key))).IsValid);
+        Assert.Equal(1, cache.Count);
+
+        revoked.RevokeSession("chain-1", _clock.GetUtcNow().AddMinutes(16).ToUnixTimeSeconds(), capacity: 100);
+        var hit = await cache.ValidateTokenAsync(token, Parameters(_key));
+
+        Assert.False(hit.IsValid);
+        Assert.IsType<SecurityTokenRevokedException>(hit.Exception);
+        Assert.True((await cache.ValidateTokenAsync(other, Parameters(_key))).IsValid);
+    }
+
+    [Fact]
+    public async Task With_a_capacity_of_zero_nothing_is_remembered_but_the_revocation_list_still_applies()
+    {
+        var revoked = new RevocationList(_clock);
+        var cache = new ValidatedTokenCache(new JsonWebTokenHandler { MapInboundClaims = false }, _clock, capacity: 0, revoked);
+        var token = Mint(TimeSpan.FromMinutes(15), chain: "chain-1");
+        Assert.True((await cache.ValidateTokenAsync(token, Parameters(_key))).IsValid);
+        Assert.Equal(0, cache.Count);
+
+        revoked.RevokeUser("alice", _clock.GetUtcNow().ToUnixTimeSeconds(), listedSessions: null, _clock.GetUtcNow().AddMinutes(16).ToUnixTimeSeconds(), capacity: 100);
+
+        Assert.IsType<SecurityTokenRevokedException>((await cache.ValidateTokenAsync(token, Parameters(_key))).Exception);
+    }
+
     public void Dispose() => _ec.Dispose();
 
-    private string Mint(TimeSpan lifetime)
+    private string Mint(TimeSpan lifetime, string? chain = null)
     {
         var now = _clock.GetUtcNow().UtcDateTime;
+        var claims = new Dictionary<string, object> { ["sub"] = "alice", ["scope"] = "api" };
+        if (chain is not null)
+        {
+            claims[RevocationList.AuthorizationIdClaim] = chain;
+        }
+
         return new JsonWebTokenHandler().CreateToken(new SecurityTokenDescriptor
         {
             Issuer = "https://id.example.test/",
             Audience = "resource-api",
-            Claims = new Dictionary<string, object> { ["sub"] = "alice", ["scope"] = "api" },
+            Claims = claims,
             IssuedAt = now,
             NotBefore = now,
             Expires = now + lifetime,

@@ -37,7 +37,7 @@ public static class SessionAdmin
         }
 
         var counts = browserSession is null
-            ? await revoker.RevokeSessionAsync(id, cancellationToken)
+            ? await revoker.RevokeSessionAsync(id, "operator", cancellationToken)
             : await sessions.EndAsync(browserSession, "operator", cancellationToken);
         AdminAudit.Revoked(loggers, metrics, actor, "session", id, counts);
         return TypedResults.Ok(counts);

@@ -24,6 +24,7 @@ public static class ProtocolMethods
         [Endpoints.UserInfo] = s_getPost,
         [Endpoints.Discovery] = s_getHead,
         [Endpoints.Jwks] = s_getHead,
+        [SharedSignals.SharedSignalsEndpoints.Configuration] = s_getHead,
         ["/health/live"] = s_getHead,
         ["/health/ready"] = s_getHead,
     };

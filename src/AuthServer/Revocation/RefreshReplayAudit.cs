@@ -1,6 +1,8 @@
 using AuthServer.Observability;
+using AuthServer.SharedSignals;
 using OpenIddict.Abstractions;
 using OpenIddict.Server;
+using Microsoft.AspNetCore;
 using static OpenIddict.Abstractions.OpenIddictConstants;
 using static OpenIddict.Server.OpenIddictServerEvents;
 
@@ -9,11 +11,16 @@ namespace AuthServer.Revocation;
 /// <summary>
 /// Turns OpenIddict's replay detection (a redeemed refresh token presented after the leeway: it revokes the
 /// chain and answers error ID2012) into audit event 2005, without an extra database read on the refresh path:
-/// the token's subject and authorization are noted while it is validated and reported only if ID2012 follows.
+/// the token's subject and authorization are noted while it is validated and reported only if ID2012 follows. The
+/// revoked chain also goes to the revocation feed, as does the chain of a replayed authorization code (ID2010);
+/// OpenIddict's revocation has committed by then, so the event is one more write after it, not in its transaction.
 /// </summary>
 public static class RefreshReplayAudit
 {
     private const string AlreadyRedeemedErrorId = "ID2012";
+
+    /// <summary>RFC 6749 §4.1.2: a code presented twice; OpenIddict revokes what its first redemption issued.</summary>
+    private const string CodeAlreadyRedeemedErrorId = "ID2010";
     private static readonly string s_noted = typeof(RefreshReplayAudit).FullName + ".Principal";
 
     public static OpenIddictServerHandlerDescriptor NoteDescriptor { get; } = OpenIddictServerHandlerDescriptor.CreateBuilder<ValidateTokenContext>()
@@ -32,7 +39,8 @@ public static class RefreshReplayAudit
     {
         public ValueTask HandleAsync(ValidateTokenContext context)
         {
-            if (context.Principal is { } principal && principal.HasTokenType(TokenTypeIdentifiers.RefreshToken))
+            if (context.Principal is { } principal
+                && (principal.HasTokenType(TokenTypeIdentifiers.RefreshToken) || principal.HasTokenType(TokenTypeIdentifiers.Private.AuthorizationCode)))
             {
                 context.Transaction.SetProperty(s_noted, principal);
             }
@@ -43,17 +51,35 @@ public static class RefreshReplayAudit
 
     private sealed class ReportReplay(ILogger<ReportReplay> logger, AuthMetrics metrics) : IOpenIddictServerHandler<ApplyTokenResponseContext>
     {
-        public ValueTask HandleAsync(ApplyTokenResponseContext context)
+        public async ValueTask HandleAsync(ApplyTokenResponseContext context)
         {
-            if (context.Response.ErrorUri?.EndsWith(AlreadyRedeemedErrorId, StringComparison.Ordinal) == true &&
-                context.Transaction.GetProperty<System.Security.Claims.ClaimsPrincipal>(s_noted) is { } principal)
+            var errorUri = context.Response.ErrorUri;
+            if (errorUri is null || context.Transaction.GetProperty<System.Security.Claims.ClaimsPrincipal>(s_noted) is not { } principal)
             {
-                var (subject, authorization) = (principal.GetClaim(Claims.Subject), principal.GetAuthorizationId());
-                Audit.RefreshReplayDetected(logger, subject, context.Request?.ClientId, authorization);
-                metrics.ReplayDetected();
+                return;
             }
 
-            return default;
+            var (subject, authorization) = (principal.GetClaim(Claims.Subject), principal.GetAuthorizationId());
+            string reason;
+            if (errorUri.EndsWith(AlreadyRedeemedErrorId, StringComparison.Ordinal) && principal.HasTokenType(TokenTypeIdentifiers.RefreshToken))
+            {
+                Audit.RefreshReplayDetected(logger, subject, context.Request?.ClientId, authorization);
+                metrics.ReplayDetected();
+                reason = "refresh-replay";
+            }
+            else if (errorUri.EndsWith(CodeAlreadyRedeemedErrorId, StringComparison.Ordinal) && principal.HasTokenType(TokenTypeIdentifiers.Private.AuthorizationCode))
+            {
+                reason = "code-replay";
+            }
+            else
+            {
+                return;
+            }
+
+            if (subject is not null && authorization is not null && context.Transaction.GetHttpRequest()?.HttpContext.RequestServices is { } services)
+            {
+                await services.GetRequiredService<SecurityEventLog>().SessionRevokedAsync(subject, authorization, reason, context.CancellationToken);
+            }
         }
     }
 }

@@ -28,7 +28,7 @@ public sealed class RevokeChainOnRefreshTokenRevocation(TokenRevoker revoker, IO
         }
 
         var chain = options.Value.RevokeChainWithRefreshToken && principal.GetAuthorizationId() is { Length: > 0 } authorizationId
-            ? await revoker.RevokeSessionAsync(authorizationId, context.CancellationToken)
+            ? await revoker.RevokeSessionAsync(authorizationId, "client-revoked", context.CancellationToken)
             : null;
         var subject = principal.GetClaim(Claims.Subject);
         Audit.RevokedByClient(logger, context.Request.ClientId, subject, chain?.Tokens ?? 1);

@@ -1,5 +1,6 @@
 using AuthServer.Observability;
 using AuthServer.Persistence;
+using AuthServer.SharedSignals;
 using AuthServer.Throttling;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
@@ -16,7 +17,8 @@ public sealed record PruneCounts(long Tokens, long Authorizations, DateTimeOffse
 /// authorizations left without tokens, once older than the retention. Same rules as OpenIddict's PruneAsync, but
 /// on the injected clock. Each batch is one DELETE of idempotent criteria, so several instances may prune at once.
 /// </summary>
-public sealed class TokenPruner(AuthDbContext db, SignInThrottle throttle, TimeProvider clock, IOptions<PruningOptions> options, AuthMetrics metrics, ILogger<TokenPruner> logger)
+public sealed class TokenPruner(
+    AuthDbContext db, SignInThrottle throttle, TimeProvider clock, IOptions<PruningOptions> options, IOptions<SharedSignalsOptions> signals, AuthMetrics metrics, ILogger<TokenPruner> logger)
 {
     public async Task<PruneCounts> PruneAsync(CancellationToken cancellationToken)
     {
@@ -58,6 +60,12 @@ public sealed class TokenPruner(AuthDbContext db, SignInThrottle throttle, TimeP
 
         // Back-channel logout notices once delivered or abandoned before the threshold; pending ones stay whatever their age.
         await db.BackchannelLogoutNotices.Where(n => n.DeliveredAt < before || n.AbandonedAt < before).ExecuteDeleteAsync(cancellationToken);
+
+        // Revocation feed events once every token they refuse has expired (their acknowledgements go with them), and
+        // streams nobody polled within the inactivity timeout: both on their own clock, not the retention's.
+        await db.SecurityEvents.Where(e => e.ExpiresAt < nowUtc).ExecuteDeleteAsync(cancellationToken);
+        var idleSince = nowUtc - signals.Value.StreamInactivityTimeout;
+        await db.SecurityEventStreams.Where(s => s.LastPolledAt < idleSince).ExecuteDeleteAsync(cancellationToken);
 
         // Sign-in counters on their own, shorter clock (Throttling/).
         await throttle.PruneAsync(cancellationToken);

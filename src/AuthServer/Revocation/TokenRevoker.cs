@@ -1,4 +1,5 @@
 using AuthServer.Persistence;
+using AuthServer.SharedSignals;
 using Microsoft.EntityFrameworkCore;
 using OpenIddict.EntityFrameworkCore.Models;
 using static OpenIddict.Abstractions.OpenIddictConstants;
@@ -12,8 +13,10 @@ public sealed record RevocationCounts(int Tokens, int Authorizations, int Browse
 /// Bulk revocation by user, client or session: one UPDATE per table whatever the number of rows, so revoking
 /// a user with ten thousand refresh tokens costs two statements. Authorizations go first: once a chain's
 /// authorization is revoked, OpenIddict refuses any token of it, even one minted between the two statements.
+/// Each revocation of a user or a session also writes its security event for the revocation feed in the same unit of
+/// work, so resource APIs hear of exactly the revocations that committed.
 /// </summary>
-public sealed class TokenRevoker(AuthDbContext db, TimeProvider clock)
+public sealed class TokenRevoker(AuthDbContext db, TimeProvider clock, SecurityEventLog events)
 {
     private IQueryable<OpenIddictEntityFrameworkCoreToken> Tokens => db.Set<OpenIddictEntityFrameworkCoreToken>();
 
@@ -25,26 +28,47 @@ public sealed class TokenRevoker(AuthDbContext db, TimeProvider clock)
         UnitOfWork.RunAsync(db, async token =>
         {
             var ended = await Sessions.BrowserSessions.End(db, db.BrowserSessions.Where(s => s.UserId == userId), reason, clock.GetUtcNow().UtcDateTime, token);
-            var counts = await RevokeAsync(Authorizations.Where(a => a.Subject == userId), Tokens.Where(t => t.Subject == userId), token);
+            var (counts, stamp) = await RevokeAsync(Authorizations.Where(a => a.Subject == userId), Tokens.Where(t => t.Subject == userId), token);
+
+            // The chains this call revoked (its stamp marks them): tokens of chains begun after it carry other ids.
+            var revoked = counts.Authorizations == 0 ? [] : await Authorizations
+                .Where(a => a.Subject == userId && a.ConcurrencyToken == stamp).Select(a => a.Id!).Take(MaxListedSessions + 1).ToListAsync(token);
+            await events.UserRevokedAsync(userId, reason, revoked.Count > MaxListedSessions ? null : revoked, token);
             return counts with { BrowserSessions = ended };
         }, cancellationToken);
 
-    public Task<RevocationCounts> RevokeClientAsync(string clientId, CancellationToken cancellationToken) => RevokeAsync(
-        Authorizations.Where(a => a.Application!.ClientId == clientId),
-        Tokens.Where(t => t.Application!.ClientId == clientId),
-        cancellationToken);
+    /// <summary>Everything issued to the client; the event also covers its client-credentials access tokens, which have no rows.</summary>
+    public Task<RevocationCounts> RevokeClientAsync(string clientId, CancellationToken cancellationToken) =>
+        UnitOfWork.RunAsync(db, async token =>
+        {
+            var (counts, _) = await RevokeAsync(
+                Authorizations.Where(a => a.Application!.ClientId == clientId), Tokens.Where(t => t.Application!.ClientId == clientId), token);
+            await events.ClientRevokedAsync(clientId, "operator", token);
+            return counts;
+        }, cancellationToken);
 
-    public Task<RevocationCounts> RevokeSessionAsync(string authorizationId, CancellationToken cancellationToken) => RevokeAsync(
-        Authorizations.Where(a => a.Id == authorizationId),
-        Tokens.Where(t => t.Authorization!.Id == authorizationId),
-        cancellationToken);
+    /// <summary>One grant chain (an authorization and every token of it); <paramref name="reason"/> goes to the revocation feed.</summary>
+    public Task<RevocationCounts> RevokeSessionAsync(string authorizationId, string reason, CancellationToken cancellationToken) =>
+        UnitOfWork.RunAsync(db, async token =>
+        {
+            var (counts, _) = await RevokeAsync(Authorizations.Where(a => a.Id == authorizationId), Tokens.Where(t => t.Authorization!.Id == authorizationId), token);
+            if (counts.Authorizations > 0 && await Authorizations.Where(a => a.Id == authorizationId).Select(a => a.Subject).FirstOrDefaultAsync(token) is { } subject)
+            {
+                await events.SessionRevokedAsync(subject, authorizationId, reason, token);
+            }
 
-    public Task<RevocationCounts> RevokeAuthorizationsAsync(IQueryable<string> authorizationIds, CancellationToken cancellationToken) => RevokeAsync(
+            return counts;
+        }, cancellationToken);
+
+    public async Task<RevocationCounts> RevokeAuthorizationsAsync(IQueryable<string> authorizationIds, CancellationToken cancellationToken) => (await RevokeAsync(
         Authorizations.Where(a => authorizationIds.Contains(a.Id!)),
         Tokens.Where(t => authorizationIds.Contains(t.Authorization!.Id!)),
-        cancellationToken);
+        cancellationToken)).Counts;
 
-    private static async Task<RevocationCounts> RevokeAsync(
+    /// <summary>Past this many, the event lists no chains and receivers refuse the user's tokens by issue time (SharedSignals:MaxSessionsPerEvent caps it lower).</summary>
+    private const int MaxListedSessions = 1_000;
+
+    private static async Task<(RevocationCounts Counts, string Stamp)> RevokeAsync(
         IQueryable<OpenIddictEntityFrameworkCoreAuthorization> authorizations,
         IQueryable<OpenIddictEntityFrameworkCoreToken> tokens,
         CancellationToken cancellationToken)
@@ -61,6 +85,6 @@ public sealed class TokenRevoker(AuthDbContext db, TimeProvider clock)
             .Where(t => t.Status != Statuses.Revoked)
             .ExecuteUpdateAsync(s => s.SetProperty(t => t.Status, Statuses.Revoked).SetProperty(t => t.ConcurrencyToken, stamp), cancellationToken);
 
-        return new RevocationCounts(revokedTokens, revokedAuthorizations);
+        return (new RevocationCounts(revokedTokens, revokedAuthorizations), stamp);
     }
 }

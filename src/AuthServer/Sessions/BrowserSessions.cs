@@ -3,6 +3,7 @@ using AuthServer.BackchannelLogout;
 using AuthServer.Login;
 using AuthServer.Persistence;
 using AuthServer.Revocation;
+using AuthServer.SharedSignals;
 using AuthServer.Throttling;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
@@ -14,7 +15,7 @@ namespace AuthServer.Sessions;
 /// session on every instance at its next request (the cookie is checked against the row on each use), and revokes
 /// every authorization (code, refresh-token chain) issued inside it.
 /// </summary>
-public sealed class BrowserSessions(AuthDbContext db, TimeProvider clock, IOptions<LoginOptions> options, TokenRevoker revoker)
+public sealed class BrowserSessions(AuthDbContext db, TimeProvider clock, IOptions<LoginOptions> options, TokenRevoker revoker, SecurityEventLog events)
 {
     /// <summary>OIDC Front-Channel Logout 1.0 §3 / Back-Channel Logout 1.0 §2.4: the session id claim.</summary>
     public const string SessionIdClaim = "sid";
@@ -81,12 +82,18 @@ public sealed class BrowserSessions(AuthDbContext db, TimeProvider clock, IOptio
         db.Entry(grant).State = EntityState.Detached;
     }
 
-    /// <summary>Ends one session and revokes everything issued inside it.</summary>
+    /// <summary>Ends one session and revokes everything issued inside it; the revocation feed tells resource APIs to refuse its access tokens (`sid`).</summary>
     public Task<RevocationCounts> EndAsync(string sessionId, string reason, CancellationToken cancellationToken) =>
         UnitOfWork.RunAsync(db, async token =>
         {
             var ended = await End(db, db.BrowserSessions.Where(s => s.Id == sessionId), reason, clock.GetUtcNow().UtcDateTime, token);
             var counts = await revoker.RevokeAuthorizationsAsync(db.BrowserSessionGrants.Where(g => g.SessionId == sessionId).Select(g => g.AuthorizationId), token);
+            if ((ended > 0 || counts.Authorizations > 0)
+                && await db.BrowserSessions.Where(s => s.Id == sessionId).Select(s => s.UserId).FirstOrDefaultAsync(token) is { } userId)
+            {
+                await events.SessionRevokedAsync(userId, sessionId, reason, token);
+            }
+
             return counts with { BrowserSessions = ended };
         }, cancellationToken);
 

@@ -7,7 +7,7 @@ var scope = settings.Required("Api:RequiredScope");
 var reportsScope = settings.Required("Api:ReportsScope");
 var adminRole = settings.Required("Api:AdminRole");
 
-// Issuer, audience, typ at+jwt, algorithms, lifetime and key caching: all in this one call.
+// Issuer, audience, typ at+jwt, algorithms, lifetime, key caching and the revocation feed (AuthServer:RevocationFeed): all in this one call.
 builder.Services.AddAuthServerJwtBearer(builder.Configuration.GetSection(AuthServerJwtOptions.Section));
 builder.Services.AddAuthorizationBuilder()
     .AddScopePolicy("api", scope)
@@ -27,6 +27,7 @@ app.UseAuthentication();
 app.UseAuthorization();
 
 app.MapGet("/open", () => TypedResults.Ok(new { status = "open" }));
+app.MapHealthChecks("/health/ready");
 
 var api = app.MapGroup("/api");
 api.MapGet("/me", (System.Security.Claims.ClaimsPrincipal user) => TypedResults.Ok(new

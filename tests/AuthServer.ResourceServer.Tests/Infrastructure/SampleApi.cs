@@ -22,27 +22,42 @@ public sealed class SampleApi : IDisposable
     private readonly IDisposable _factory;
     private readonly Func<HttpClient> _createClient;
     private readonly Func<TestServer> _server;
+    private readonly Func<IServiceProvider> _services;
 
-    private SampleApi(IDisposable factory, Func<HttpClient> createClient, Func<TestServer> server, Backchannel backchannel)
+    private SampleApi(IDisposable factory, Func<HttpClient> createClient, Func<TestServer> server, Func<IServiceProvider> services, Backchannel backchannel)
     {
         _factory = factory;
         _createClient = createClient;
         _server = server;
+        _services = services;
         Backchannel = backchannel;
     }
 
     public Backchannel Backchannel { get; }
 
-    public static SampleApi Start(Sample sample, Backchannel backchannel, string authority, bool requireHttpsMetadata = false)
+    /// <summary>The API's own services (its revocation list, its feed poller).</summary>
+    public IServiceProvider Services => _services();
+
+    /// <summary>
+    /// Starts a sample in Development. The revocation feed its appsettings turn on is off here unless
+    /// <paramref name="settings"/> turn it on again (AuthServer:RevocationFeed:Enabled), so other tests count JWKS fetches undisturbed.
+    /// </summary>
+    public static SampleApi Start(Sample sample, Backchannel backchannel, string authority, bool requireHttpsMetadata = false, IReadOnlyDictionary<string, string>? settings = null)
     {
+        var all = new Dictionary<string, string>(StringComparer.Ordinal) { ["AuthServer:RevocationFeed:Enabled"] = "false" };
+        foreach (var (key, value) in settings ?? new Dictionary<string, string>())
+        {
+            all[key] = value;
+        }
+
         switch (sample)
         {
             case Sample.JwtBearer:
-                var jwt = new Factory<JwtBearerSample::Program>(backchannel, authority, requireHttpsMetadata);
-                return new SampleApi(jwt, jwt.CreateClient, () => jwt.Server, backchannel);
+                var jwt = new Factory<JwtBearerSample::Program>(backchannel, authority, requireHttpsMetadata, all);
+                return new SampleApi(jwt, jwt.CreateClient, () => jwt.Server, () => jwt.Services, backchannel);
             case Sample.OpenIddict:
-                var openIddict = new Factory<OpenIddictSample::Program>(backchannel, authority, requireHttpsMetadata);
-                return new SampleApi(openIddict, openIddict.CreateClient, () => openIddict.Server, backchannel);
+                var openIddict = new Factory<OpenIddictSample::Program>(backchannel, authority, requireHttpsMetadata, all);
+                return new SampleApi(openIddict, openIddict.CreateClient, () => openIddict.Server, () => openIddict.Services, backchannel);
             default:
                 throw new ArgumentOutOfRangeException(nameof(sample));
         }
@@ -55,7 +70,8 @@ public sealed class SampleApi : IDisposable
 
     public void Dispose() => _factory.Dispose();
 
-    private sealed class Factory<TProgram>(Backchannel backchannel, string authority, bool requireHttpsMetadata) : WebApplicationFactory<TProgram>
+    private sealed class Factory<TProgram>(Backchannel backchannel, string authority, bool requireHttpsMetadata, IReadOnlyDictionary<string, string> settings)
+        : WebApplicationFactory<TProgram>
         where TProgram : class
     {
         protected override void ConfigureWebHost(IWebHostBuilder builder)
@@ -63,6 +79,11 @@ public sealed class SampleApi : IDisposable
             builder.UseEnvironment("Development");
             builder.UseSetting("AuthServer:Authority", authority);
             builder.UseSetting("AuthServer:RequireHttpsMetadata", requireHttpsMetadata.ToString());
+            foreach (var (key, value) in settings)
+            {
+                builder.UseSetting(key, value);
+            }
+
             builder.ConfigureTestServices(services =>
             {
                 services.Configure<JwtBearerOptions>(JwtBearerDefaults.AuthenticationScheme, options => options.BackchannelHttpHandler = backchannel.CreateHandler());

@@ -1,0 +1,81 @@
+using AuthServer.Keys;
+using AuthServer.Persistence;
+using AuthServer.Tokens;
+using Microsoft.IdentityModel.JsonWebTokens;
+using Microsoft.IdentityModel.Tokens;
+
+namespace AuthServer.SharedSignals;
+
+/// <summary>
+/// Mints Security Event Tokens (RFC 8417) for one receiver, signed with the access-token key so a resource API verifies
+/// them with the JWKS it already holds. Minted at each delivery, never stored.
+/// </summary>
+public sealed class SecurityEventTokens(KeyRing keys, TimeProvider clock)
+{
+    /// <summary>RFC 8417 §2.3 / SSF 1.0 §4.1.1: explicit typing, so a SET can never pass for an access or ID token.</summary>
+    public const string TokenType = "secevent+jwt";
+
+    private static readonly JsonWebTokenHandler s_handler = new() { SetDefaultTimesOnTokenCreation = false };
+    private readonly SigningCredentials _credentials = PinSigningKeys.Credentials(keys.SigningKeys[0]);
+
+    public string Create(SecurityEvent securityEvent, string issuer, string audience)
+    {
+        var user = new Dictionary<string, object>(StringComparer.Ordinal) { ["format"] = "iss_sub", ["iss"] = issuer, ["sub"] = securityEvent.Subject };
+
+        // SSF 1.0 §3.2: one session of the user is a complex subject; the user alone means every session of the user;
+        // an application alone (CAEP 1.0 §3.1: any session matching the subject) every session of that client.
+        Dictionary<string, object> subject = (securityEvent.ClientId, securityEvent.SessionId) switch
+        {
+            ({ } client, _) => new(StringComparer.Ordinal)
+            {
+                ["format"] = "complex",
+                ["application"] = new Dictionary<string, object>(StringComparer.Ordinal) { ["format"] = "opaque", ["id"] = client },
+            },
+            (_, { } session) => new(StringComparer.Ordinal)
+            {
+                ["format"] = "complex",
+                ["user"] = user,
+                ["session"] = new Dictionary<string, object>(StringComparer.Ordinal) { ["format"] = "opaque", ["id"] = session },
+            },
+            _ => user,
+        };
+
+        var occurred = EpochTime.GetIntDate(securityEvent.OccurredAt);
+        var payload = new Dictionary<string, object>(StringComparer.Ordinal)
+        {
+            ["event_timestamp"] = occurred,
+            ["initiating_entity"] = securityEvent.InitiatingEntity,
+            ["reason_admin"] = new Dictionary<string, object>(StringComparer.Ordinal) { ["en"] = securityEvent.Reason },
+        };
+        if (securityEvent.Type == CaepEvents.SessionRevoked)
+        {
+            payload[CaepEvents.RetainUntilMember] = EpochTime.GetIntDate(securityEvent.ExpiresAt);
+            if (securityEvent.SessionId is null && securityEvent.RevokedSessions is { } listed)
+            {
+                payload[CaepEvents.SessionIdsMember] = listed.Split(' ', StringSplitOptions.RemoveEmptyEntries);
+            }
+        }
+        else if (securityEvent.Type == CaepEvents.CredentialChange)
+        {
+            payload["credential_type"] = "password";
+            payload["change_type"] = CaepEvents.PasswordChangeType(securityEvent.Reason) ?? "update";
+        }
+
+        // SSF 1.0 §4.1.2/§4.1.6: no `sub` and no `exp` in a SET; the subject is `sub_id`.
+        return s_handler.CreateToken(new SecurityTokenDescriptor
+        {
+            TokenType = TokenType,
+            Issuer = issuer,
+            Audience = audience,
+            IssuedAt = clock.GetUtcNow().UtcDateTime,
+            SigningCredentials = _credentials,
+            Claims = new Dictionary<string, object>(StringComparer.Ordinal)
+            {
+                [JwtRegisteredClaimNames.Jti] = securityEvent.Jti,
+                ["txn"] = securityEvent.Txn,
+                ["sub_id"] = subject,
+                ["events"] = new Dictionary<string, object>(StringComparer.Ordinal) { [CaepEvents.Prefix + securityEvent.Type] = payload },
+            },
+        });
+    }
+}
