@@ -93,8 +93,9 @@ public sealed partial class StartupSettings(IConfiguration configuration, string
 
     private void Write(TextWriter output)
     {
-        output.WriteLine($"Cannot start: {_problems.Count} setting(s) need attention.");
-        foreach (var (setting, problem) in _problems.Distinct())
+        var problems = _problems.Distinct().ToList();
+        output.WriteLine($"Cannot start: {problems.Count} setting(s) need attention.");
+        foreach (var (setting, problem) in problems)
         {
             output.WriteLine();
             output.WriteLine($"  {setting}  (environment variable {setting.Replace(":", "__", StringComparison.Ordinal)})");
