@@ -46,24 +46,45 @@ public sealed class BffSystem : IAsyncDisposable
     public Uri Issuer => AuthServer.Issuer;
 
     /// <summary>Starts the server, the API and <paramref name="instances"/> BFF instances on free loopback ports.</summary>
+    /// <remarks>
+    /// The ports are chosen before the hosts bind them (the server's catalog must name the BFFs' callbacks), so a client
+    /// socket of a test running beside this one can take a port in between: the whole stack is then started again.
+    /// </remarks>
     public static async Task<BffSystem> StartAsync(int instances = 1, Action<BffHost>? configureBff = null)
     {
-        var ports = Enumerable.Range(0, instances).Select(_ => RunningProcess.FreePort()).ToList();
-        var server = new Server(ports);
-        server.StartServer();
-        var api = new Api(server.Issuer);
-        api.StartServer();
-        var stack = new BffSystem(server, api, Directory.CreateTempSubdirectory("authserver-bff-").FullName);
-        foreach (var port in ports)
+        for (var attempt = 1; ; attempt++)
         {
-            var bff = new BffHost(port, server.Issuer, stack.BffSettings(api));
-            configureBff?.Invoke(bff);
-            bff.StartServer();
-            stack.Bffs.Add(bff);
-        }
+            var (server, stack) = (default(Server), default(BffSystem));
+            try
+            {
+                var ports = Enumerable.Range(0, instances).Select(_ => RunningProcess.FreePort()).ToList();
+                server = new Server(ports);
+                server.StartServer();
+                var api = new Api(server.Issuer);
+                stack = new BffSystem(server, api, Directory.CreateTempSubdirectory("authserver-bff-").FullName);
+                api.StartServer();
+                foreach (var port in ports)
+                {
+                    var bff = new BffHost(port, server.Issuer, stack.BffSettings(api));
+                    configureBff?.Invoke(bff);
+                    stack.Bffs.Add(bff);
+                    bff.StartServer();
+                }
 
-        await Task.CompletedTask;
-        return stack;
+                return stack;
+            }
+            catch (IOException ex) when (attempt < 3 && ex.InnerException is Microsoft.AspNetCore.Connections.AddressInUseException)
+            {
+                if (stack is not null)
+                {
+                    await stack.DisposeAsync();
+                }
+                else if (server is not null)
+                {
+                    await server.DisposeAsync();
+                }
+            }
+        }
     }
 
     /// <summary>A BFF instance outside the stack (another authority, another store), sharing nothing but what is passed.</summary>
@@ -122,7 +143,8 @@ public sealed class BffSystem : IAsyncDisposable
         {
             var port = RunningProcess.FreePort();
             Issuer = new Uri($"http://localhost:{port}/");
-            UseKestrel(port);
+            UseKestrel();
+            Set(WebHostDefaults.ServerUrlsKey, $"http://127.0.0.1:{port}");
             Set("Tokens:Issuer", Issuer.AbsoluteUri);
             Set($"Catalog:Clients:{ClientId}:ClientSecret", ClientSecret);
             for (var i = 0; i < bffPorts.Count; i++)
@@ -152,7 +174,7 @@ public sealed class BffSystem : IAsyncDisposable
             _issuer = issuer;
             var port = RunningProcess.FreePort();
             Address = new Uri($"http://127.0.0.1:{port}/");
-            UseKestrel(port);
+            UseKestrel();
         }
 
         public Uri Address { get; }
@@ -160,6 +182,7 @@ public sealed class BffSystem : IAsyncDisposable
         protected override void ConfigureWebHost(IWebHostBuilder builder)
         {
             builder.UseEnvironment("Development");
+            builder.UseSetting(WebHostDefaults.ServerUrlsKey, Address.AbsoluteUri.TrimEnd('/'));
             builder.UseSetting("AuthServer:Authority", _issuer.AbsoluteUri);
             builder.UseSetting("AuthServer:RequireHttpsMetadata", "false");
         }
@@ -177,7 +200,7 @@ public sealed class BffHost : WebApplicationFactory<BffSample::Program>
         Issuer = issuer;
         _settings = settings;
         Address = new Uri($"http://localhost:{port}/");
-        UseKestrel(port);
+        UseKestrel();
     }
 
     public int Port { get; }
@@ -216,6 +239,7 @@ public sealed class BffHost : WebApplicationFactory<BffSample::Program>
     protected override void ConfigureWebHost(IWebHostBuilder builder)
     {
         builder.UseEnvironment("Development");
+        builder.UseSetting(WebHostDefaults.ServerUrlsKey, $"http://127.0.0.1:{Port}");
         foreach (var (key, value) in _settings)
         {
             builder.UseSetting(key, value);
