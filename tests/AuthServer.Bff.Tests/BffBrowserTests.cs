@@ -16,23 +16,15 @@ namespace AuthServer.Bff.Tests;
 [Collection(RunsAlone.Name)]
 public sealed partial class BffBrowserTests
 {
-    private const string Chromium = "/usr/bin/chromium";
-
     [SkippableFact]
     public async Task Alice_signs_in_through_the_bff_calls_the_api_and_no_token_ever_reaches_the_page()
     {
-        Skip.IfNot(File.Exists(Chromium), $"No browser: {Chromium} is missing (Debian package `chromium`, installed by .ci/install).");
+        Skip.IfNot(File.Exists(HeadlessChromium.Path), HeadlessChromium.MissingReason);
         await using var system = await BffSystem.StartAsync();
         var bff = system.Bff.Address.AbsoluteUri.TrimEnd('/');
 
         using var playwright = await Playwright.CreateAsync();
-        await using var browser = await playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions
-        {
-            ExecutablePath = Chromium,
-            Headless = true,
-            Args = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
-                "--disable-component-update", "--disable-sync"],
-        });
+        await using var browser = await HeadlessChromium.LaunchAsync(playwright);
         var context = await browser.NewContextAsync();
         var page = await context.NewPageAsync();
         var requested = new ConcurrentQueue<string>();
@@ -40,23 +32,8 @@ public sealed partial class BffBrowserTests
         page.Request += (_, request) => requested.Enqueue(request.Url);
         page.Response += (_, response) => bodies.Enqueue(BodyAsync(response));
 
-        // Generous: the server, the API, the BFF and Chromium share two cores.
-        page.SetDefaultTimeout(60_000);
-        page.SetDefaultNavigationTimeout(60_000);
-        Assertions.SetDefaultExpectTimeout(30_000);
+        await HeadlessChromium.SignInAsAliceAsync(page, bff, system.Issuer.AbsoluteUri);
         var status = page.Locator("#status");
-
-        await page.GotoAsync($"{bff}/");
-        await Assertions.Expect(status).ToHaveTextAsync("Not signed in");
-
-        await page.ClickAsync("#login");
-        await page.WaitForURLAsync($"{system.Issuer}account/login**");
-        await page.FillAsync("#username", "alice");
-        await page.FillAsync("#password", TestUsers.AlicePassword);
-        await page.ClickAsync("button[type=submit]");
-        await page.WaitForURLAsync($"{bff}/");
-        await Assertions.Expect(status).ToHaveTextAsync("Signed in as alice");
-        await Assertions.Expect(page.Locator("#claims")).ToContainTextAsync("alice@example.com");
 
         await page.ClickAsync("#call-api");
         await Assertions.Expect(page.Locator("#api")).ToContainTextAsync("200");
@@ -90,6 +67,8 @@ public sealed partial class BffBrowserTests
 
         // A form on another origin posting to the BFF's logout: the browser cannot add the header, so nothing ends.
         var attacker = await context.NewPageAsync();
+        attacker.SetDefaultTimeout(60_000);
+        attacker.SetDefaultNavigationTimeout(60_000);
         await attacker.GotoAsync($"{system.Issuer}.well-known/openid-configuration");
         await attacker.EvaluateAsync("target => { const f = document.createElement('form'); f.method = 'post'; f.action = target; document.body.append(f); f.submit(); }",
             $"{bff}/bff/logout");

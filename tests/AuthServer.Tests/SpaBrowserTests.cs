@@ -13,12 +13,10 @@ namespace AuthServer.Tests;
 [Collection(RunsAlone.Name)]
 public sealed class SpaBrowserTests
 {
-    private const string Chromium = "/usr/bin/chromium";
-
     [SkippableFact]
     public async Task Alice_signs_in_through_the_sample_spa_refreshes_and_signs_out_and_her_refresh_token_dies()
     {
-        Skip.IfNot(File.Exists(Chromium), $"No browser: {Chromium} is missing (Debian package `chromium`, installed by .ci/install).");
+        Skip.IfNot(File.Exists(HeadlessChromium.Path), HeadlessChromium.MissingReason);
         var node = RunningProcess.FindOnPath("node");
         Skip.If(node is null, "Node.js is not on PATH: the sample SPA's static server needs it.");
         var spaFolder = Path.GetFullPath(Path.Combine(ServerProcess.ContentRoot, "..", "Samples", "Spa"));
@@ -54,35 +52,13 @@ public sealed class SpaBrowserTests
             }, new Uri($"{spa}/config.json"));
 
             using var playwright = await Playwright.CreateAsync();
-            await using var browser = await playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions
-            {
-                ExecutablePath = Chromium,
-                Headless = true,
-                Args = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
-                    "--disable-component-update", "--disable-sync"],
-            });
+            await using var browser = await HeadlessChromium.LaunchAsync(playwright);
             var page = await browser.NewPageAsync();
             var requested = new System.Collections.Concurrent.ConcurrentQueue<string>();
             page.Request += (_, request) => requested.Enqueue(request.Url);
 
-            // Generous: the server, the SPA server and Chromium share two cores.
-            page.SetDefaultTimeout(60_000);
-            page.SetDefaultNavigationTimeout(60_000);
-            Assertions.SetDefaultExpectTimeout(30_000);
+            await HeadlessChromium.SignInAsAliceAsync(page, spa, authority);
             var status = page.Locator("#status");
-
-            await page.GotoAsync($"{spa}/");
-            await Assertions.Expect(status).ToHaveTextAsync("Not signed in");
-
-            await page.ClickAsync("#login");
-            await page.WaitForURLAsync($"{authority}account/login**");
-            await page.FillAsync("#username", "alice");
-            await page.FillAsync("#password", TestUsers.AlicePassword);
-            await page.ClickAsync("button[type=submit]");
-
-            await page.WaitForURLAsync($"{spa}/");
-            await Assertions.Expect(status).ToHaveTextAsync("Signed in as alice");
-            await Assertions.Expect(page.Locator("#claims")).ToContainTextAsync("alice@example.com");
 
             // No resource API runs here: the app must say so clearly instead of failing silently.
             await page.ClickAsync("#call-api");
