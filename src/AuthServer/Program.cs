@@ -12,7 +12,6 @@ using AuthServer.Observability;
 using AuthServer.Pages;
 using AuthServer.Persistence;
 using AuthServer.Revocation;
-using AuthServer.Settings;
 using AuthServer.SharedSignals;
 using AuthServer.Throttling;
 using AuthServer.Tokens;
@@ -23,17 +22,9 @@ Log.Logger = LoggingSetup.CreateBootstrapLogger();
 try
 {
     var command = ServerCommand.Parse(args);
-    switch (command)
+    if (CommandRunner.WithoutHost(command) is { } done)
     {
-        case { Error: { } error }:
-            Console.Error.WriteLine(error);
-            Console.Error.WriteLine(ServerCommand.Usage);
-            return ExitCodes.Usage;
-        case { Verb: ServerCommand.Help }:
-            Console.WriteLine(ServerCommand.Usage);
-            return ExitCodes.Success;
-        case { Verb: ServerCommand.KeysCreate, Folder: { } folder }:
-            return KeysCommand.Create(folder, Console.Out, Console.Error);
+        return done;
     }
 
     var builder = WebApplication.CreateBuilder(command.HostArgs);
@@ -59,23 +50,9 @@ try
         .AddMetrics(builder.Configuration);
 
     await using var app = builder.Build();
-    var problems = SettingsCheck.Run(app.Services);
-    if (command.Verb == ServerCommand.Check)
+    if (await CommandRunner.BeforeServingAsync(command, app.Services) is { } exitCode)
     {
-        return await CheckCommand.RunAsync(app.Services, problems, command.Json, Console.Out);
-    }
-
-    if (problems.Count > 0)
-    {
-        SettingsReport.Write(problems, Console.Error);
-        Log.Fatal("AuthServer cannot start: {Count} invalid setting(s): {Settings}", problems.Count, problems.Select(p => p.Setting));
-        return ExitCodes.InvalidConfiguration;
-    }
-
-    if (command.Verb == ServerCommand.Migrate)
-    {
-        await DatabaseInitializer.MigrateAsync(app.Services, CancellationToken.None);
-        return ExitCodes.Success;
+        return exitCode;
     }
 
     app.UseTrustedForwardedHeaders();
