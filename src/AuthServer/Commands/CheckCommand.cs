@@ -92,7 +92,7 @@ public static class CheckCommand
             yield return new CheckResult("key file", status, detail, report.Setting);
         }
 
-        var signing = reports.Where(r => r.Setting.Contains(nameof(KeyOptions.SigningKeyFiles), StringComparison.Ordinal) && r.IsUsable).ToList();
+        var signing = reports.Where(r => r.Signs && r.IsUsable).ToList();
         if (signing.Count > 0)
         {
             yield return new CheckResult("access tokens", CheckStatus.Ok, $"signed by {signing[0].File} ({signing[0].Kind}): the first signing key", signing[0].Setting);

@@ -1,4 +1,5 @@
 using System.Security.Cryptography;
+using AuthServer.Keys;
 
 namespace AuthServer.Commands;
 
@@ -13,8 +14,7 @@ public static class KeysCommand
     public const string IdentityTokenKeyFile = "signing-rsa.pem";
     public const string EncryptionKeyFile = "encryption.key";
 
-    private const UnixFileMode OwnerOnlyFile = UnixFileMode.UserRead | UnixFileMode.UserWrite;
-    private const UnixFileMode OwnerOnlyFolder = OwnerOnlyFile | UnixFileMode.UserExecute;
+    private const UnixFileMode OwnerOnlyFolder = UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute;
 
     public static int Create(string folder, TextWriter output, TextWriter errors)
     {
@@ -37,16 +37,16 @@ public static class KeysCommand
 
         using (var ec = ECDsa.Create(ECCurve.NamedCurves.nistP256))
         {
-            Write(Path.Combine(folder, AccessTokenKeyFile), ec.ExportPkcs8PrivateKeyPem());
+            OwnerOnlyFile.Create(Path.Combine(folder, AccessTokenKeyFile), ec.ExportPkcs8PrivateKeyPem());
         }
 
         using (var rsa = RSA.Create(2048))
         {
-            Write(Path.Combine(folder, IdentityTokenKeyFile), rsa.ExportPkcs8PrivateKeyPem());
+            OwnerOnlyFile.Create(Path.Combine(folder, IdentityTokenKeyFile), rsa.ExportPkcs8PrivateKeyPem());
         }
 
-        var aes = RandomNumberGenerator.GetBytes(32);
-        Write(Path.Combine(folder, EncryptionKeyFile), Convert.ToBase64String(aes) + "\n");
+        var aes = RandomNumberGenerator.GetBytes(KeyFileInspection.AesKeyBytes);
+        OwnerOnlyFile.Create(Path.Combine(folder, EncryptionKeyFile), Convert.ToBase64String(aes) + "\n");
         CryptographicOperations.ZeroMemory(aes);
 
         output.WriteLine($"""
@@ -63,18 +63,5 @@ public static class KeysCommand
             Every instance needs the same three files. Back them up like any secret; `AuthServer check` verifies them.
             """);
         return ExitCodes.Success;
-    }
-
-    private static void Write(string path, string content)
-    {
-        var options = new FileStreamOptions { Mode = FileMode.CreateNew, Access = FileAccess.Write, Share = FileShare.None };
-        if (!OperatingSystem.IsWindows())
-        {
-            options.UnixCreateMode = OwnerOnlyFile;
-        }
-
-        using var stream = new FileStream(path, options);
-        using var writer = new StreamWriter(stream);
-        writer.Write(content);
     }
 }

@@ -6,6 +6,9 @@ namespace AuthServer.Keys;
 /// <summary>What a key file holds, and what is wrong with it, named by the setting that lists it.</summary>
 public sealed record KeyFileReport(string Setting, string File, string? Kind, IReadOnlyList<string> Problems, IReadOnlyList<string> Warnings)
 {
+    /// <summary>Listed in Keys:SigningKeyFiles (else Keys:EncryptionKeyFiles).</summary>
+    public bool Signs { get; init; }
+
     public bool IsUsable => Problems.Count == 0;
 }
 
@@ -22,7 +25,10 @@ public static class KeyFileInspection
         options.SigningKeyFiles.Select((file, i) => InspectSigningKey($"{KeyOptions.Section}:{nameof(KeyOptions.SigningKeyFiles)}:{i}", file, options.CertificatePassword))
             .Concat(options.EncryptionKeyFiles.Select((file, i) => InspectEncryptionKey($"{KeyOptions.Section}:{nameof(KeyOptions.EncryptionKeyFiles)}:{i}", file)));
 
-    public static KeyFileReport InspectSigningKey(string setting, string file, string? password)
+    public static KeyFileReport InspectSigningKey(string setting, string file, string? password) =>
+        SigningKey(setting, file, password) with { Signs = true };
+
+    private static KeyFileReport SigningKey(string setting, string file, string? password)
     {
         if (Unreadable(file) is { } unreadable)
         {
@@ -137,23 +143,13 @@ public static class KeyFileInspection
         }
     }
 
-    private static bool HasPrivatePart(RSA rsa)
+    /// <summary>A key loaded from a public-key PEM cannot export its private part.</summary>
+    private static bool HasPrivatePart(AsymmetricAlgorithm key)
     {
         try
         {
-            return rsa.ExportParameters(includePrivateParameters: true).D is { Length: > 0 };
-        }
-        catch (CryptographicException)
-        {
-            return false;
-        }
-    }
-
-    private static bool HasPrivatePart(ECDsa ec)
-    {
-        try
-        {
-            return ec.ExportParameters(includePrivateParameters: true).D is { Length: > 0 };
+            CryptographicOperations.ZeroMemory(key.ExportPkcs8PrivateKey());
+            return true;
         }
         catch (CryptographicException)
         {

@@ -9,7 +9,7 @@ namespace AuthServer.Keys;
 /// </summary>
 public sealed class KeyRing
 {
-    private const int AesKeyBytes = 32;
+    private const int AesKeyBytes = KeyFileInspection.AesKeyBytes;
     private const string DevelopmentAccessTokenKeyFile = "signing-ec.pem";
     private const string DevelopmentSigningFile = "signing-rsa.pem";
     private const string DevelopmentEncryptionFile = "encryption-aes.key";
@@ -85,11 +85,8 @@ public sealed class KeyRing
         }
 
         var temporary = $"{path}.{Environment.ProcessId}.tmp";
-        File.WriteAllText(temporary, content());
-        if (!OperatingSystem.IsWindows())
-        {
-            File.SetUnixFileMode(temporary, UnixFileMode.UserRead | UnixFileMode.UserWrite);
-        }
+        File.Delete(temporary);
+        OwnerOnlyFile.Create(temporary, content());
 
         try
         {
