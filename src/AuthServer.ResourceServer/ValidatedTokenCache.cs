@@ -16,8 +16,8 @@ namespace AuthServer.ResourceServer;
 /// </summary>
 public sealed class ValidatedTokenCache(TokenHandler inner, TimeProvider clock, int capacity, RevocationList? revoked = null) : TokenHandler
 {
-    /// <summary>Refused because the revocation feed revoked its session or user (the handler answers 401 invalid_token).</summary>
-    public static TokenValidationResult Revoked { get; } = new() { IsValid = false, Exception = new SecurityTokenRevokedException() };
+    /// <summary>Refused because the revocation feed revoked its session or user (401 invalid_token); a new result each time, as handlers may set on it.</summary>
+    public static TokenValidationResult Revoked => new() { IsValid = false, Exception = new SecurityTokenRevokedException() };
 
     private readonly ConcurrentDictionary<string, Entry> _entries = new(StringComparer.Ordinal);
 
