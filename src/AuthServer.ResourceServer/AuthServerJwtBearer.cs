@@ -5,6 +5,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 using Microsoft.IdentityModel.JsonWebTokens;
+using Microsoft.IdentityModel.Tokens;
 
 namespace AuthServer.ResourceServer;
 
@@ -26,7 +27,27 @@ public static class AuthServerJwtBearer
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IConfigureOptions<JwtBearerOptions>, ConfigureJwtBearer>());
         services.AddRevocationFeedServices();
         services.AddAuthorization();
-        return services.AddAuthentication(JwtBearerDefaults.AuthenticationScheme).AddJwtBearer();
+        var authentication = services.AddAuthentication(JwtBearerDefaults.AuthenticationScheme).AddJwtBearer();
+
+        // After JwtBearer's own post-configuration, which creates the configuration manager.
+        services.AddSingleton<IPostConfigureOptions<JwtBearerOptions>, NoLastKnownGoodKeys>();
+        return authentication;
+    }
+
+    /// <summary>
+    /// IdentityModel keeps each JWKS it fetched as "last known good" for an hour and accepts a token whose key the
+    /// current JWKS no longer carries if an older one did. A key the server withdrew (an emergency revocation) must stop
+    /// its tokens at the next refresh, not an hour later.
+    /// </summary>
+    private sealed class NoLastKnownGoodKeys : IPostConfigureOptions<JwtBearerOptions>
+    {
+        public void PostConfigure(string? name, JwtBearerOptions options)
+        {
+            if (options.ConfigurationManager is BaseConfigurationManager manager)
+            {
+                manager.UseLastKnownGoodConfiguration = false;
+            }
+        }
     }
 
     private sealed class ConfigureJwtBearer(IOptions<AuthServerJwtOptions> settings, IServiceProvider services) : IConfigureNamedOptions<JwtBearerOptions>

@@ -1,5 +1,6 @@
 using AuthServer.ResourceServer;
 using OpenIddict.Validation.AspNetCore;
+using ResourceApi.OpenIddict;
 using static OpenIddict.Abstractions.OpenIddictConstants;
 
 var builder = WebApplication.CreateBuilder(args);
@@ -12,6 +13,7 @@ var clockSkew = settings.Optional("AuthServer:ClockSkew", TimeSpan.Zero);
 var scope = settings.Required("Api:RequiredScope");
 var reportsScope = settings.Required("Api:ReportsScope");
 var adminRole = settings.Required("Api:AdminRole");
+var cacheSize = settings.Optional("AuthServer:ValidatedTokenCacheSize", 10_000);
 
 // Local validation: keys from the issuer's discovery document, cached; no introspection call per request.
 builder.Services.AddOpenIddict().AddValidation(validation =>
@@ -26,6 +28,10 @@ builder.Services.AddOpenIddict().AddValidation(validation =>
     validation.UseSystemNetHttp();
     validation.UseAspNetCore();
     validation.AddEventHandler(RefuseRevokedTokens.Descriptor);
+    foreach (var handler in RememberValidatedTokens.Descriptors)
+    {
+        validation.AddEventHandler(handler);
+    }
 
     // RFC 8725 §3.1: OpenIddict accepts any algorithm the key supports; pin the ones the server signs with.
     validation.Configure(options =>
@@ -35,6 +41,7 @@ builder.Services.AddOpenIddict().AddValidation(validation =>
     });
 });
 builder.Services.AddAuthentication(OpenIddictValidationAspNetCoreDefaults.AuthenticationScheme);
+builder.Services.AddSingleton(new RememberValidatedTokens.Store(cacheSize));
 
 // Revocation within about a second instead of the token's 15 minutes: AuthServer:RevocationFeed, checked by RefuseRevokedTokens.
 builder.Services.AddAuthServerRevocationFeed(builder.Configuration.GetSection(AuthServerJwtOptions.Section));
