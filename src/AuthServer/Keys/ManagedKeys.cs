@@ -407,3 +407,31 @@ public sealed class ManagedKeys(
 
     private static TimeSpan Max(TimeSpan a, TimeSpan b) => a > b ? a : b;
 }
+
+/// <summary>A key as the admin API and `keys list --json` show it (state in words, dates in UTC).</summary>
+public sealed record KeyEntry(string Kid, string Use, string Algorithm, int? Generation, string State, DateTime? Created, DateTime? Activates,
+    DateTime? Retired, DateTime? Removes, DateTime? Revoked, string? Actor)
+{
+    public static KeyEntry From(KeyView view) => new(view.Kid, view.Use, view.Algorithm, view.Generation, view.State.ToString().ToLowerInvariant(),
+        view.CreatedAt, view.ActivatesAt, view.RetiredAt, view.RemovesAt, view.RevokedAt, view.Actor);
+
+    /// <summary>Key files have no dates: the first of each kind signs or encrypts ("active"), the others are "published".</summary>
+    public static IEnumerable<KeyEntry> FromFiles(KeyRing ring)
+    {
+        foreach (var key in ring.SigningKeys)
+        {
+            var signs = ReferenceEquals(key, ring.AccessTokenCredentials.Key) || ReferenceEquals(key, ring.IdentityTokenCredentials.Key);
+            yield return new(key.KeyId, ReferenceEquals(key, ring.AccessTokenCredentials.Key) ? KeyUses.Access : KeyUses.Identity,
+                KeyRing.Credentials(key).Algorithm, null, signs ? "active" : "published", null, null, null, null, null, "file");
+        }
+
+        foreach (var key in ring.EncryptionKeys)
+        {
+            yield return new(key.KeyId, KeyUses.Encryption, "A256KW", null, ReferenceEquals(key, ring.EncryptionKeys[0]) ? "active" : "retired",
+                null, null, null, null, null, "file");
+        }
+    }
+}
+
+/// <summary>The key list of `keys list` and GET /admin/keys.</summary>
+public sealed record KeyList(string Source, IReadOnlyList<KeyEntry> Keys);
