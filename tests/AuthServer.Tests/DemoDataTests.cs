@@ -137,6 +137,8 @@ public sealed class DemoDataTests : IDisposable
             ["Tokens__Issuer"] = "https://id.example.com/",
             ["Keys__SigningKeyFiles__0"] = signing,
             ["Keys__EncryptionKeyFiles__0"] = encryption,
+            ["DataProtection__Protection"] = "KeyFile",
+            ["DataProtection__KeyFile"] = KeyFiles.CreateKek(_folder.FullName),
             ["Catalog__Clients__ops__ClientSecret"] = "startup-test-secret",
             ["Catalog__Clients__ops__GrantTypes__0"] = "client_credentials",
             ["Catalog__Clients__ops__Scopes__0"] = "ops",

@@ -306,7 +306,7 @@ public sealed class ManagedKeys(
         {
             material = _protector.Unprotect(Convert.FromBase64String(row.ProtectedKey));
         }
-        catch (CryptographicException)
+        catch (Exception ex) when (ex is CryptographicException or FormatException)
         {
             KeyLog.Undecryptable(logger, kid, row.Use);
             throw new InvalidOperationException(
