@@ -51,22 +51,22 @@ public sealed class KeyRotationTests : IDisposable
     {
         var client = _server.CreateTokenClient();
         var user = (await _server.CreateUserAsync()).UserName!;
-        var first = await KeyLifecycleTests.IssueAsync(client, user);
+        var first = await KeyProbe.IssueAsync(client, user);
         await AcceptedEverywhereAsync(first.AccessToken);
 
         // Announced: published, not yet signing. The APIs still hold the JWKS of the start.
         _server.Clock.Advance(TimeSpan.FromDays(76) + TimeSpan.FromMinutes(1));
-        await KeyLifecycleTests.WaitUntilAsync(async () => (await KeyLifecycleTests.PublishedAsync(client)).Count == 4, "the next keys were never announced");
-        await AcceptedEverywhereAsync((await KeyLifecycleTests.IssueAsync(client, user)).AccessToken);
+        await KeyProbe.WaitUntilAsync(async () => (await KeyProbe.PublishedAsync(client)).Count == 4, "the next keys were never announced");
+        await AcceptedEverywhereAsync((await KeyProbe.IssueAsync(client, user)).AccessToken);
 
         _server.Clock.Advance(TimeSpan.FromDays(14) - TimeSpan.FromMinutes(6));
-        var before = await KeyLifecycleTests.IssueAsync(client, user);
+        var before = await KeyProbe.IssueAsync(client, user);
         await AcceptedEverywhereAsync(before.AccessToken);
 
         // Active: the new key signs; the token signed just before by the retired key is still accepted.
         _server.Clock.Advance(TimeSpan.FromMinutes(7));
-        await KeyLifecycleTests.WaitUntilAsync(async () => (await KeyLifecycleTests.IssueAsync(client, user)).AccessKid != first.AccessKid, "the next key never signed");
-        var after = await KeyLifecycleTests.IssueAsync(client, user);
+        await KeyProbe.WaitUntilAsync(async () => (await KeyProbe.IssueAsync(client, user)).AccessKid != first.AccessKid, "the next key never signed");
+        var after = await KeyProbe.IssueAsync(client, user);
         await AcceptedEverywhereAsync(after.AccessToken);
         await AcceptedEverywhereAsync(before.AccessToken);
         var refreshed = (await client.RefreshAsync(before.RefreshToken)).ShouldSucceed();
@@ -74,8 +74,8 @@ public sealed class KeyRotationTests : IDisposable
 
         // Retired keys gone from the JWKS: tokens of the active key go on validating.
         _server.Clock.Advance(TimeSpan.FromMinutes(30));
-        await KeyLifecycleTests.WaitUntilAsync(async () => (await KeyLifecycleTests.PublishedAsync(client)).Count == 2, "the retired keys were never unpublished");
-        await AcceptedEverywhereAsync((await KeyLifecycleTests.IssueAsync(client, user)).AccessToken);
+        await KeyProbe.WaitUntilAsync(async () => (await KeyProbe.PublishedAsync(client)).Count == 2, "the retired keys were never unpublished");
+        await AcceptedEverywhereAsync((await KeyProbe.IssueAsync(client, user)).AccessToken);
     }
 
     [Fact]
@@ -84,7 +84,7 @@ public sealed class KeyRotationTests : IDisposable
         var client = _server.CreateTokenClient();
         var admin = new AdminClient(client.Http);
         var user = (await _server.CreateUserAsync()).UserName!;
-        var compromised = await KeyLifecycleTests.IssueAsync(client, user);
+        var compromised = await KeyProbe.IssueAsync(client, user);
         await AcceptedEverywhereAsync(compromised.AccessToken);
 
         var revoked = await admin.OkAsync(HttpMethod.Post, $"/admin/keys/{compromised.AccessKid}/revoke");
@@ -93,8 +93,8 @@ public sealed class KeyRotationTests : IDisposable
         Assert.Equal("revoked", encryption.GetProperty("state").GetString());
 
         // Unpublished at once; the replacement signs.
-        Assert.DoesNotContain(compromised.AccessKid, await KeyLifecycleTests.PublishedAsync(client));
-        var replacement = await KeyLifecycleTests.IssueAsync(client, user);
+        Assert.DoesNotContain(compromised.AccessKid, await KeyProbe.PublishedAsync(client));
+        var replacement = await KeyProbe.IssueAsync(client, user);
         Assert.NotEqual(compromised.AccessKid, replacement.AccessKid);
         Assert.NotEqual(compromised.EncryptionKid, replacement.EncryptionKid);
 
@@ -114,10 +114,10 @@ public sealed class KeyRotationTests : IDisposable
         {
             _server.Clock.Advance(TimeSpan.FromDays(days));
             await Task.Delay(TimeSpan.FromMilliseconds(300));
-            var later = await KeyLifecycleTests.IssueAsync(client, user);
+            var later = await KeyProbe.IssueAsync(client, user);
             Assert.NotEqual(compromised.AccessKid, later.AccessKid);
             Assert.NotEqual(compromised.EncryptionKid, later.EncryptionKid);
-            Assert.DoesNotContain(compromised.AccessKid, await KeyLifecycleTests.PublishedAsync(client));
+            Assert.DoesNotContain(compromised.AccessKid, await KeyProbe.PublishedAsync(client));
         }
     }
 

@@ -1,5 +1,3 @@
-using System.Net;
-using System.Text.Json;
 using AuthServer.Tests.Infrastructure;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.IdentityModel.JsonWebTokens;
@@ -22,31 +20,31 @@ public sealed class KeyLifecycleTests : IDisposable
         var user = await _server.CreateUserAsync();
 
         // Start: one active key per use; the two signing keys are published.
-        var first = await IssueAsync(client, user.UserName!);
+        var first = await KeyProbe.IssueAsync(client, user.UserName!);
         var (access1, identity1, encryption1) = (first.AccessKid, first.IdentityKid, first.EncryptionKid);
-        Assert.Equal(new[] { access1, identity1 }.Order(), await PublishedAsync(client));
+        Assert.Equal(new[] { access1, identity1 }.Order(), await KeyProbe.PublishedAsync(client));
         Assert.Equal(3, await _server.WithDbAsync(db => db.ManagedKeys.CountAsync()));
 
         // 76 days on: the successors are announced (published, not used).
         _server.Clock.Advance(TimeSpan.FromDays(76) + TimeSpan.FromMinutes(1));
-        await WaitUntilAsync(async () => (await PublishedAsync(client)).Count == 4, "the announced keys were never published");
-        var announced = await IssueAsync(client, user.UserName!);
+        await KeyProbe.WaitUntilAsync(async () => (await KeyProbe.PublishedAsync(client)).Count == 4, "the announced keys were never published");
+        var announced = await KeyProbe.IssueAsync(client, user.UserName!);
         Assert.Equal((access1, identity1, encryption1), (announced.AccessKid, announced.IdentityKid, announced.EncryptionKid));
-        var published = await PublishedAsync(client);
+        var published = await KeyProbe.PublishedAsync(client);
 
         // Just before the switch: a token, and two refresh tokens encrypted with the first encryption key.
         _server.Clock.Advance(TimeSpan.FromDays(14) - TimeSpan.FromMinutes(6));
-        var before = await IssueAsync(client, user.UserName!);
+        var before = await KeyProbe.IssueAsync(client, user.UserName!);
         var keptRefreshToken = (await client.PasswordAsync(user.UserName!, TestUsers.Password)).ShouldSucceed().RefreshToken!;
         Assert.Equal(encryption1, new JsonWebToken(keptRefreshToken).Kid);
 
         // Day 90: the announced keys sign and encrypt; the first ones are retired but still published.
         _server.Clock.Advance(TimeSpan.FromMinutes(7));
-        await WaitUntilAsync(async () => (await IssueAsync(client, user.UserName!)).AccessKid != access1, "the announced key never became active");
-        var after = await IssueAsync(client, user.UserName!);
+        await KeyProbe.WaitUntilAsync(async () => (await KeyProbe.IssueAsync(client, user.UserName!)).AccessKid != access1, "the announced key never became active");
+        var after = await KeyProbe.IssueAsync(client, user.UserName!);
         Assert.NotEqual(identity1, after.IdentityKid);
         Assert.NotEqual(encryption1, after.EncryptionKid);
-        Assert.Equal(published, await PublishedAsync(client));
+        Assert.Equal(published, await KeyProbe.PublishedAsync(client));
         Assert.Contains(after.AccessKid, published);
         Assert.Contains(after.IdentityKid, published);
 
@@ -58,8 +56,8 @@ public sealed class KeyLifecycleTests : IDisposable
 
         // Once the longest token the retired signing keys signed has expired, they leave the JWKS.
         _server.Clock.Advance(TimeSpan.FromMinutes(30));
-        await WaitUntilAsync(async () => (await PublishedAsync(client)).Count == 2, "the retired signing keys were never unpublished");
-        Assert.Equal(new[] { after.AccessKid, after.IdentityKid }.Order(), await PublishedAsync(client));
+        await KeyProbe.WaitUntilAsync(async () => (await KeyProbe.PublishedAsync(client)).Count == 2, "the retired signing keys were never unpublished");
+        Assert.Equal(new[] { after.AccessKid, after.IdentityKid }.Order(), await KeyProbe.PublishedAsync(client));
 
         // The retired encryption key still decrypts a refresh token issued under it, until that token's own expiry (7 days).
         _server.Clock.Advance(TimeSpan.FromDays(6));
@@ -68,7 +66,7 @@ public sealed class KeyLifecycleTests : IDisposable
 
         // After it, the retired encryption key is removed: only the active generation of each use is left.
         _server.Clock.Advance(TimeSpan.FromDays(2));
-        await WaitUntilAsync(async () => await _server.WithDbAsync(db => db.ManagedKeys.CountAsync()) == 3, "the retired encryption key was never removed");
+        await KeyProbe.WaitUntilAsync(async () => await _server.WithDbAsync(db => db.ManagedKeys.CountAsync()) == 3, "the retired encryption key was never removed");
         Assert.Equal(
             new[] { after.AccessKid, after.IdentityKid, after.EncryptionKid }.Order(),
             await _server.WithDbAsync(async db => (await db.ManagedKeys.Select(k => k.Kid).ToListAsync()).Order().ToList()));
@@ -78,7 +76,7 @@ public sealed class KeyLifecycleTests : IDisposable
     public async Task Stored_keys_hold_no_readable_private_key_and_every_transition_is_audited()
     {
         var client = _server.CreateTokenClient();
-        await IssueAsync(client, (await _server.CreateUserAsync()).UserName!);
+        await KeyProbe.IssueAsync(client, (await _server.CreateUserAsync()).UserName!);
 
         var rows = await _server.WithDbAsync(db => db.ManagedKeys.ToListAsync());
         Assert.Equal(["access", "encryption", "identity"], rows.Select(r => r.Use).Order());
@@ -90,44 +88,13 @@ public sealed class KeyLifecycleTests : IDisposable
 
         // Created on day 77, the successors are announced for the full 14 days: active from day 91.
         _server.Clock.Advance(TimeSpan.FromDays(77));
-        await WaitUntilAsync(() => Task.FromResult(Count(4000) == 6), "the announced keys were never created");
+        await KeyProbe.WaitUntilAsync(() => Task.FromResult(Count(4000) == 6), "the announced keys were never created");
         _server.Clock.Advance(TimeSpan.FromDays(14) + TimeSpan.FromMinutes(1));
-        await WaitUntilAsync(() => Task.FromResult(Count(4001) == 3 && Count(4002) == 3), "activation and retirement were never audited");
+        await KeyProbe.WaitUntilAsync(() => Task.FromResult(Count(4001) == 3 && Count(4002) == 3), "activation and retirement were never audited");
         Assert.DoesNotContain(_server.LogEvents, e => AdminApiTests.EventId(e) is >= 4000 and < 4020 && e.RenderMessage().Contains("CfDJ8", StringComparison.Ordinal));
     }
 
     public void Dispose() => _server.Dispose();
 
     private int Count(int eventId) => _server.LogEvents.Count(e => AdminApiTests.EventId(e) == eventId);
-
-    public static async Task<Issued> IssueAsync(TokenClient client, string user)
-    {
-        var response = (await client.PasswordAsync(user, TestUsers.Password, "openid offline_access api")).ShouldSucceed();
-        return new Issued(response.AccessToken!, response.RefreshToken!, new JsonWebToken(response.AccessToken!).Kid,
-            new JsonWebToken(response.Get("id_token")!).Kid, new JsonWebToken(response.RefreshToken!).Kid);
-    }
-
-    public static async Task<List<string>> PublishedAsync(TokenClient client)
-    {
-        using var jwks = JsonDocument.Parse(await client.Http.GetStringAsync(AuthServer.Tokens.Endpoints.Jwks));
-        return [.. jwks.RootElement.GetProperty("keys").EnumerateArray().Select(k => k.GetProperty("kid").GetString()!).Order()];
-    }
-
-    /// <summary>The server's key refresher runs on its own after the clock moves; this waits (in real time) for what it does.</summary>
-    public static async Task WaitUntilAsync(Func<Task<bool>> condition, string failure)
-    {
-        for (var attempt = 0; attempt < 100; attempt++)
-        {
-            if (await condition())
-            {
-                return;
-            }
-
-            await Task.Delay(TimeSpan.FromMilliseconds(100));
-        }
-
-        Assert.Fail(failure);
-    }
-
-    public sealed record Issued(string AccessToken, string RefreshToken, string AccessKid, string IdentityKid, string EncryptionKid);
 }

@@ -1,4 +1,3 @@
-using AuthServer.Persistence;
 using AuthServer.Tests.Infrastructure;
 using Microsoft.EntityFrameworkCore;
 
@@ -20,34 +19,35 @@ public sealed class KeysAcrossInstancesTests : IDisposable
     [Fact]
     public async Task Two_instances_starting_at_once_create_exactly_one_key_per_use_and_generation_and_publish_the_same_set()
     {
-        // Migrated first, so both starts race for the keys, not for the schema.
-        var options = new DbContextOptionsBuilder<AuthDbContext>()
-            .UseSqlite($"Data Source={Path.Combine(_a.Folder, "auth.db")}", sqlite => sqlite.MigrationsAssembly("AuthServer.Migrations.Sqlite"))
-            .Options;
-        await using (var db = new AuthDbContext(options))
+        // Schema and catalog written first by a third process without automatic keys, so both starts race for the keys
+        // alone (two first starts on an empty database also race to insert the catalog's clients: not what this tests).
+        using (var seed = new AuthServerFactory().Set("Database:ConnectionString", $"Data Source={Path.Combine(_a.Folder, "auth.db")}"))
         {
-            await db.Database.MigrateAsync();
+            seed.CreateClient().Dispose();
+            Assert.Equal(0, await seed.WithDbAsync(db => db.ManagedKeys.CountAsync()));
         }
 
-        await Task.WhenAll(Task.Run(() => _a.CreateClient()), Task.Run(() => _b.CreateClient()));
+        var starts = await Task.WhenAll(Task.Run(() => Record.Exception(() => _a.CreateClient())), Task.Run(() => Record.Exception(() => _b.CreateClient())));
+        Assert.True(starts.All(failure => failure is null), "An instance did not start: " + string.Join(" | ",
+            _a.LogEvents.Concat(_b.LogEvents).Where(e => e.Level >= Serilog.Events.LogEventLevel.Error).Select(e => e.RenderMessage() + " " + e.Exception?.Message)));
         var clientA = new TokenClient(_a.CreateClient());
         var clientB = new TokenClient(_b.CreateClient());
 
         await AssertOnePerGenerationAsync(3);
-        Assert.Equal(await KeyLifecycleTests.PublishedAsync(clientA), await KeyLifecycleTests.PublishedAsync(clientB));
+        Assert.Equal(await KeyProbe.PublishedAsync(clientA), await KeyProbe.PublishedAsync(clientB));
 
         // Both clocks reach the announce time together: both refreshers try to create the next keys.
         _a.Clock.Advance(TimeSpan.FromDays(77));
         _b.Clock.Advance(TimeSpan.FromDays(77));
-        await KeyLifecycleTests.WaitUntilAsync(async () =>
-            (await KeyLifecycleTests.PublishedAsync(clientA)).Count == 4 && (await KeyLifecycleTests.PublishedAsync(clientB)).Count == 4,
+        await KeyProbe.WaitUntilAsync(async () =>
+            (await KeyProbe.PublishedAsync(clientA)).Count == 4 && (await KeyProbe.PublishedAsync(clientB)).Count == 4,
             "the next keys never reached both instances");
         await AssertOnePerGenerationAsync(6);
-        Assert.Equal(await KeyLifecycleTests.PublishedAsync(clientA), await KeyLifecycleTests.PublishedAsync(clientB));
+        Assert.Equal(await KeyProbe.PublishedAsync(clientA), await KeyProbe.PublishedAsync(clientB));
 
         // A token signed at one instance validates with the other's JWKS, and a refresh token of one redeems at the other.
         var user = await _a.CreateUserAsync();
-        var issued = await KeyLifecycleTests.IssueAsync(clientA, user.UserName!);
+        var issued = await KeyProbe.IssueAsync(clientA, user.UserName!);
         await clientB.ValidateAsync(issued.AccessToken, "resource-api", _b.Clock.GetUtcNow());
         (await clientB.RefreshAsync(issued.RefreshToken)).ShouldSucceed();
     }
