@@ -5,6 +5,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 using Microsoft.IdentityModel.JsonWebTokens;
+using Microsoft.IdentityModel.Tokens;
 
 namespace AuthServer.ResourceServer;
 
@@ -26,7 +27,27 @@ public static class AuthServerJwtBearer
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IConfigureOptions<JwtBearerOptions>, ConfigureJwtBearer>());
         services.AddRevocationFeedServices();
         services.AddAuthorization();
-        return services.AddAuthentication(JwtBearerDefaults.AuthenticationScheme).AddJwtBearer();
+        var authentication = services.AddAuthentication(JwtBearerDefaults.AuthenticationScheme).AddJwtBearer();
+
+        // After JwtBearer's own post-configuration, which creates the configuration manager.
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IPostConfigureOptions<JwtBearerOptions>, NoLastKnownGoodKeys>());
+        return authentication;
+    }
+
+    /// <summary>
+    /// IdentityModel retries a token whose key left the JWKS with the previous ("last known good") metadata for up to an
+    /// hour. A key leaves AuthServer's JWKS only when it is revoked or when every token it signed has expired, so that
+    /// retry would only ever accept the tokens of a revoked key: turned off.
+    /// </summary>
+    private sealed class NoLastKnownGoodKeys : IPostConfigureOptions<JwtBearerOptions>
+    {
+        public void PostConfigure(string? name, JwtBearerOptions options)
+        {
+            if (options.ConfigurationManager is BaseConfigurationManager manager)
+            {
+                manager.UseLastKnownGoodConfiguration = false;
+            }
+        }
     }
 
     private sealed class ConfigureJwtBearer(IOptions<AuthServerJwtOptions> settings, IServiceProvider services) : IConfigureNamedOptions<JwtBearerOptions>

@@ -9,8 +9,8 @@ namespace AuthServer.Keys;
 /// </summary>
 public sealed class KeyRingSource : IDisposable
 {
+    private readonly CancellationTokenSource?[] _changed = [new(), new()];
     private KeyRing? _current;
-    private CancellationTokenSource _changed = new();
 
     public KeyRingSource(KeySource source) => Source = source;
 
@@ -21,9 +21,24 @@ public sealed class KeyRingSource : IDisposable
     public KeyRing Current => Volatile.Read(ref _current)
         ?? throw new InvalidOperationException("The managed keys are not loaded yet: they are read from the database at start, after the migrations.");
 
-    public IChangeToken GetChangeToken() => new CancellationChangeToken(Volatile.Read(ref _changed).Token);
+    /// <summary>
+    /// Stage 0 is fired first: options built from the ring alone (the server's). Stage 1 after it: options built from stage
+    /// 0 options (the validation's local-server integration copies the server's keys), since an options monitor rebuilds
+    /// its value inside the change callback and would otherwise copy the server's stale keys.
+    /// </summary>
+    public IChangeToken GetChangeToken(int stage = 0)
+    {
+        var sources = _changed;
+        return new CancellationChangeToken(Volatile.Read(ref sources[stage])!.Token);
+    }
 
-    public void Dispose() => _changed.Dispose();
+    public void Dispose()
+    {
+        foreach (var changed in _changed)
+        {
+            changed?.Dispose();
+        }
+    }
 
     /// <summary>Swaps in <paramref name="ring"/> and tells the listeners; true when its keys differ from the previous ring's.</summary>
     public bool Publish(KeyRing ring)
@@ -34,17 +49,21 @@ public sealed class KeyRingSource : IDisposable
             return false;
         }
 
-        var changed = Interlocked.Exchange(ref _changed, new CancellationTokenSource());
-        // Not disposed: a reader may still be taking its token; the old source is garbage once nobody holds it.
-        changed.Cancel();
+        var sources = _changed;
+        for (var stage = 0; stage < sources.Length; stage++)
+        {
+            // Not disposed: a reader may still be taking its token; the old source is garbage once nobody holds it.
+            Interlocked.Exchange(ref sources[stage], new CancellationTokenSource())!.Cancel();
+        }
+
         return true;
     }
 }
 
 /// <summary>Rebuilds options of type <typeparamref name="T"/> (OpenIddict's server and validation options) when the key ring changes.</summary>
-public sealed class KeyRingChangeTokenSource<T>(KeyRingSource keys) : IOptionsChangeTokenSource<T>
+public sealed class KeyRingChangeTokenSource<T>(KeyRingSource keys, int stage) : IOptionsChangeTokenSource<T>
 {
     public string? Name => Options.DefaultName;
 
-    public IChangeToken GetChangeToken() => keys.GetChangeToken();
+    public IChangeToken GetChangeToken() => keys.GetChangeToken(stage);
 }

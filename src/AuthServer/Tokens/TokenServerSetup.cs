@@ -37,8 +37,10 @@ public static class TokenServerSetup
         // After the database initializer (AddPersistence): the first automatic keys are read from, or created in, the migrated schema.
         services.AddSingleton<ManagedKeyRefresher>();
         services.AddHostedService(provider => provider.GetRequiredService<ManagedKeyRefresher>());
-        services.AddSingleton<IOptionsChangeTokenSource<OpenIddictServerOptions>, KeyRingChangeTokenSource<OpenIddictServerOptions>>();
-        services.AddSingleton<IOptionsChangeTokenSource<OpenIddictValidationOptions>, KeyRingChangeTokenSource<OpenIddictValidationOptions>>();
+        services.AddSingleton<IOptionsChangeTokenSource<OpenIddictServerOptions>>(provider =>
+            new KeyRingChangeTokenSource<OpenIddictServerOptions>(provider.GetRequiredService<KeyRingSource>(), stage: 0));
+        services.AddSingleton<IOptionsChangeTokenSource<OpenIddictValidationOptions>>(provider =>
+            new KeyRingChangeTokenSource<OpenIddictValidationOptions>(provider.GetRequiredService<KeyRingSource>(), stage: 1));
         services.TryAddSingleton(TimeProvider.System);
         services.AddScoped<PrincipalFactory>();
 
