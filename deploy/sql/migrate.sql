@@ -638,3 +638,44 @@ END;
 COMMIT;
 GO
 
+BEGIN TRANSACTION;
+IF NOT EXISTS (
+    SELECT * FROM [__EFMigrationsHistory]
+    WHERE [MigrationId] = N'20261202012555_ManagedKeys'
+)
+BEGIN
+    CREATE TABLE [ManagedKeys] (
+        [Kid] varchar(64) NOT NULL,
+        [Use] varchar(16) NOT NULL,
+        [Generation] int NOT NULL,
+        [Algorithm] varchar(16) NOT NULL,
+        [ProtectedKey] nvarchar(max) NOT NULL,
+        [CreatedAt] datetime2 NOT NULL,
+        [ActivatesAt] datetime2 NOT NULL,
+        [RetiresAt] datetime2 NOT NULL,
+        [RevokedAt] datetime2 NULL,
+        [Actor] nvarchar(200) NULL,
+        CONSTRAINT [PK_ManagedKeys] PRIMARY KEY ([Kid])
+    );
+END;
+
+IF NOT EXISTS (
+    SELECT * FROM [__EFMigrationsHistory]
+    WHERE [MigrationId] = N'20261202012555_ManagedKeys'
+)
+BEGIN
+    CREATE UNIQUE INDEX [IX_ManagedKeys_Use_Generation] ON [ManagedKeys] ([Use], [Generation]);
+END;
+
+IF NOT EXISTS (
+    SELECT * FROM [__EFMigrationsHistory]
+    WHERE [MigrationId] = N'20261202012555_ManagedKeys'
+)
+BEGIN
+    INSERT INTO [__EFMigrationsHistory] ([MigrationId], [ProductVersion])
+    VALUES (N'20261202012555_ManagedKeys', N'10.0.15');
+END;
+
+COMMIT;
+GO
+

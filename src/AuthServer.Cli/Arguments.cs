@@ -6,7 +6,7 @@ namespace AuthServer.Cli;
 /// </summary>
 public sealed class Arguments
 {
-    private static readonly HashSet<string> s_switches = new(StringComparer.Ordinal) { "json", "help" };
+    private static readonly HashSet<string> s_switches = new(StringComparer.Ordinal) { "json", "help", "now" };
     private readonly Dictionary<string, string> _options = new(StringComparer.Ordinal);
     private readonly HashSet<string> _flags = new(StringComparer.Ordinal);
 
@@ -17,6 +17,8 @@ public sealed class Arguments
     public List<string> Words { get; } = [];
 
     public bool Json => _flags.Contains("json");
+
+    public bool Now => _flags.Contains("now");
 
     public bool Help => _flags.Contains("help") || Words.Contains("help", StringComparer.Ordinal);
 

@@ -34,7 +34,10 @@ public static class Cli
           users reset-password --user <user> --password <password>   (revokes)
           users delete --user <user>                                  (revokes)
           prune                                delete expired and revoked token rows now
-          keys list                            the signing keys the server publishes
+          keys list                            signing and encryption keys: kid, use, algorithm, state, dates
+          keys rotate --now [--use access|identity|encryption]
+                                               emergency rotation: new keys active at once, the old ones retired
+          keys revoke <kid>                    emergency revocation: unpublished, what it signed or encrypted refused
 
         Connection: --url, --client-id, --client-secret, or the environment variables
         AUTHSERVER_URL, AUTHSERVER_CLIENT_ID, AUTHSERVER_CLIENT_SECRET (prefer the variable for the secret).

@@ -72,6 +72,33 @@ internal static class Commands
                 args.OnlyKnown();
                 return KeysAsync;
 
+            case "keys" when words.Count == 2 && words[1] == "rotate":
+                {
+                    args.OnlyKnown("use");
+                    if (!args.Now)
+                    {
+                        throw new UsageException("keys rotate needs --now: it is the emergency rotation (the server rotates on its own schedule).");
+                    }
+
+                    var body = new { use = args.Option("use") };
+                    return async api =>
+                    {
+                        var rotated = (await api.SendAsync(HttpMethod.Post, "admin/keys/rotate", body))!.Value;
+                        return new(KeyTable(rotated) + "Active now; every instance uses them within the server's Keys:RefreshInterval. The previous keys stay valid until their tokens expire.\n", rotated);
+                    };
+                }
+
+            case "keys" when words.Count == 3 && words[1] == "revoke":
+                {
+                    args.OnlyKnown();
+                    var kid = words[2];
+                    return async api =>
+                    {
+                        var revoked = (await api.SendAsync(HttpMethod.Post, $"admin/keys/{Escape(kid)}/revoke"))!.Value;
+                        return new($"Key {kid} revoked: unpublished, and what it signed or encrypted is refused (every instance within Keys:RefreshInterval).\n", revoked);
+                    };
+                }
+
             default:
                 throw new UsageException(words.Count == 0 ? "No command given." : $"Unknown command '{string.Join(' ', words)}'.");
         }
@@ -191,10 +218,15 @@ internal static class Commands
 
     private static async Task<CommandResult> KeysAsync(AdminApi api)
     {
-        var keys = await api.GetKeysAsync();
-        var rows = keys.GetProperty("keys").EnumerateArray().Select(k => new[] { Text(k, "kid"), Text(k, "kty"), Text(k, "alg"), Text(k, "use") });
-        return new(Table(["KID", "TYPE", "ALG", "USE"], rows) + "The first key signs; the others are published so tokens they signed still validate.\n", keys);
+        var list = (await api.SendAsync(HttpMethod.Get, "admin/keys"))!.Value;
+        return new(KeyTable(list) + $"Keys: {Text(list, "source")}. Announced keys are published before they sign; retired ones stay published until their tokens expire.\n", list);
     }
+
+    private static string KeyTable(JsonElement list) => Table(["KID", "USE", "ALG", "STATE", "CREATED", "ACTIVATES", "RETIRED", "REMOVES", "REVOKED"],
+        list.GetProperty("keys").EnumerateArray().Select(k => new[]
+        {
+            Text(k, "kid"), Text(k, "use"), Text(k, "algorithm"), Text(k, "state"), Date(k, "created"), Date(k, "activates"), Date(k, "retired"), Date(k, "removes"), Date(k, "revoked"),
+        }));
 
     private static async Task<CommandResult> DoneAsync(AdminApi api, HttpMethod method, string path, object? body, string sentence, object json)
     {

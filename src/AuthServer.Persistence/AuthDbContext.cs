@@ -8,7 +8,7 @@ namespace AuthServer.Persistence;
 
 /// <summary>
 /// The one store of the server: Identity users and roles, OpenIddict applications, scopes,
-/// authorizations and tokens, and the Data Protection key ring shared by every instance.
+/// authorizations and tokens, the Data Protection key ring and the managed signing and encryption keys shared by every instance.
 /// </summary>
 public sealed class AuthDbContext(DbContextOptions<AuthDbContext> options)
     : IdentityDbContext<IdentityUser>(options), IDataProtectionKeyContext
@@ -28,6 +28,8 @@ public sealed class AuthDbContext(DbContextOptions<AuthDbContext> options)
     public DbSet<EventStreamRegistration> SecurityEventStreams => Set<EventStreamRegistration>();
 
     public DbSet<SecurityEventAck> SecurityEventAcks => Set<SecurityEventAck>();
+
+    public DbSet<ManagedKey> ManagedKeys => Set<ManagedKey>();
 
     protected override void OnModelCreating(ModelBuilder builder)
     {
@@ -125,6 +127,18 @@ public sealed class AuthDbContext(DbContextOptions<AuthDbContext> options)
             ack.HasIndex(a => a.EventId);
             ack.HasOne<EventStreamRegistration>().WithMany().HasForeignKey(a => a.StreamId).OnDelete(DeleteBehavior.Cascade);
             ack.HasOne<SecurityEvent>().WithMany().HasForeignKey(a => a.EventId).OnDelete(DeleteBehavior.Cascade);
+        });
+        builder.Entity<ManagedKey>(key =>
+        {
+            key.ToTable("ManagedKeys");
+            key.HasKey(k => k.Kid);
+            key.Property(k => k.Kid).HasMaxLength(ManagedKey.KidLength).IsUnicode(false);
+            key.Property(k => k.Use).HasMaxLength(ManagedKey.UseLength).IsUnicode(false);
+            key.Property(k => k.Algorithm).HasMaxLength(ManagedKey.AlgorithmLength).IsUnicode(false);
+            key.Property(k => k.Actor).HasMaxLength(ManagedKey.ActorLength);
+
+            // Exactly one creator of each next key: the loser of a concurrent insert fails here and re-reads.
+            key.HasIndex(k => new { k.Use, k.Generation }).IsUnique();
         });
     }
 }

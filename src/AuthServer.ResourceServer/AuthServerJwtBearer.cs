@@ -30,14 +30,14 @@ public static class AuthServerJwtBearer
         var authentication = services.AddAuthentication(JwtBearerDefaults.AuthenticationScheme).AddJwtBearer();
 
         // After JwtBearer's own post-configuration, which creates the configuration manager.
-        services.AddSingleton<IPostConfigureOptions<JwtBearerOptions>, NoLastKnownGoodKeys>();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IPostConfigureOptions<JwtBearerOptions>, NoLastKnownGoodKeys>());
         return authentication;
     }
 
     /// <summary>
-    /// IdentityModel keeps each JWKS it fetched as "last known good" for an hour and accepts a token whose key the
-    /// current JWKS no longer carries if an older one did. A key the server withdrew (an emergency revocation) must stop
-    /// its tokens at the next refresh, not an hour later.
+    /// IdentityModel retries a token whose key left the JWKS with the previous ("last known good") metadata for up to an
+    /// hour. A key leaves AuthServer's JWKS only when it is revoked or when every token it signed has expired, so that
+    /// retry would only ever accept the tokens of a revoked key: turned off.
     /// </summary>
     private sealed class NoLastKnownGoodKeys : IPostConfigureOptions<JwtBearerOptions>
     {

@@ -38,7 +38,7 @@ try
         .AddClients()
         .AddUsers()
         .AddThrottling()
-        .AddTokenServer()
+        .AddTokenServer(builder.Configuration, builder.Environment)
         .AddRevocation()
         .AddBackchannelLogout()
         .AddSharedSignals()

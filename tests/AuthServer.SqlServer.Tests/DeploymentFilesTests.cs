@@ -124,13 +124,12 @@ public sealed partial class DeploymentFilesTests
             .SelectMany(SecretReferences);
 
         Assert.All(used, reference => Assert.Contains(reference, described));
-        Assert.Contains("authserver-keys/signing-rsa.pem", described);
-        Assert.Contains("authserver-keys/encryption.key", described);
+        Assert.Contains("authserver-keys/key-ring.kek", described);
 
         // Every key file the configuration names under /keys/ (the mounted authserver-keys Secret) is described.
         var keyFiles = System.Text.RegularExpressions.Regex.Matches(File.ReadAllText(Path.Combine(K8s, "configmap.yaml")), "\"/keys/([^\"]+)\"")
             .Select(match => $"authserver-keys/{match.Groups[1].Value}").ToList();
-        Assert.Contains("authserver-keys/signing-ec.pem", keyFiles);
+        Assert.Contains("authserver-keys/key-ring.kek", keyFiles);
         Assert.All(keyFiles, file => Assert.Contains(file, described));
 
         var resources = List(Documents(Path.Combine(K8s, "kustomization.yaml")).Single(), "resources").Select(r => r!.ToString()!).ToList();

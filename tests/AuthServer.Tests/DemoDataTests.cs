@@ -47,6 +47,7 @@ public sealed class DemoDataTests : IDisposable
     {
         var database = Path.Combine(_folder.FullName, "forced.db");
         var (signing, encryption) = KeyFiles.Create(_folder.FullName);
+        var kek = KeyFiles.CreateKek(_folder.FullName, "staging");
         foreach (var start in new[] { "first", "second" })
         {
             using var server = new StagingFactory();
@@ -54,6 +55,8 @@ public sealed class DemoDataTests : IDisposable
                 .Set("Tokens:Issuer", "https://id.example.test/")
                 .Set("Keys:SigningKeyFiles:0", signing)
                 .Set("Keys:EncryptionKeyFiles:0", encryption)
+                .Set("DataProtection:Protection", "KeyFile")
+                .Set("DataProtection:KeyFile", kek)
                 .Set("Catalog:Clients:ops:ClientSecret", "staging-test-secret")
                 .Set("Catalog:Clients:ops:GrantTypes:0", "client_credentials")
                 .Set("Catalog:Clients:ops:Scopes:0", "ops")
@@ -137,6 +140,8 @@ public sealed class DemoDataTests : IDisposable
             ["Tokens__Issuer"] = "https://id.example.com/",
             ["Keys__SigningKeyFiles__0"] = signing,
             ["Keys__EncryptionKeyFiles__0"] = encryption,
+            ["DataProtection__Protection"] = "KeyFile",
+            ["DataProtection__KeyFile"] = KeyFiles.CreateKek(_folder.FullName),
             ["Catalog__Clients__ops__ClientSecret"] = "startup-test-secret",
             ["Catalog__Clients__ops__GrantTypes__0"] = "client_credentials",
             ["Catalog__Clients__ops__Scopes__0"] = "ops",

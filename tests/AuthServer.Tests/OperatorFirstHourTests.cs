@@ -38,8 +38,7 @@ public sealed class OperatorFirstHourTests : IDisposable
             ("Tokens:AccessTokenLifetime", "'banana' is not a duration"),
             ("Tokens:Isuer", "is not a setting (misspelled?)"),
             ("Tokens:Issuer", "must be set to an https:// URI outside Development."),
-            ("Keys:SigningKeyFiles", "must name at least one signing key file outside Development"),
-            ("Keys:EncryptionKeyFiles", "must name at least one encryption key file outside Development"),
+            ("DataProtection:Protection", "must be Certificate, KeyFile or Environment outside Development"),
             ("Catalog:Clients", "must define at least one client."),
             ("Throttling:FreeFailuresPerSource", "must be between"),
         ];
@@ -279,6 +278,8 @@ public sealed class OperatorFirstHourTests : IDisposable
             ["Keys__SigningKeyFiles__0"] = Path.Combine(keys, "signing-ec.pem"),
             ["Keys__SigningKeyFiles__1"] = Path.Combine(keys, "signing-rsa.pem"),
             ["Keys__EncryptionKeyFiles__0"] = Path.Combine(keys, "encryption.key"),
+            ["DataProtection__Protection"] = "KeyFile",
+            ["DataProtection__KeyFile"] = KeyFiles.CreateKek(_folder.FullName),
             ["Catalog__Clients__ops__ClientSecret"] = "operator-test-secret",
             ["Catalog__Clients__ops__GrantTypes__0"] = "client_credentials",
             ["Catalog__Clients__ops__Scopes__0"] = "ops",

@@ -22,6 +22,8 @@ public sealed class ProductionKeysTests : IDisposable
             .Set("Keys:SigningKeyFiles:0", _current)
             .Set("Keys:SigningKeyFiles:1", _next)
             .Set("Keys:EncryptionKeyFiles:0", encryption)
+            .Set("DataProtection:Protection", "KeyFile")
+            .Set("DataProtection:KeyFile", KeyFiles.CreateKek(_server.Folder))
             .Set("Catalog:Clients:ops:ClientSecret", "production-test-secret")
             .Set("Catalog:Clients:ops:GrantTypes:0", "client_credentials")
             .Set("Catalog:Clients:ops:Scopes:0", "ops");

@@ -29,7 +29,10 @@ public sealed class StartupValidationTests : IDisposable
     [InlineData("Production", "Tokens__RequireHttps", "false", "Tokens:RequireHttps", "may be turned off only in Development", true)]
     [InlineData("Production", NoClients, "", "Catalog:Clients", "must define at least one client", true)]
     [InlineData("Production", "Keys__SigningKeyFiles__0", "/nonexistent/signing.pem", "Keys:SigningKeyFiles:0", "'/nonexistent/signing.pem' does not exist.", true)]
-    [InlineData("Production", "Tokens__Issuer", "https://id.example.com/", "Keys:SigningKeyFiles", "must name at least one signing key file outside Development")]
+    [InlineData("Production", "Keys__Automatic", "false", "Keys:SigningKeyFiles", "must name at least one signing key file outside Development")]
+    [InlineData("Production", "Keys__AnnouncePeriod", "120.00:00:00", "Keys:AnnouncePeriod", "must be shorter than Keys:ActivePeriod")]
+    [InlineData("Production", "DataProtection__Protection", "None", "DataProtection:Protection", "must be Certificate, KeyFile or Environment outside Development")]
+    [InlineData("Production", "DataProtection__KeyFile", "/nonexistent/ring.kek", "DataProtection:KeyFile", "must name an existing file")]
     public async Task Invalid_setting_stops_the_server_naming_the_setting_without_a_stack_trace(
         string environment, string key, string value, string setting, string expected, bool withKeyFiles = false)
     {
@@ -46,6 +49,8 @@ public sealed class StartupValidationTests : IDisposable
             settings["Catalog__Clients__ops__ClientSecret"] = "startup-test-secret";
             settings["Catalog__Clients__ops__GrantTypes__0"] = "client_credentials";
             settings["Catalog__Clients__ops__Scopes__0"] = "ops";
+            settings["DataProtection__Protection"] = "KeyFile";
+            settings["DataProtection__KeyFile"] = KeyFiles.CreateKek(_folder.FullName);
         }
 
         if (withKeyFiles)

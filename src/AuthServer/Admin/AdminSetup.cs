@@ -55,6 +55,7 @@ public static class AdminSetup
         admin.MapSessionAdmin();
         admin.MapClientAdmin();
         admin.MapMaintenanceAdmin();
+        admin.MapKeyAdmin();
         return app;
     }
 

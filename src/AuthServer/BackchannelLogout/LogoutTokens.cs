@@ -8,7 +8,7 @@ using Microsoft.IdentityModel.Tokens;
 namespace AuthServer.BackchannelLogout;
 
 /// <summary>Mints logout tokens (OIDC Back-Channel Logout 1.0 §2.4), signed like identity tokens so clients verify them from the JWKS.</summary>
-public sealed class LogoutTokens(KeyRing keys, IOptions<TokenOptions> tokens, IOptions<BackchannelLogoutOptions> options, TimeProvider clock)
+public sealed class LogoutTokens(KeyRingSource keys, IOptions<TokenOptions> tokens, IOptions<BackchannelLogoutOptions> options, TimeProvider clock)
 {
     /// <summary>§2.4: the event member that makes this a logout token.</summary>
     public const string LogoutEvent = "http://schemas.openid.net/event/backchannel-logout";
@@ -17,7 +17,6 @@ public sealed class LogoutTokens(KeyRing keys, IOptions<TokenOptions> tokens, IO
     public const string TokenType = "logout+jwt";
 
     private static readonly JsonWebTokenHandler s_handler = new() { SetDefaultTimesOnTokenCreation = false };
-    private readonly SigningCredentials _credentials = PinSigningKeys.IdentityTokenCredentials(keys);
 
     public string Create(BackchannelLogoutNotice notice)
     {
@@ -33,7 +32,7 @@ public sealed class LogoutTokens(KeyRing keys, IOptions<TokenOptions> tokens, IO
             Audience = notice.ClientId,
             IssuedAt = now,
             Expires = now + options.Value.TokenLifetime,
-            SigningCredentials = _credentials,
+            SigningCredentials = keys.Current.IdentityTokenCredentials,
             Claims = new Dictionary<string, object>(StringComparer.Ordinal)
             {
                 [JwtRegisteredClaimNames.Jti] = Guid.NewGuid().ToString("N"),

@@ -77,7 +77,18 @@ public static class CheckCommand
     private static IEnumerable<CheckResult> Keys(IServiceProvider services, IHostEnvironment environment)
     {
         var options = services.GetRequiredService<IOptions<KeyOptions>>().Value;
-        if (options.SigningKeyFiles.Count == 0 || options.EncryptionKeyFiles.Count == 0)
+        var ring = services.GetRequiredService<IOptions<KeyRingProtectionOptions>>().Value;
+        yield return ring.Protection == KeyRingProtection.None
+            ? new CheckResult("key ring", CheckStatus.Warn, "the Data Protection key ring is stored unencrypted in the database", "DataProtection:Protection")
+            : new CheckResult("key ring", CheckStatus.Ok, $"encrypted at rest ({ring.Protection})", "DataProtection:Protection");
+        if (options.SourceIn(environment) == KeySource.Automatic)
+        {
+            yield return new CheckResult("keys", CheckStatus.Ok,
+                $"automatic, in the database: each key active {options.ActivePeriod.TotalDays:0} days, announced {options.AnnouncePeriod.TotalDays:0.#} days before (created at start when absent)", "Keys:Automatic");
+            yield break;
+        }
+
+        if (options.SourceIn(environment) == KeySource.DevelopmentFolder)
         {
             yield return new CheckResult("keys", CheckStatus.Warn, $"Development keys, generated once under {options.DevelopmentKeyFolder}", "Keys:DevelopmentKeyFolder");
             yield break;

@@ -53,6 +53,11 @@ public static class CommandRunner
             return ExitCodes.Success;
         }
 
+        if (command.Verb is ServerCommand.KeysList or ServerCommand.KeysRotate or ServerCommand.KeysRevoke)
+        {
+            return await KeysAdminCommand.RunAsync(command, services, Console.Out, Console.Error);
+        }
+
         return null;
     }
 }

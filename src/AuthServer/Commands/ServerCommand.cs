@@ -4,12 +4,15 @@ namespace AuthServer.Commands;
 /// What the server binary was asked to do. With no verb it serves; the verbs are the operator's first-hour tools.
 /// Options in `--Section:Setting value` form pass through to the host's configuration wherever they stand.
 /// </summary>
-public sealed record ServerCommand(string Verb, string[] HostArgs, bool Json = false, string? Folder = null, string? Error = null)
+public sealed record ServerCommand(string Verb, string[] HostArgs, bool Json = false, string? Folder = null, string? Error = null, string? Argument = null)
 {
     public const string Serve = "serve";
     public const string Migrate = "migrate";
     public const string Check = "check";
     public const string KeysCreate = "keys create";
+    public const string KeysList = "keys list";
+    public const string KeysRotate = "keys rotate";
+    public const string KeysRevoke = "keys revoke";
     public const string Help = "help";
 
     public const string Usage = """
@@ -18,6 +21,10 @@ public sealed record ServerCommand(string Verb, string[] HostArgs, bool Json = f
           migrate                 apply pending database migrations, then exit
           check [--json]          check settings, database, migrations, keys and TLS without starting; exit 0 only if the server would start and serve
           keys create --out DIR   write a new signing key pair (P-256, RSA-2048) and encryption key, owner-only, and print the settings to use
+          keys list [--json]      the signing and encryption keys: kid, algorithm, use, state, dates
+          keys rotate --now [--use access|identity|encryption]
+                                  emergency rotation of automatic keys: a new key is active at once, the old one retired
+          keys revoke KID         emergency revocation: the key is unpublished and what it signed or encrypted refused
         Exit codes: 0 success, 1 unexpected error, 2 invalid configuration, 3 check failed, 64 usage. See docs/deployment.md.
         """;
 
@@ -27,6 +34,8 @@ public sealed record ServerCommand(string Verb, string[] HostArgs, bool Json = f
         var hostArgs = new List<string>();
         var json = false;
         string? folder = null;
+        string? use = null;
+        var now = false;
         for (var i = 0; i < args.Length; i++)
         {
             switch (args[i])
@@ -36,6 +45,12 @@ public sealed record ServerCommand(string Verb, string[] HostArgs, bool Json = f
                     break;
                 case "--out" when i + 1 < args.Length:
                     folder = args[++i];
+                    break;
+                case "--now":
+                    now = true;
+                    break;
+                case "--use" when i + 1 < args.Length:
+                    use = args[++i];
                     break;
                 case "--help" or "-h":
                     words.Add(Help);
@@ -60,7 +75,13 @@ public sealed record ServerCommand(string Verb, string[] HostArgs, bool Json = f
             [Migrate] => new ServerCommand(Migrate, [.. hostArgs]),
             [Check] => new ServerCommand(Check, [.. hostArgs], Json: json),
             ["keys", "create"] when folder is not null => new ServerCommand(KeysCreate, [], Folder: folder),
-            ["keys", ..] => new ServerCommand(KeysCreate, [], Error: "keys create needs --out DIR: the folder to write the new key files to."),
+            ["keys", "create", ..] => new ServerCommand(KeysCreate, [], Error: "keys create needs --out DIR: the folder to write the new key files to."),
+            ["keys", "list"] => new ServerCommand(KeysList, [.. hostArgs], Json: json),
+            ["keys", "rotate"] when now => new ServerCommand(KeysRotate, [.. hostArgs], Json: json, Argument: use),
+            ["keys", "rotate", ..] => new ServerCommand(KeysRotate, [], Error: "keys rotate needs --now: it is the emergency rotation (the schedule rotates on its own)."),
+            ["keys", "revoke", var kid] => new ServerCommand(KeysRevoke, [.. hostArgs], Json: json, Argument: kid),
+            ["keys", "revoke", ..] => new ServerCommand(KeysRevoke, [], Error: "keys revoke needs the kid of the key to revoke (`keys list` shows them)."),
+            ["keys", ..] => new ServerCommand(KeysCreate, [], Error: "keys needs a verb: create, list, rotate or revoke."),
             [Help, ..] => new ServerCommand(Help, []),
             _ => new ServerCommand(string.Join(' ', words), [], Error: $"Unknown command '{string.Join(' ', words)}'."),
         };

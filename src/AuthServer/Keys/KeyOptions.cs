@@ -1,4 +1,14 @@
+using System.ComponentModel.DataAnnotations;
+
 namespace AuthServer.Keys;
+
+/// <summary>Where the keys come from: the operator's files, a generated folder (Development), or the database (automatic).</summary>
+public enum KeySource
+{
+    Files,
+    DevelopmentFolder,
+    Automatic,
+}
 
 public sealed class KeyOptions
 {
@@ -21,4 +31,42 @@ public sealed class KeyOptions
 
     /// <summary>Development only: keys are generated here once and reused, so tokens survive restarts and processes can share them.</summary>
     public string DevelopmentKeyFolder { get; set; } = "App_Data/keys";
+
+    /// <summary>Keys created, rotated and retired in the database. Unset: on outside Development, off in it. Key files, when listed, win.</summary>
+    public bool? Automatic { get; set; }
+
+    /// <summary>How long each managed key signs or encrypts before its successor takes over.</summary>
+    [Range(typeof(TimeSpan), "1.00:00:00", "730.00:00:00")]
+    public TimeSpan ActivePeriod { get; set; } = TimeSpan.FromDays(90);
+
+    /// <summary>
+    /// How long a managed key is published before it is used: longer than any resource server caches the JWKS, so every
+    /// API knows a key before the first token it signs arrives.
+    /// </summary>
+    [Range(typeof(TimeSpan), "01:00:00", "180.00:00:00")]
+    public TimeSpan AnnouncePeriod { get; set; } = TimeSpan.FromDays(14);
+
+    /// <summary>How often each instance re-reads the managed keys: the bound on how long a revocation or rotation takes to reach every instance.</summary>
+    [Range(typeof(TimeSpan), "00:00:01", "01:00:00")]
+    public TimeSpan RefreshInterval { get; set; } = TimeSpan.FromMinutes(1);
+
+    /// <summary>
+    /// Both file lists given (or either one outside Development): files, as before automatic management. Otherwise the
+    /// database outside Development, or when asked for; the generated folder in Development.
+    /// </summary>
+    public KeySource SourceIn(IHostEnvironment environment)
+    {
+        ArgumentNullException.ThrowIfNull(environment);
+        var development = environment.IsDevelopment();
+        var bothFiles = SigningKeyFiles.Count > 0 && EncryptionKeyFiles.Count > 0;
+        var anyFiles = SigningKeyFiles.Count > 0 || EncryptionKeyFiles.Count > 0;
+        if (bothFiles || (!development && anyFiles))
+        {
+            return KeySource.Files;
+        }
+
+        return Automatic ?? !development ? KeySource.Automatic
+            : development ? KeySource.DevelopmentFolder
+            : KeySource.Files;
+    }
 }

@@ -4,8 +4,11 @@ using Microsoft.IdentityModel.Tokens;
 namespace AuthServer.Keys;
 
 /// <summary>
-/// The server's signing and encryption keys, loaded once at start. Every instance must load the same
-/// set: refresh tokens are encrypted, so an instance without the key cannot redeem another's tokens.
+/// One set of the server's signing and encryption keys: loaded once at start from files, or rebuilt from the database
+/// whenever the managed keys change (<see cref="KeyRingSource"/>). Every instance must hold the same set: refresh tokens
+/// are encrypted, so an instance without the key cannot redeem another's tokens. The order matters: the first signing
+/// key signs access tokens, the first RSA key identity tokens, the first encryption key encrypts; the rest only verify,
+/// decrypt and are published.
 /// </summary>
 public sealed class KeyRing
 {
@@ -25,18 +28,55 @@ public sealed class KeyRing
     public IReadOnlyList<SymmetricSecurityKey> ServerOnlySigningKeys => _serverOnly ??= [.. EncryptionKeys.Select(DeriveSigningKey)];
 
     private IReadOnlyList<SymmetricSecurityKey>? _serverOnly;
+    private SigningCredentials? _accessTokens;
+    private SigningCredentials? _identityTokens;
+    private SigningCredentials? _serverOnlySigning;
+    private EncryptingCredentials? _encryption;
 
+    /// <summary>Signs access tokens and Security Event Tokens: the first signing key (RFC 9068 §2.1).</summary>
+    public SigningCredentials AccessTokenCredentials => _accessTokens ??= Credentials(SigningKeys[0]);
+
+    /// <summary>
+    /// Signs identity and logout tokens: the first RSA key, because OpenID Connect requires RS256 of every provider (Core
+    /// §15.1); EC only when no RSA key is configured.
+    /// </summary>
+    public SigningCredentials IdentityTokenCredentials => _identityTokens ??= Credentials(SigningKeys.FirstOrDefault(key => key is RsaSecurityKey) ?? SigningKeys[0]);
+
+    /// <summary>The inner signature of refresh tokens and codes.</summary>
+    public SigningCredentials ServerOnlyCredentials => _serverOnlySigning ??= new(ServerOnlySigningKeys[0], SecurityAlgorithms.HmacSha256);
+
+    public EncryptingCredentials EncryptionCredentials => _encryption ??= Encrypting(EncryptionKeys[0]);
+
+    /// <summary>The key ids in order: two rings with the same fingerprint sign, publish and decrypt alike.</summary>
+    public string Fingerprint => string.Join(' ', SigningKeys.Select(key => key.KeyId)) + " | " + string.Join(' ', EncryptionKeys.Select(key => key.KeyId));
+
+    public static SigningCredentials Credentials(SecurityKey key) => new(key, key switch
+    {
+        ECDsaSecurityKey { ECDsa.KeySize: 384 } => SecurityAlgorithms.EcdsaSha384,
+        ECDsaSecurityKey { ECDsa.KeySize: 521 } => SecurityAlgorithms.EcdsaSha512,
+        ECDsaSecurityKey => SecurityAlgorithms.EcdsaSha256,
+        _ => SecurityAlgorithms.RsaSha256,
+    });
+
+    public static EncryptingCredentials Encrypting(SymmetricSecurityKey key) =>
+        new(key, SecurityAlgorithms.Aes256KW, SecurityAlgorithms.Aes256CbcHmacSha512);
+
+    /// <summary>Files or the Development folder; automatic keys come from <see cref="ManagedKeys"/> once the database is ready.</summary>
     public static KeyRing Load(KeyOptions options, IHostEnvironment environment)
     {
+        ArgumentNullException.ThrowIfNull(options);
+        switch (options.SourceIn(environment))
+        {
+            case KeySource.DevelopmentFolder:
+                return LoadDevelopmentKeys(Path.Combine(environment.ContentRootPath, options.DevelopmentKeyFolder));
+            case KeySource.Automatic:
+                throw new InvalidOperationException("Automatic keys are loaded from the database, not from files.");
+        }
+
         if (options.SigningKeyFiles.Count == 0 || options.EncryptionKeyFiles.Count == 0)
         {
-            if (!environment.IsDevelopment())
-            {
-                throw new InvalidOperationException(
-                    "Keys:SigningKeyFiles and Keys:EncryptionKeyFiles must name key files outside Development; see docs/operations.md to create them.");
-            }
-
-            return LoadDevelopmentKeys(Path.Combine(environment.ContentRootPath, options.DevelopmentKeyFolder));
+            throw new InvalidOperationException(
+                "Keys:SigningKeyFiles and Keys:EncryptionKeyFiles must both name key files; see docs/operations.md to create them.");
         }
 
         return new KeyRing
@@ -109,7 +149,7 @@ public sealed class KeyRing
     }
 
     /// <summary>The key id is the RFC 7638 thumbprint, so every instance derives the same `kid` from the same key.</summary>
-    private static SecurityKey WithThumbprintKeyId(AsymmetricAlgorithm algorithm)
+    public static SecurityKey WithThumbprintKeyId(AsymmetricAlgorithm algorithm)
     {
         SecurityKey key = algorithm switch
         {

@@ -4,7 +4,7 @@ namespace AuthServer.Observability;
 
 /// <summary>
 /// Counters for what operators alert on: tokens issued by grant, failed sign-ins, throttled requests, refresh replays, revocations by
-/// source, and the token-table size (measured after each prune, so at most one pruning interval old).
+/// source, key lifecycle transitions, and the token-table size (measured after each prune, so at most one pruning interval old).
 /// </summary>
 public sealed class AuthMetrics
 {
@@ -15,6 +15,7 @@ public sealed class AuthMetrics
     private readonly Counter<long> _replays;
     private readonly Counter<long> _revoked;
     private readonly Counter<long> _throttled;
+    private readonly Counter<long> _keyTransitions;
     private long _tokenRows = -1;
 
     public AuthMetrics(IMeterFactory meters)
@@ -25,6 +26,8 @@ public sealed class AuthMetrics
         _replays = meter.CreateCounter<long>("authserver.refresh.replays", "{replay}", "Redeemed refresh tokens presented after the leeway (chain revoked).");
         _revoked = meter.CreateCounter<long>("authserver.tokens.revoked", "{token}", "Token rows revoked, by source.");
         _throttled = meter.CreateCounter<long>("authserver.throttled", "{request}", "Requests refused as too many, by reason (source, account-and-source, hashing-busy, client).");
+        _keyTransitions = meter.CreateCounter<long>("authserver.keys.transitions", "{transition}",
+            "Managed key transitions seen by this instance, by use (access, identity, encryption) and to (created, active, retired, removed, revoked, rotated).");
         meter.CreateObservableGauge("authserver.tokens.rows", () => Interlocked.Read(ref _tokenRows) is var rows and >= 0
             ? [new Measurement<long>(rows)]
             : Array.Empty<Measurement<long>>(), "{row}", "Rows in the token table after the last prune.");
@@ -40,6 +43,9 @@ public sealed class AuthMetrics
 
     /// <summary>Source: client (RFC 7009), admin, or security-event.</summary>
     public void Revoked(string source, int tokens) => _revoked.Add(tokens, new KeyValuePair<string, object?>("source", source));
+
+    public void KeyTransition(string use, string to) =>
+        _keyTransitions.Add(1, new KeyValuePair<string, object?>("use", use), new KeyValuePair<string, object?>("to", to));
 
     public void TokenRows(long rows) => Interlocked.Exchange(ref _tokenRows, rows);
 }

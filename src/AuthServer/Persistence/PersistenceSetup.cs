@@ -42,10 +42,13 @@ public static class PersistenceSetup
         // Registered before Data Protection's own hosted service, which reads the key ring from the schema this creates.
         services.AddHostedService<DatabaseInitializer>();
 
-        // Cookies and antiforgery tokens must decrypt on every instance, so the key ring lives in the shared database.
+        // Cookies, antiforgery tokens and the stored signing keys must decrypt on every instance, so the key ring lives in
+        // the shared database, encrypted at rest outside Development (DataProtection:Protection).
+        services.BindSettings<KeyRingProtectionOptions>(KeyRingProtectionOptions.Section);
         services.AddDataProtection()
             .SetApplicationName("AuthServer")
-            .PersistKeysToDbContext<AuthDbContext>();
+            .PersistKeysToDbContext<AuthDbContext>()
+            .ProtectKeyRing(configuration);
         return services;
     }
 

@@ -1,6 +1,5 @@
 using AuthServer.Keys;
 using AuthServer.Persistence;
-using AuthServer.Tokens;
 using Microsoft.IdentityModel.JsonWebTokens;
 using Microsoft.IdentityModel.Tokens;
 
@@ -10,13 +9,12 @@ namespace AuthServer.SharedSignals;
 /// Mints Security Event Tokens (RFC 8417) for one receiver, signed with the access-token key so a resource API verifies
 /// them with the JWKS it already holds. Minted at each delivery, never stored.
 /// </summary>
-public sealed class SecurityEventTokens(KeyRing keys, TimeProvider clock)
+public sealed class SecurityEventTokens(KeyRingSource keys, TimeProvider clock)
 {
     /// <summary>RFC 8417 §2.3 / SSF 1.0 §4.1.1: explicit typing, so a SET can never pass for an access or ID token.</summary>
     public const string TokenType = "secevent+jwt";
 
     private static readonly JsonWebTokenHandler s_handler = new() { SetDefaultTimesOnTokenCreation = false };
-    private readonly SigningCredentials _credentials = PinSigningKeys.Credentials(keys.SigningKeys[0]);
 
     public string Create(SecurityEvent securityEvent, string issuer, string audience)
     {
@@ -68,7 +66,7 @@ public sealed class SecurityEventTokens(KeyRing keys, TimeProvider clock)
             Issuer = issuer,
             Audience = audience,
             IssuedAt = clock.GetUtcNow().UtcDateTime,
-            SigningCredentials = _credentials,
+            SigningCredentials = keys.Current.AccessTokenCredentials,
             Claims = new Dictionary<string, object>(StringComparer.Ordinal)
             {
                 [JwtRegisteredClaimNames.Jti] = securityEvent.Jti,

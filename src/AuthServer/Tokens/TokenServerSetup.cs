@@ -8,20 +8,39 @@ using Microsoft.IdentityModel.Tokens;
 using OpenIddict.Abstractions;
 using OpenIddict.Server;
 using OpenIddict.Server.AspNetCore;
+using OpenIddict.Validation;
 using static OpenIddict.Abstractions.OpenIddictConstants;
 
 namespace AuthServer.Tokens;
 
 public static class TokenServerSetup
 {
-    public static IServiceCollection AddTokenServer(this IServiceCollection services)
+    public static IServiceCollection AddTokenServer(this IServiceCollection services, IConfiguration configuration, IHostEnvironment environment)
     {
         services.BindSettings<TokenOptions>(TokenOptions.Section);
         services.AddSingleton<IValidateOptions<TokenOptions>, TokenOptionsValidator>();
         services.BindSettings<KeyOptions>(KeyOptions.Section);
         services.AddSingleton<IValidateOptions<KeyOptions>, KeyOptionsValidator>();
-        services.AddSingleton(provider => KeyRing.Load(
-            provider.GetRequiredService<IOptions<KeyOptions>>().Value, provider.GetRequiredService<IHostEnvironment>()));
+        services.AddSingleton(provider =>
+        {
+            var options = provider.GetRequiredService<IOptions<KeyOptions>>().Value;
+            var source = new KeyRingSource(options.SourceIn(environment));
+            if (source.Source != KeySource.Automatic)
+            {
+                source.Publish(KeyRing.Load(options, environment));
+            }
+
+            return source;
+        });
+        services.AddSingleton<ManagedKeys>();
+
+        // After the database initializer (AddPersistence): the first automatic keys are read from, or created in, the migrated schema.
+        services.AddSingleton<ManagedKeyRefresher>();
+        services.AddHostedService(provider => provider.GetRequiredService<ManagedKeyRefresher>());
+        services.AddSingleton<IOptionsChangeTokenSource<OpenIddictServerOptions>>(provider =>
+            new KeyRingChangeTokenSource<OpenIddictServerOptions>(provider.GetRequiredService<KeyRingSource>(), stage: 0));
+        services.AddSingleton<IOptionsChangeTokenSource<OpenIddictValidationOptions>>(provider =>
+            new KeyRingChangeTokenSource<OpenIddictValidationOptions>(provider.GetRequiredService<KeyRingSource>(), stage: 1));
         services.TryAddSingleton(TimeProvider.System);
         services.AddScoped<PrincipalFactory>();
 
@@ -81,13 +100,21 @@ public static class TokenServerSetup
         services.AddSingleton<IConfigureOptions<OpenIddictServerOptions>, ConfigureFromOptions>();
 
         // Build OpenIddict's options (and so load the keys) at start: a bad key file fails the start, not the first request.
-        services.AddOptions<OpenIddictServerOptions>().ValidateOnStart();
+        // Automatic keys exist only once the database is migrated; ManagedKeyRefresher builds the options right after loading them.
+        if (configuration.ReadBeforeStart<KeyOptions>(KeyOptions.Section).SourceIn(environment) != KeySource.Automatic)
+        {
+            services.AddOptions<OpenIddictServerOptions>().ValidateOnStart();
+        }
+
         services.AddSingleton<IConfigureOptions<OpenIddictServerAspNetCoreOptions>, ConfigureFromOptions>();
         return services;
     }
 
-    /// <summary>Feeds validated options and the loaded keys into OpenIddict, once, when its options are first built.</summary>
-    private sealed class ConfigureFromOptions(IOptions<TokenOptions> tokens, KeyRing keys, ScopeCatalog catalog)
+    /// <summary>
+    /// Feeds validated options and the current keys into OpenIddict whenever its options are built: at first use, and again
+    /// each time the key ring changes (KeyRingChangeTokenSource), since OpenIddict reads them per request from its options monitor.
+    /// </summary>
+    private sealed class ConfigureFromOptions(IOptions<TokenOptions> tokens, KeyRingSource source, ScopeCatalog catalog)
         : IConfigureOptions<OpenIddictServerOptions>, IConfigureOptions<OpenIddictServerAspNetCoreOptions>
     {
         public void Configure(OpenIddictServerOptions options)
@@ -106,12 +133,12 @@ public static class TokenServerSetup
             options.Scopes.UnionWith(CatalogValidator.IdentityScopes);
             options.Scopes.UnionWith(catalog.ApiScopes);
 
-            // Every key here verifies; which one signs is pinned per token type by PinSigningKeys.
-            // The JWKS publishes the asymmetric ones only.
-            options.SigningCredentials.AddRange(keys.SigningKeys.Select(PinSigningKeys.Credentials));
+            // Every key here verifies or decrypts (announced, active and retired); which one signs and encrypts is pinned per
+            // token by PinSigningKeys. The JWKS publishes the asymmetric ones only; a revoked key is absent, so refused.
+            var keys = source.Current;
+            options.SigningCredentials.AddRange(keys.SigningKeys.Select(KeyRing.Credentials));
             options.SigningCredentials.AddRange(keys.ServerOnlySigningKeys.Select(key => new SigningCredentials(key, SecurityAlgorithms.HmacSha256)));
-            options.EncryptionCredentials.AddRange(keys.EncryptionKeys.Select(key =>
-                new EncryptingCredentials(key, SecurityAlgorithms.Aes256KW, SecurityAlgorithms.Aes256CbcHmacSha512)));
+            options.EncryptionCredentials.AddRange(keys.EncryptionKeys.Select(KeyRing.Encrypting));
         }
 
         // Transport security is enforced by our own options check (HTTPS outside Development), not by OpenIddict

@@ -42,7 +42,8 @@ public sealed class SampleApi : IDisposable
     /// Starts a sample in Development. The revocation feed its appsettings turn on is off here unless
     /// <paramref name="settings"/> turn it on again (AuthServer:RevocationFeed:Enabled), so other tests count JWKS fetches undisturbed.
     /// </summary>
-    public static SampleApi Start(Sample sample, Backchannel backchannel, string authority, bool requireHttpsMetadata = false, IReadOnlyDictionary<string, string>? settings = null)
+    public static SampleApi Start(Sample sample, Backchannel backchannel, string authority, bool requireHttpsMetadata = false, IReadOnlyDictionary<string, string>? settings = null,
+        Action<IServiceCollection>? services = null)
     {
         var all = new Dictionary<string, string>(StringComparer.Ordinal) { ["AuthServer:RevocationFeed:Enabled"] = "false" };
         foreach (var (key, value) in settings ?? new Dictionary<string, string>())
@@ -53,10 +54,10 @@ public sealed class SampleApi : IDisposable
         switch (sample)
         {
             case Sample.JwtBearer:
-                var jwt = new Factory<JwtBearerSample::Program>(backchannel, authority, requireHttpsMetadata, all);
+                var jwt = new Factory<JwtBearerSample::Program>(backchannel, authority, requireHttpsMetadata, all, services);
                 return new SampleApi(jwt, jwt.CreateClient, () => jwt.Server, () => jwt.Services, backchannel);
             case Sample.OpenIddict:
-                var openIddict = new Factory<OpenIddictSample::Program>(backchannel, authority, requireHttpsMetadata, all);
+                var openIddict = new Factory<OpenIddictSample::Program>(backchannel, authority, requireHttpsMetadata, all, services);
                 return new SampleApi(openIddict, openIddict.CreateClient, () => openIddict.Server, () => openIddict.Services, backchannel);
             default:
                 throw new ArgumentOutOfRangeException(nameof(sample));
@@ -70,7 +71,8 @@ public sealed class SampleApi : IDisposable
 
     public void Dispose() => _factory.Dispose();
 
-    private sealed class Factory<TProgram>(Backchannel backchannel, string authority, bool requireHttpsMetadata, IReadOnlyDictionary<string, string> settings)
+    private sealed class Factory<TProgram>(Backchannel backchannel, string authority, bool requireHttpsMetadata, IReadOnlyDictionary<string, string> settings,
+        Action<IServiceCollection>? testServices)
         : WebApplicationFactory<TProgram>
         where TProgram : class
     {
@@ -91,6 +93,7 @@ public sealed class SampleApi : IDisposable
                 // OpenIddict insists on its own HttpClientHandler as primary handler; the last delegating handler short-circuits it.
                 services.ConfigureAll<HttpClientFactoryOptions>(options =>
                     options.HttpMessageHandlerBuilderActions.Add(handlers => handlers.AdditionalHandlers.Add(backchannel.CreateHandler())));
+                testServices?.Invoke(services);
             });
         }
     }

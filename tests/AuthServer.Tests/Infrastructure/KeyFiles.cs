@@ -15,6 +15,14 @@ public static class KeyFiles
         return (signing, encryption);
     }
 
+    /// <summary>A key-encryption key for the Data Protection key ring (DataProtection:Protection=KeyFile), as `openssl rand -base64 32` writes it.</summary>
+    public static string CreateKek(string folder, string name = "key-ring")
+    {
+        var file = Path.Combine(folder, $"{name}.kek");
+        File.WriteAllText(file, Convert.ToBase64String(RandomNumberGenerator.GetBytes(32)) + "\n");
+        return file;
+    }
+
     /// <summary>A P-256 key in PKCS#8 ("PRIVATE KEY"), the form `openssl genpkey -algorithm EC` writes.</summary>
     public static string CreateEc(string folder, string name = "key")
     {

@@ -1,0 +1,128 @@
+using System.Net;
+using System.Text.Json;
+using AuthServer.Cli;
+using AuthServer.Tests.Infrastructure;
+
+namespace AuthServer.Tests.Keys;
+
+/// <summary>
+/// `keys list|rotate --now|revoke`: as server verbs on the database (a running instance follows within its refresh
+/// interval) and in the operators' CLI over the admin API (this instance at once), audited with the operator's name.
+/// </summary>
+public sealed class KeyCommandsTests : IDisposable
+{
+    private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(90);
+    private readonly AuthServerFactory _server = new AuthServerFactory().Set("Keys:Automatic", "true");
+
+    [Fact]
+    public async Task Server_verbs_work_on_the_database_and_a_running_instance_follows_within_its_refresh_interval()
+    {
+        var client = _server.CreateTokenClient();
+        var user = (await _server.CreateUserAsync()).UserName!;
+        var before = await KeyProbe.IssueAsync(client, user);
+
+        var (code, output) = await VerbAsync("keys", "list", "--json");
+        Assert.True(code == 0, output);
+        var listed = Keys(output);
+        Assert.Equal(3, listed.Count);
+        Assert.All(listed, key => Assert.Equal("active", key.GetProperty("state").GetString()));
+        Assert.Contains(listed, key => key.GetProperty("kid").GetString() == before.AccessKid && key.GetProperty("algorithm").GetString() == "ES256");
+
+        (code, output) = await VerbAsync("keys", "rotate", "--now", "--use", "access", "--json");
+        Assert.True(code == 0, output);
+        var rotated = Assert.Single(Keys(output));
+        Assert.Equal(("access", "active"), (rotated.GetProperty("use").GetString(), rotated.GetProperty("state").GetString()));
+
+        (code, output) = await VerbAsync("keys", "revoke", before.EncryptionKid);
+        Assert.True(code == 0, output);
+        Assert.Contains("revoked", output, StringComparison.Ordinal);
+
+        Assert.Equal(1, (await VerbAsync("keys", "revoke", "no-such-kid")).ExitCode);
+        Assert.Equal(64, (await VerbAsync("keys", "rotate")).ExitCode);
+
+        // The running instance re-reads the keys at its next refresh (Keys:RefreshInterval, 1 minute).
+        _server.Clock.Advance(TimeSpan.FromMinutes(1));
+        await KeyProbe.WaitUntilAsync(async () => (await KeyProbe.IssueAsync(client, user)).AccessKid == rotated.GetProperty("kid").GetString(),
+            "the running instance never signed with the rotated key");
+        var after = await KeyProbe.IssueAsync(client, user);
+        Assert.NotEqual(before.EncryptionKid, after.EncryptionKid);
+        (await client.RefreshAsync(before.RefreshToken)).ShouldFail(HttpStatusCode.BadRequest, "invalid_grant");
+        await client.ValidateAsync(before.AccessToken, "resource-api", _server.Clock.GetUtcNow());
+        Assert.Contains(_server.LogEvents, e => AdminApiTests.EventId(e) == 4010 && e.RenderMessage().Contains(before.EncryptionKid, StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task The_operators_cli_lists_rotates_and_revokes_through_the_admin_api_and_each_action_is_audited()
+    {
+        var client = _server.CreateTokenClient();
+        var user = (await _server.CreateUserAsync()).UserName!;
+        var before = await KeyProbe.IssueAsync(client, user);
+
+        var (code, table, _) = await CliAsync("keys", "list");
+        Assert.Equal(ExitCodes.Success, code);
+        Assert.StartsWith("KID", table, StringComparison.Ordinal);
+        Assert.Contains("Keys: automatic.", table, StringComparison.Ordinal);
+
+        Assert.Equal(ExitCodes.Usage, (await CliAsync("keys", "rotate")).Code);
+        (code, var json, var error) = await CliAsync("keys", "rotate", "--now", "--use", "identity", "--json");
+        Assert.True(code == ExitCodes.Success, error);
+        var identity = Assert.Single(JsonDocument.Parse(json).RootElement.GetProperty("keys").EnumerateArray()).GetProperty("kid").GetString();
+        Assert.Equal(identity, (await KeyProbe.IssueAsync(client, user)).IdentityKid);
+
+        (code, _, error) = await CliAsync("keys", "revoke", before.IdentityKid);
+        Assert.True(code == ExitCodes.Success, error);
+        Assert.DoesNotContain(before.IdentityKid, await KeyProbe.PublishedAsync(client));
+        Assert.Equal(ExitCodes.NotFound, (await CliAsync("keys", "revoke", "no-such-kid")).Code);
+
+        (code, json, _) = await CliAsync("keys", "list", "--json");
+        var states = JsonDocument.Parse(json).RootElement.GetProperty("keys").EnumerateArray()
+            .ToDictionary(k => k.GetProperty("kid").GetString()!, k => k.GetProperty("state").GetString());
+        Assert.Equal("revoked", states[before.IdentityKid]);
+        Assert.Equal("active", states[identity!]);
+
+        Assert.Contains(_server.LogEvents, e => AdminApiTests.EventId(e) == 4005 && e.RenderMessage().Contains("operator", StringComparison.Ordinal));
+        Assert.Contains(_server.LogEvents, e => AdminApiTests.EventId(e) == 4004 && e.RenderMessage().Contains(before.IdentityKid, StringComparison.Ordinal));
+        Assert.Contains(_server.LogEvents, e => AdminApiTests.EventId(e) == 2009 && e.RenderMessage().Contains("revoke-key", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task Keys_from_files_are_listed_but_not_rotated_or_revoked_by_command()
+    {
+        using var files = new AuthServerFactory();
+        var admin = new AdminClient(files.CreateClient());
+
+        var list = await admin.OkAsync(HttpMethod.Get, "/admin/keys");
+        Assert.Equal("development-folder", list.GetProperty("source").GetString());
+        Assert.Equal(3, list.GetProperty("keys").GetArrayLength());
+
+        var (status, problem) = await admin.SendAsync(HttpMethod.Post, "/admin/keys/rotate");
+        Assert.Equal(HttpStatusCode.Conflict, status);
+        Assert.Contains("key files are rotated by hand", problem.GetProperty("detail").GetString(), StringComparison.Ordinal);
+        (status, _) = await admin.SendAsync(HttpMethod.Post, "/admin/keys/rotate", new { use = "everything" });
+        Assert.Equal(HttpStatusCode.Conflict, status);
+    }
+
+    public void Dispose() => _server.Dispose();
+
+    private static List<JsonElement> Keys(string output) =>
+        [.. JsonDocument.Parse(output[output.IndexOf('[', StringComparison.Ordinal)..]).RootElement.EnumerateArray().Select(k => k.Clone())];
+
+    private Task<(int ExitCode, string Output)> VerbAsync(params string[] args) => ServerProcess.RunUntilExitAsync(
+        new Dictionary<string, string>
+        {
+            ["ASPNETCORE_ENVIRONMENT"] = "Development",
+            ["Database__ConnectionString"] = $"Data Source={Path.Combine(_server.Folder, "auth.db")}",
+            ["Keys__Automatic"] = "true",
+            ["Serilog__MinimumLevel__Default"] = "Warning",
+        },
+        Timeout,
+        args);
+
+    private async Task<(int Code, string Output, string Error)> CliAsync(params string[] args)
+    {
+        using var output = new StringWriter();
+        using var error = new StringWriter();
+        var code = await Cli.Cli.RunAsync([.. args, "--client-id", TokenClient.Ops, "--client-secret", TokenClient.OpsSecret], output, error, _server.CreateClient(), _ => null);
+        return (code, output.ToString(), error.ToString());
+    }
+}
