@@ -45,7 +45,8 @@ builder.Services.AddAuthorizationBuilder()
     .AddPolicy("admin", policy => policy.RequireAuthenticatedUser().AddRequirements(new ScopeRequirement(scope, Claims.Private.Scope)).RequireRole(adminRole));
 
 var app = builder.Build();
-if (!settings.Verify(app))
+// A mistyped authority stops the start here rather than failing every request later.
+if (!settings.Verify(app) || !await IssuerCheck.VerifyAsync(app, authority!, settings))
 {
     return StartupSettings.InvalidConfiguration;
 }
