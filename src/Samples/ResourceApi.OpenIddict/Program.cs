@@ -13,6 +13,9 @@ var scope = settings.Required("Api:RequiredScope");
 var reportsScope = settings.Required("Api:ReportsScope");
 var adminRole = settings.Required("Api:AdminRole");
 
+// Traces and metrics (ASP.NET Core, HttpClient, runtime), exported over OTLP when OTEL_EXPORTER_OTLP_ENDPOINT is set.
+builder.AddAuthServerTelemetry();
+
 // Local validation: keys from the issuer's discovery document, cached; no introspection call per request.
 builder.Services.AddOpenIddict().AddValidation(validation =>
 {
