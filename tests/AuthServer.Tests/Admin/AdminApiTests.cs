@@ -47,11 +47,7 @@ public sealed class AdminApiTests(AdminServerFactory server) : IClassFixture<Adm
     [Fact]
     public async Task A_token_for_the_admin_audience_without_the_ops_scope_answers_403()
     {
-        var token = (await _client.PostAsync(new()
-        {
-            ["grant_type"] = "client_credentials", ["client_id"] = AdminServerFactory.Auditor,
-            ["client_secret"] = AdminServerFactory.AuditorSecret, ["scope"] = "audit",
-        })).ShouldSucceed().AccessToken!;
+        var token = await AuditorTokenAsync();
 
         var (status, _) = await _admin.SendAsync(HttpMethod.Post, "/admin/users/bob/revoke-tokens", accessToken: token);
 
@@ -209,11 +205,7 @@ public sealed class AdminApiTests(AdminServerFactory server) : IClassFixture<Adm
     [Fact]
     public async Task Refusals_without_a_token_or_without_the_operator_scope_are_problem_details()
     {
-        var token = (await _client.PostAsync(new()
-        {
-            ["grant_type"] = "client_credentials", ["client_id"] = AdminServerFactory.Auditor,
-            ["client_secret"] = AdminServerFactory.AuditorSecret, ["scope"] = "audit",
-        })).ShouldSucceed().AccessToken!;
+        var token = await AuditorTokenAsync();
 
         using var anonymous = await _client.Http.GetAsync("/admin/users");
         var (forbidden, forbiddenBody) = await _admin.SendAsync(HttpMethod.Get, "/admin/users", accessToken: token);
@@ -240,6 +232,13 @@ public sealed class AdminApiTests(AdminServerFactory server) : IClassFixture<Adm
         await server.WithUsersAsync(async users => created = await users.FindByNameAsync("no-password"));
         Assert.Null(created);
     }
+
+    /// <summary>A token for the admin audience without the operator scope.</summary>
+    private async Task<string> AuditorTokenAsync() => (await _client.PostAsync(new()
+    {
+        ["grant_type"] = "client_credentials", ["client_id"] = AdminServerFactory.Auditor,
+        ["client_secret"] = AdminServerFactory.AuditorSecret, ["scope"] = "audit",
+    })).ShouldSucceed().AccessToken!;
 
     internal static int? EventId(Serilog.Events.LogEvent e) =>
         e.Properties.TryGetValue("EventId", out var value) && value is Serilog.Events.StructureValue s
