@@ -66,6 +66,9 @@ public sealed partial class StartupSettings(IConfiguration configuration, string
         }
     }
 
+    /// <summary>A problem found once the host is built (what the authority answered): reported by the next <see cref="Verify"/>.</summary>
+    public void Add(string setting, string problem) => _problems.Add((setting, problem));
+
     /// <summary>
     /// Right after <c>Build()</c>, before anything maps or reads options: validates every options class registered with
     /// ValidateOnStart and prints every problem found; false means exit with <see cref="InvalidConfiguration"/>.

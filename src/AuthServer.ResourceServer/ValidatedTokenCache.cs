@@ -1,5 +1,5 @@
-using System.Collections.Concurrent;
 using System.Security.Claims;
+using Microsoft.Extensions.Caching.Memory;
 using Microsoft.IdentityModel.JsonWebTokens;
 using Microsoft.IdentityModel.Tokens;
 
@@ -10,18 +10,21 @@ namespace AuthServer.ResourceServer;
 /// again each time is most of what protecting an endpoint costs. This remembers tokens that passed full validation,
 /// keyed by their exact text, until their own expiry. A hit still checks that the signing key is published (a key
 /// withdrawn from the JWKS stops its tokens at the next metadata refresh) and returns a copy of the identity, so
-/// nothing one request adds leaks into the next. Failures are never remembered. Bounded: when full, it starts over.
+/// nothing one request adds leaks into the next. Failures are never remembered. Bounded (a <see cref="MemoryCache"/> with a
+/// size limit): when full, a new token is not remembered and the cache compacts away the least recently used tenth.
 /// With the revocation feed on, the <see cref="RevocationList"/> is consulted before a hit is returned and after a full
 /// validation, so a cached token of a revoked session is refused like a fresh one. A capacity of 0 caches nothing.
 /// </summary>
-public sealed class ValidatedTokenCache(TokenHandler inner, TimeProvider clock, int capacity, RevocationList? revoked = null) : TokenHandler
+public sealed class ValidatedTokenCache(TokenHandler inner, TimeProvider clock, int capacity, RevocationList? revoked = null) : TokenHandler, IDisposable
 {
     /// <summary>Refused because the revocation feed revoked its session or user (401 invalid_token); a new result each time, as handlers may set on it.</summary>
     public static TokenValidationResult Revoked => new() { IsValid = false, Exception = new SecurityTokenRevokedException() };
 
-    private readonly ConcurrentDictionary<string, Entry> _entries = new(StringComparer.Ordinal);
+    private readonly MemoryCache _entries = new(new MemoryCacheOptions { SizeLimit = Math.Max(capacity, 1), CompactionPercentage = 0.1 });
 
     public int Count => _entries.Count;
+
+    public void Dispose() => _entries.Dispose();
 
     public override SecurityToken ReadToken(string token) => inner.ReadToken(token);
 
@@ -29,7 +32,7 @@ public sealed class ValidatedTokenCache(TokenHandler inner, TimeProvider clock, 
     {
         ArgumentNullException.ThrowIfNull(validationParameters);
         var now = clock.GetUtcNow().UtcDateTime;
-        if (_entries.TryGetValue(token, out var entry))
+        if (_entries.TryGetValue(token, out Entry? entry) && entry is not null)
         {
             if (revoked?.IsRevoked(entry.Token) == true)
             {
@@ -48,7 +51,7 @@ public sealed class ValidatedTokenCache(TokenHandler inner, TimeProvider clock, 
                 };
             }
 
-            _entries.TryRemove(token, out _);
+            _entries.Remove(token);
         }
 
         var result = await inner.ValidateTokenAsync(token, validationParameters);
@@ -59,12 +62,9 @@ public sealed class ValidatedTokenCache(TokenHandler inner, TimeProvider clock, 
 
         if (capacity > 0 && result is { IsValid: true, SecurityToken: JsonWebToken jwt, ClaimsIdentity: { } identity } && jwt.ValidTo > now)
         {
-            if (_entries.Count >= capacity)
-            {
-                _entries.Clear();
-            }
-
-            _entries[token] = new Entry(jwt, identity.Clone(), jwt.ValidTo);
+            // The cache's own clock removes the entry; the expiry check above uses ours (tests move it).
+            _entries.Set(token, new Entry(jwt, identity.Clone(), jwt.ValidTo),
+                new MemoryCacheEntryOptions { Size = 1, AbsoluteExpirationRelativeToNow = jwt.ValidTo - now });
         }
 
         return result;

@@ -47,7 +47,7 @@ try
         .AddBrowserCors()
         .AddAdmin()
         .AddHealth()
-        .AddMetrics(builder.Configuration);
+        .AddTelemetry(builder.Configuration);
 
     await using var app = builder.Build();
     if (await CommandRunner.BeforeServingAsync(command, app.Services) is { } exitCode)

@@ -1,4 +1,7 @@
 using System.Diagnostics;
+using System.Net;
+using System.Net.Sockets;
+using System.Text;
 
 namespace AuthServer.ResourceServer.Tests;
 
@@ -44,6 +47,72 @@ public sealed class SampleStartupTests
         Assert.Contains($"  {setting}  (environment variable {setting.Replace(":", "__", StringComparison.Ordinal)})", output, StringComparison.Ordinal);
         Assert.Contains(expected, output, StringComparison.Ordinal);
         Assert.DoesNotContain("   at ", output, StringComparison.Ordinal);
+    }
+
+    // Issue 17 item 5: it used to start, then answer every request 500 with an empty body.
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task The_openiddict_sample_does_not_start_when_its_authority_does_not_answer_with_its_issuer(bool anotherServerAnswers)
+    {
+        var port = FreePort();
+        var authority = $"http://127.0.0.1:{port}/";
+        using var listener = new HttpListener();
+        Task serving = Task.CompletedTask;
+        if (anotherServerAnswers)
+        {
+            listener.Prefixes.Add(authority);
+            listener.Start();
+            serving = AnswerWithAnotherIssuerAsync(listener, $"http://127.0.0.1:{port}/elsewhere/");
+        }
+
+        var (exitCode, output) = await RunAsync("ResourceApi.OpenIddict", new Dictionary<string, string>
+        {
+            ["ASPNETCORE_ENVIRONMENT"] = "Production",
+            ["ASPNETCORE_URLS"] = "http://127.0.0.1:0",
+            ["AuthServer__Authority"] = authority,
+            ["AuthServer__RequireHttpsMetadata"] = "false",
+            ["AuthServer__RevocationFeed__Enabled"] = "false",
+        });
+
+        Assert.True(exitCode == 2, $"Exit code {exitCode}:\n{output}");
+        // OpenIddict logs the failed request in its own words before; the refusal itself is short.
+        var refusal = output[output.IndexOf("Cannot start", StringComparison.Ordinal)..];
+        Assert.Contains("  AuthServer:Authority  (environment variable AuthServer__Authority)", refusal, StringComparison.Ordinal);
+        Assert.Contains($"'{authority}'", refusal, StringComparison.Ordinal);
+        Assert.DoesNotContain("   at ", refusal, StringComparison.Ordinal);
+        Assert.DoesNotContain("Now listening", output, StringComparison.Ordinal);
+        if (anotherServerAnswers)
+        {
+            listener.Stop();
+            await serving;
+        }
+    }
+
+    private static async Task AnswerWithAnotherIssuerAsync(HttpListener listener, string issuer)
+    {
+        try
+        {
+            while (listener.IsListening)
+            {
+                var context = await listener.GetContextAsync();
+                var body = Encoding.UTF8.GetBytes($$"""{"issuer":"{{issuer}}","jwks_uri":"{{issuer}}jwks"}""");
+                context.Response.ContentType = "application/json";
+                await context.Response.OutputStream.WriteAsync(body);
+                context.Response.Close();
+            }
+        }
+        catch (Exception ex) when (ex is HttpListenerException or ObjectDisposedException or InvalidOperationException)
+        {
+            // Stopped.
+        }
+    }
+
+    private static int FreePort()
+    {
+        using var socket = new TcpListener(IPAddress.Loopback, 0);
+        socket.Start();
+        return ((IPEndPoint)socket.LocalEndpoint).Port;
     }
 
     private static async Task<(int ExitCode, string Output)> RunAsync(string sample, Dictionary<string, string> environment)

@@ -80,7 +80,7 @@ public sealed class ValidatedTokenCacheTests : IDisposable
     public async Task A_remembered_token_is_refused_once_the_revocation_list_names_its_chain_and_is_not_remembered_again()
     {
         var revoked = new RevocationList(_clock);
-        var cache = new ValidatedTokenCache(new JsonWebTokenHandler { MapInboundClaims = false }, _clock, capacity: 100, revoked);
+        using var cache = new ValidatedTokenCache(new JsonWebTokenHandler { MapInboundClaims = false }, _clock, capacity: 100, revoked);
         var token = Mint(TimeSpan.FromMinutes(15), chain: "chain-1");
         var other = Mint(TimeSpan.FromMinutes(15), chain: "chain-2");
         Assert.True((await cache.ValidateTokenAsync(token, Parameters(_key))).IsValid);
@@ -98,7 +98,7 @@ public sealed class ValidatedTokenCacheTests : IDisposable
     public async Task With_a_capacity_of_zero_nothing_is_remembered_but_the_revocation_list_still_applies()
     {
         var revoked = new RevocationList(_clock);
-        var cache = new ValidatedTokenCache(new JsonWebTokenHandler { MapInboundClaims = false }, _clock, capacity: 0, revoked);
+        using var cache = new ValidatedTokenCache(new JsonWebTokenHandler { MapInboundClaims = false }, _clock, capacity: 0, revoked);
         var token = Mint(TimeSpan.FromMinutes(15), chain: "chain-1");
         Assert.True((await cache.ValidateTokenAsync(token, Parameters(_key))).IsValid);
         Assert.Equal(0, cache.Count);
@@ -108,7 +108,11 @@ public sealed class ValidatedTokenCacheTests : IDisposable
         Assert.IsType<SecurityTokenRevokedException>((await cache.ValidateTokenAsync(token, Parameters(_key))).Exception);
     }
 
-    public void Dispose() => _ec.Dispose();
+    public void Dispose()
+    {
+        _cache.Dispose();
+        _ec.Dispose();
+    }
 
     private string Mint(TimeSpan lifetime, string? chain = null)
     {

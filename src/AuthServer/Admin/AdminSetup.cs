@@ -41,6 +41,8 @@ public static class AdminSetup
             .RequireAuthenticatedUser()
             .AddRequirements(new OperatorScopeRequirement()));
 
+        // Data annotations on the request records (AdminContracts) are checked before a handler runs: 400 problem details.
+        services.AddValidation();
         services.AddOpenApi(Policy, openApi => openApi.ShouldInclude = endpoint =>
             endpoint.RelativePath?.StartsWith(Prefix.TrimStart('/'), StringComparison.Ordinal) == true);
         return services;
@@ -50,7 +52,10 @@ public static class AdminSetup
     {
         app.MapOpenApi(Prefix + "/openapi/{documentName}.json").RequireAuthorization(Policy);
 
-        var admin = app.MapGroup(Prefix).RequireAuthorization(Policy).WithTags("Admin");
+        // Every refusal is problem details (RFC 9457): 401 and 403 from ErrorHandling and InsufficientScopeAnswer.
+        var admin = app.MapGroup(Prefix).RequireAuthorization(Policy).WithTags("Admin")
+            .ProducesProblem(StatusCodes.Status401Unauthorized)
+            .ProducesProblem(StatusCodes.Status403Forbidden);
         admin.MapUserAdmin();
         admin.MapSessionAdmin();
         admin.MapClientAdmin();

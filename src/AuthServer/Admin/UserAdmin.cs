@@ -59,11 +59,9 @@ public static class UserAdmin
     private static async Task<Results<Created<UserView>, ValidationProblem>> CreateAsync(
         CreateUserRequest request, UserManager<IdentityUser> users, TimeProvider clock, ClaimsPrincipal actor, ILoggerFactory loggers)
     {
-        if (string.IsNullOrWhiteSpace(request.UserName) || string.IsNullOrWhiteSpace(request.Password))
-        {
-            return TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["userName"] = ["A user name and a password are required."] });
-        }
-
+        // Required (and not blank) was checked by the framework's validation before this ran.
+        ArgumentException.ThrowIfNullOrWhiteSpace(request.UserName);
+        ArgumentException.ThrowIfNullOrWhiteSpace(request.Password);
         var email = string.IsNullOrWhiteSpace(request.Email) ? null : request.Email.Trim();
         var user = new IdentityUser { UserName = request.UserName.Trim(), Email = email, EmailConfirmed = email is not null };
         var result = await users.CreateAsync(user, request.Password);
@@ -105,11 +103,7 @@ public static class UserAdmin
             return UnknownUser();
         }
 
-        if (string.IsNullOrEmpty(request.Password))
-        {
-            return TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["password"] = ["A new password is required."] });
-        }
-
+        ArgumentException.ThrowIfNullOrEmpty(request.Password);
         var result = await users.ResetPasswordAsync(found, await users.GeneratePasswordResetTokenAsync(found), request.Password);
         if (!result.Succeeded)
         {

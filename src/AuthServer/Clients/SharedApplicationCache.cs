@@ -1,5 +1,5 @@
-using System.Collections.Concurrent;
 using System.Diagnostics.CodeAnalysis;
+using Microsoft.Extensions.Caching.Memory;
 using OpenIddict.Abstractions;
 
 namespace AuthServer.Clients;
@@ -18,11 +18,14 @@ public sealed class SharedApplicationCache<TApplication>(
     : IOpenIddictApplicationCache<TApplication>
     where TApplication : class
 {
+    private const string ByClientId = "client_id";
+    private const string ById = "id";
+
     public ValueTask<TApplication?> FindByClientIdAsync(string identifier, CancellationToken cancellationToken) =>
-        FindAsync(entries.ByClientId, identifier, store.FindByClientIdAsync, cancellationToken);
+        FindAsync(ByClientId, identifier, store.FindByClientIdAsync, cancellationToken);
 
     public ValueTask<TApplication?> FindByIdAsync(string identifier, CancellationToken cancellationToken) =>
-        FindAsync(entries.ById, identifier, store.FindByIdAsync, cancellationToken);
+        FindAsync(ById, identifier, store.FindByIdAsync, cancellationToken);
 
     public IAsyncEnumerable<TApplication> FindByPostLogoutRedirectUriAsync(
         [StringSyntax(StringSyntaxAttribute.Uri)] string uri, CancellationToken cancellationToken) =>
@@ -39,30 +42,29 @@ public sealed class SharedApplicationCache<TApplication>(
     {
         if (await store.GetClientIdAsync(application, cancellationToken) is { } clientId)
         {
-            entries.ByClientId.TryRemove(clientId, out _);
+            entries.Cache.Remove((ByClientId, clientId));
         }
 
         if (await store.GetIdAsync(application, cancellationToken) is { } id)
         {
-            entries.ById.TryRemove(id, out _);
+            entries.Cache.Remove((ById, id));
         }
     }
 
     private async ValueTask<TApplication?> FindAsync(
-        ConcurrentDictionary<string, ApplicationEntries<TApplication>.Entry> entriesByKey, string key,
-        Func<string, CancellationToken, ValueTask<TApplication?>> load, CancellationToken cancellationToken)
+        string kind, string identifier, Func<string, CancellationToken, ValueTask<TApplication?>> load, CancellationToken cancellationToken)
     {
+        var key = (kind, identifier);
         var now = clock.GetUtcNow();
-        if (entriesByKey.TryGetValue(key, out var entry) && entry.Expires > now)
+        if (entries.Cache.TryGetValue(key, out ApplicationEntries<TApplication>.Entry? entry) && entry is not null && entry.Expires > now)
         {
             return entry.Application;
         }
 
-        var application = await load(key, cancellationToken);
+        var application = await load(identifier, cancellationToken);
         if (application is not null)
         {
-            entries.Trim(entriesByKey);
-            entriesByKey[key] = new(application, now + ApplicationEntries<TApplication>.Lifetime);
+            entries.Add(key, new(application, now + ApplicationEntries<TApplication>.Lifetime));
         }
 
         return application;
@@ -70,23 +72,18 @@ public sealed class SharedApplicationCache<TApplication>(
 }
 
 /// <summary>The process-wide half of <see cref="SharedApplicationCache{TApplication}"/> (a singleton per server).</summary>
-public sealed class ApplicationEntries<TApplication> where TApplication : class
+public sealed class ApplicationEntries<TApplication> : IDisposable where TApplication : class
 {
     public static readonly TimeSpan Lifetime = TimeSpan.FromSeconds(30);
-    private const int MaxEntries = 1024;
 
-    public ConcurrentDictionary<string, Entry> ByClientId { get; } = new(StringComparer.Ordinal);
+    /// <summary>A catalog is small: a full cache means something odd, so new entries wait while the oldest tenth is compacted away.</summary>
+    public MemoryCache Cache { get; } = new(new MemoryCacheOptions { SizeLimit = 1024, CompactionPercentage = 0.1 });
 
-    public ConcurrentDictionary<string, Entry> ById { get; } = new(StringComparer.Ordinal);
+    /// <summary>The cache's own clock removes the entry; the lookup checks <see cref="Entry.Expires"/> against ours (tests move it).</summary>
+    public void Add((string Kind, string Value) key, Entry entry) =>
+        Cache.Set(key, entry, new MemoryCacheEntryOptions { Size = 1, AbsoluteExpirationRelativeToNow = Lifetime });
 
-    /// <summary>Bounded: a catalog is small, so reaching the cap means something odd; start over rather than grow.</summary>
-    public void Trim(ConcurrentDictionary<string, Entry> entries)
-    {
-        if (entries.Count >= MaxEntries)
-        {
-            entries.Clear();
-        }
-    }
+    public void Dispose() => Cache.Dispose();
 
     public sealed record Entry(TApplication Application, DateTimeOffset Expires);
 }

@@ -1,6 +1,6 @@
-using System.Collections.Concurrent;
 using System.Security.Cryptography;
 using System.Text;
+using Microsoft.Extensions.Caching.Memory;
 using Microsoft.Extensions.Options;
 using OpenIddict.Abstractions;
 using OpenIddict.Core;
@@ -95,25 +95,23 @@ public sealed class CachingApplicationManager<TApplication>(
         CatalogStamp.Read(await Store.GetPropertiesAsync(application, cancellationToken)).RetiredSecrets;
 }
 
-/// <summary>HMACs of secrets that passed a full check, under a key that never leaves this process.</summary>
-public sealed class VerifiedSecrets
+/// <summary>
+/// HMACs of secrets that passed a full check, under a key that never leaves this process. Bounded: when full, a new
+/// entry waits while the least recently used tenth is compacted away; one unused for an hour (a rotated secret) goes.
+/// </summary>
+public sealed class VerifiedSecrets : IDisposable
 {
-    private const int MaxEntries = 1024;
+    private static readonly TimeSpan s_unusedFor = TimeSpan.FromHours(1);
     private readonly byte[] _processKey = RandomNumberGenerator.GetBytes(32);
-    private readonly ConcurrentDictionary<string, byte[]> _verified = new(StringComparer.Ordinal);
+    private readonly MemoryCache _verified = new(new MemoryCacheOptions { SizeLimit = 1024, CompactionPercentage = 0.1 });
 
     public bool IsKnown(string secret, string comparand) =>
-        _verified.TryGetValue(comparand, out var known) && CryptographicOperations.FixedTimeEquals(Fingerprint(secret), known);
+        _verified.TryGetValue(comparand, out byte[]? known) && known is not null && CryptographicOperations.FixedTimeEquals(Fingerprint(secret), known);
 
-    public void Remember(string secret, string comparand)
-    {
-        if (_verified.Count >= MaxEntries)
-        {
-            _verified.Clear();
-        }
+    public void Remember(string secret, string comparand) =>
+        _verified.Set(comparand, Fingerprint(secret), new MemoryCacheEntryOptions { Size = 1, SlidingExpiration = s_unusedFor });
 
-        _verified[comparand] = Fingerprint(secret);
-    }
+    public void Dispose() => _verified.Dispose();
 
     private byte[] Fingerprint(string secret) => HMACSHA256.HashData(_processKey, Encoding.UTF8.GetBytes(secret));
 }

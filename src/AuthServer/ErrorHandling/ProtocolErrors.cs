@@ -1,4 +1,3 @@
-using System.Data.Common;
 using System.Text.Json;
 using System.Text.RegularExpressions;
 using Microsoft.AspNetCore;
@@ -9,10 +8,8 @@ using static OpenIddict.Abstractions.OpenIddictConstants;
 namespace AuthServer.ErrorHandling;
 
 /// <summary>
-/// The last line of defence: whatever escapes a handler becomes an OAuth error (protocol endpoints) or a
-/// problem-details response (everything else), never a stack trace. A database that cannot be reached
-/// answers 503 `temporarily_unavailable` (RFC 6749 §4.1.2.1), so clients retry instead of giving up.
-/// An error status set without a body (401 and 403 of the bearer handlers, routing's 404 and 405, binding's 415)
+/// Every refusal in the caller's shape: the framework's exception handler middleware runs
+/// <see cref="ProtocolExceptionHandler"/> for whatever escapes a handler, and an error status set without a body (401 and 403 of the bearer handlers, routing's 404 and 405, binding's 415)
 /// gets one too, so every refusal says what went wrong in the caller's shape.
 /// </summary>
 public static partial class ProtocolErrors
@@ -22,41 +19,25 @@ public static partial class ProtocolErrors
     public static IServiceCollection AddProtocolErrors(this IServiceCollection services)
     {
         services.AddProblemDetails();
+        services.AddExceptionHandler<ProtocolExceptionHandler>();
         return services;
     }
 
     /// <summary>Inside the request log, so the log records the status the client got, not the exception.</summary>
-    public static IApplicationBuilder UseProtocolErrors(this IApplicationBuilder app) => app.Use(async (context, next) =>
+    public static IApplicationBuilder UseProtocolErrors(this IApplicationBuilder app)
     {
-        // Tells OpenIddict (status code pages integration) to leave the body of its local errors to us.
-        context.Features.Set<IStatusCodePagesFeature>(new StatusCodePagesFeature());
-        try
+        app.UseExceptionHandler();
+        return app.Use(async (context, next) =>
         {
+            // Tells OpenIddict (status code pages integration) to leave the body of its local errors to us.
+            context.Features.Set<IStatusCodePagesFeature>(new StatusCodePagesFeature());
             await next(context);
-        }
-        catch (Exception exception) when (!context.Response.HasStarted && !context.RequestAborted.IsCancellationRequested)
-        {
-            var (status, error, description) = Classify(exception);
-            var logger = context.RequestServices.GetRequiredService<ILoggerFactory>().CreateLogger(typeof(ProtocolErrors));
-            if (status >= 500)
+            if (NeedsBody(context))
             {
-                LogUnhandled(logger, exception.GetType().Name, context.Request.Path, exception);
+                await WriteBodyAsync(context);
             }
-            else
-            {
-                // The caller's mistake, not ours: one line, no stack trace.
-                LogBadRequest(logger, status, exception.GetType().Name, context.Request.Path);
-            }
-
-            await WriteAsync(context, status, error, description);
-            return;
-        }
-
-        if (NeedsBody(context))
-        {
-            await WriteBodyAsync(context);
-        }
-    });
+        });
+    }
 
     /// <summary>
     /// A refusal in the shape the caller expects: an OAuth JSON error under /connect and /.well-known (RFC 6749 §5.2),
@@ -132,35 +113,6 @@ public static partial class ProtocolErrors
         return WriteJsonAsync(context, status, error, description);
     }
 
-    private static (int Status, string Error, string Description) Classify(Exception exception) => exception switch
-    {
-        BadHttpRequestException bad => (bad.StatusCode, Errors.InvalidRequest, "The request is malformed or too large."),
-        InvalidDataException => (StatusCodes.Status400BadRequest, Errors.InvalidRequest, "The request body is malformed."),
-        _ when IsDatabaseOutage(exception) =>
-            (StatusCodes.Status503ServiceUnavailable, Errors.TemporarilyUnavailable, "The server is temporarily unable to handle the request."),
-        _ => (StatusCodes.Status500InternalServerError, Errors.ServerError, "The server encountered an unexpected error."),
-    };
-
-    /// <summary>EF Core and OpenIddict wrap the provider's exception (DbUpdateException, InvalidOperationException): look inside.</summary>
-    private static bool IsDatabaseOutage(Exception? exception)
-    {
-        for (; exception is not null; exception = exception.InnerException)
-        {
-            if (exception is DbException or TimeoutException or Microsoft.EntityFrameworkCore.Storage.RetryLimitExceededException)
-            {
-                return true;
-            }
-        }
-
-        return false;
-    }
-
     [GeneratedRegex("error=\"([a-z_]{1,64})\"")]
     private static partial Regex ErrorParameter();
-
-    [LoggerMessage(EventId = 9001, Level = LogLevel.Error, Message = "Unhandled {ExceptionType} on {Path}")]
-    private static partial void LogUnhandled(ILogger logger, string exceptionType, PathString path, Exception exception);
-
-    [LoggerMessage(EventId = 9002, Level = LogLevel.Warning, Message = "Bad request answered {StatusCode}: {ExceptionType} on {Path}")]
-    private static partial void LogBadRequest(ILogger logger, int statusCode, string exceptionType, PathString path);
 }

@@ -8,13 +8,20 @@ namespace AuthServer.Tokens;
 /// <summary>
 /// RFC 6749 §5.2: a requested scope that "exceeds the scope granted by the resource owner", or that the client may not
 /// use, is `invalid_scope`. OpenIddict refuses both but names them `invalid_grant` (a wider refresh, RFC 6749 §6) and
-/// `invalid_request` (a scope outside the client's permissions); these checks run just before its own and answer first.
+/// `invalid_request` (a scope outside the client's permissions); these checks run just before its own and answer first (at the token and the authorization endpoint).
 /// </summary>
 public static class ScopeRequestChecks
 {
     public static OpenIddictServerHandlerDescriptor ClientMayUseDescriptor { get; } = OpenIddictServerHandlerDescriptor.CreateBuilder<ValidateTokenRequestContext>()
         .UseScopedHandler<ClientMayUse>()
         .SetOrder(OpenIddictServerHandlers.Exchange.ValidateScopePermissions.Descriptor.Order - 1)
+        .SetType(OpenIddictServerHandlerType.Custom)
+        .Build();
+
+    /// <summary>The same rule at the authorization endpoint, whose refusal then goes back to the client (RFC 6749 §4.1.2.1).</summary>
+    public static OpenIddictServerHandlerDescriptor ClientMayUseAtAuthorizationDescriptor { get; } = OpenIddictServerHandlerDescriptor.CreateBuilder<ValidateAuthorizationRequestContext>()
+        .UseScopedHandler<ClientMayUse>()
+        .SetOrder(OpenIddictServerHandlers.Authentication.ValidateScopePermissions.Descriptor.Order - 1)
         .SetType(OpenIddictServerHandlerType.Custom)
         .Build();
 
@@ -25,24 +32,43 @@ public static class ScopeRequestChecks
         .Build();
 
     /// <summary>Same rule as OpenIddict's: `openid` and `offline_access` are protocol scopes, checked elsewhere.</summary>
-    public sealed class ClientMayUse(IOpenIddictApplicationManager applications) : IOpenIddictServerHandler<ValidateTokenRequestContext>
+    public sealed class ClientMayUse(IOpenIddictApplicationManager applications)
+        : IOpenIddictServerHandler<ValidateTokenRequestContext>, IOpenIddictServerHandler<ValidateAuthorizationRequestContext>
     {
         public async ValueTask HandleAsync(ValidateTokenRequestContext context)
         {
-            if (string.IsNullOrEmpty(context.ClientId) || await applications.FindByClientIdAsync(context.ClientId) is not { } application)
+            if (!await MayUseAsync(context.ClientId, context.Request))
             {
-                return;
+                context.Reject(Errors.InvalidScope, "The client is not allowed to request this scope.");
+            }
+        }
+
+        public async ValueTask HandleAsync(ValidateAuthorizationRequestContext context)
+        {
+            if (!await MayUseAsync(context.ClientId, context.Request))
+            {
+                context.Reject(Errors.InvalidScope, "The client is not allowed to request this scope.");
+            }
+        }
+
+        /// <summary>True for an unknown client: OpenIddict's own checks refuse that one in its words.</summary>
+        private async ValueTask<bool> MayUseAsync(string? clientId, OpenIddictRequest request)
+        {
+            if (string.IsNullOrEmpty(clientId) || await applications.FindByClientIdAsync(clientId) is not { } application)
+            {
+                return true;
             }
 
-            foreach (var scope in context.Request.GetScopes())
+            foreach (var scope in request.GetScopes())
             {
                 if (scope is not (Scopes.OpenId or Scopes.OfflineAccess)
                     && !await applications.HasPermissionAsync(application, Permissions.Prefixes.Scope + scope))
                 {
-                    context.Reject(Errors.InvalidScope, "The client is not allowed to request this scope.");
-                    return;
+                    return false;
                 }
             }
+
+            return true;
         }
     }
 

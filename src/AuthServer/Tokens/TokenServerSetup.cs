@@ -85,6 +85,7 @@ public static class TokenServerSetup
                 server.AddEventHandler(AuthorizationErrorRedirect.OversizedStateDescriptor);
                 server.CheckBasicClientCredentials();
                 server.AddEventHandler(ScopeRequestChecks.ClientMayUseDescriptor);
+                server.AddEventHandler(ScopeRequestChecks.ClientMayUseAtAuthorizationDescriptor);
                 server.AddEventHandler(ScopeRequestChecks.NoWiderThanGrantedDescriptor);
 
                 // Local errors (authorize or end-session refused before a redirect is allowed) reach ErrorHandling/ProtocolErrors

@@ -5,6 +5,9 @@ var builder = WebApplication.CreateBuilder(args);
 // Every missing or invalid setting is reported at once, before the BFF listens (exit code 2).
 var settings = new StartupSettings(builder.Configuration, "docs/spa.md").Section<AuthServerBffOptions>(AuthServerBffOptions.Section);
 
+// Traces and metrics (ASP.NET Core, HttpClient, runtime), exported over OTLP when OTEL_EXPORTER_OTLP_ENDPOINT is set.
+builder.AddAuthServerTelemetry();
+
 // Sign-in, session cookie, token storage and refresh, the API proxy: all in this one call.
 builder.Services.AddAuthServerBff(builder.Configuration.GetSection(AuthServerBffOptions.Section));
 

@@ -7,6 +7,9 @@ var scope = settings.Required("Api:RequiredScope");
 var reportsScope = settings.Required("Api:ReportsScope");
 var adminRole = settings.Required("Api:AdminRole");
 
+// Traces and metrics (ASP.NET Core, HttpClient, runtime), exported over OTLP when OTEL_EXPORTER_OTLP_ENDPOINT is set.
+builder.AddAuthServerTelemetry();
+
 // Issuer, audience, typ at+jwt, algorithms, lifetime, key caching and the revocation feed (AuthServer:RevocationFeed): all in this one call.
 builder.Services.AddAuthServerJwtBearer(builder.Configuration.GetSection(AuthServerJwtOptions.Section));
 builder.Services.AddAuthorizationBuilder()

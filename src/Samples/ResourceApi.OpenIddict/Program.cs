@@ -15,6 +15,9 @@ var reportsScope = settings.Required("Api:ReportsScope");
 var adminRole = settings.Required("Api:AdminRole");
 var cacheSize = settings.Optional("AuthServer:ValidatedTokenCacheSize", 10_000);
 
+// Traces and metrics (ASP.NET Core, HttpClient, runtime), exported over OTLP when OTEL_EXPORTER_OTLP_ENDPOINT is set.
+builder.AddAuthServerTelemetry();
+
 // Local validation: keys from the issuer's discovery document, cached; no introspection call per request.
 builder.Services.AddOpenIddict().AddValidation(validation =>
 {
@@ -52,7 +55,8 @@ builder.Services.AddAuthorizationBuilder()
     .AddPolicy("admin", policy => policy.RequireAuthenticatedUser().AddRequirements(new ScopeRequirement(scope, Claims.Private.Scope)).RequireRole(adminRole));
 
 var app = builder.Build();
-if (!settings.Verify(app))
+// A mistyped authority stops the start here rather than failing every request later.
+if (!settings.Verify(app) || !await IssuerCheck.VerifyAsync(app, authority!, settings))
 {
     return StartupSettings.InvalidConfiguration;
 }

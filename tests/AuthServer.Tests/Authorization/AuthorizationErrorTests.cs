@@ -30,6 +30,22 @@ public sealed class AuthorizationErrorTests(AuthServerFactory factory) : IClassF
         Assert.Equal(Issuer, answer["iss"]);
     }
 
+    // Issue 17 item 5: OpenIddict names a scope outside the client's permissions invalid_request; RFC 6749 §4.1.2.1 says invalid_scope.
+    [Fact]
+    public async Task A_scope_the_client_may_not_use_goes_back_to_the_client_as_invalid_scope()
+    {
+        const string BffCallback = "http://localhost:5175/bff/signin-oidc";
+        using var browser = new BrowserClient(factory);
+        using var response = await browser.GetAsync(BrowserClient.AuthorizeUrl(Pkce.Create(), state: "s-17", clientId: "bff", redirectUri: BffCallback,
+            extra: new Dictionary<string, string> { ["scope"] = "openid ops" }));
+
+        var location = browser.LocationOf(response);
+        Assert.Equal(BffCallback, location.GetLeftPart(UriPartial.Path));
+        var answer = BrowserClient.QueryOf(location);
+        Assert.Equal("invalid_scope", answer["error"]);
+        Assert.Equal("s-17", answer["state"]);
+    }
+
     // Item 15: RFC 6749 §4.2.2.1, an implicit-flow request hears back in the fragment.
     [Fact]
     public async Task Response_type_token_is_refused_at_the_redirect_uri()

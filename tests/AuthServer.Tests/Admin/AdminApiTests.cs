@@ -1,5 +1,7 @@
 using System.Net;
+using System.Text.Json;
 using AuthServer.Tests.Infrastructure;
+using Microsoft.AspNetCore.Identity;
 
 namespace AuthServer.Tests;
 
@@ -45,11 +47,7 @@ public sealed class AdminApiTests(AdminServerFactory server) : IClassFixture<Adm
     [Fact]
     public async Task A_token_for_the_admin_audience_without_the_ops_scope_answers_403()
     {
-        var token = (await _client.PostAsync(new()
-        {
-            ["grant_type"] = "client_credentials", ["client_id"] = AdminServerFactory.Auditor,
-            ["client_secret"] = AdminServerFactory.AuditorSecret, ["scope"] = "audit",
-        })).ShouldSucceed().AccessToken!;
+        var token = await AuditorTokenAsync();
 
         var (status, _) = await _admin.SendAsync(HttpMethod.Post, "/admin/users/bob/revoke-tokens", accessToken: token);
 
@@ -202,6 +200,45 @@ public sealed class AdminApiTests(AdminServerFactory server) : IClassFixture<Adm
         Assert.Contains("/admin/prune", paths);
         Assert.DoesNotContain(paths, p => p.StartsWith("/connect", StringComparison.Ordinal));
     }
+
+    // Issue 17 item 4: every 4xx of the admin API is problem details, 401 and 403 included.
+    [Fact]
+    public async Task Refusals_without_a_token_or_without_the_operator_scope_are_problem_details()
+    {
+        var token = await AuditorTokenAsync();
+
+        using var anonymous = await _client.Http.GetAsync("/admin/users");
+        var (forbidden, forbiddenBody) = await _admin.SendAsync(HttpMethod.Get, "/admin/users", accessToken: token);
+
+        Assert.Equal(HttpStatusCode.Unauthorized, anonymous.StatusCode);
+        Assert.Equal("application/problem+json", anonymous.Content.Headers.ContentType?.MediaType);
+        using var anonymousBody = JsonDocument.Parse(await anonymous.Content.ReadAsStringAsync());
+        Assert.Equal(401, anonymousBody.RootElement.GetProperty("status").GetInt32());
+        Assert.Equal(HttpStatusCode.Forbidden, forbidden);
+        Assert.Equal(403, forbiddenBody.GetProperty("status").GetInt32());
+        Assert.Equal("insufficient_scope", forbiddenBody.GetProperty("error").GetString());
+    }
+
+    // Issue 17 item 4: the request records' annotations are checked by the framework, naming the field.
+    [Fact]
+    public async Task A_user_without_a_password_is_refused_by_validation_naming_the_field()
+    {
+        var (status, body) = await _admin.SendAsync(HttpMethod.Post, "/admin/users", new { userName = "no-password" });
+
+        Assert.Equal(HttpStatusCode.BadRequest, status);
+        var fields = body.GetProperty("errors").EnumerateObject().Select(e => e.Name).ToList();
+        Assert.Contains(fields, name => name.Equals("password", StringComparison.OrdinalIgnoreCase));
+        IdentityUser? created = null;
+        await server.WithUsersAsync(async users => created = await users.FindByNameAsync("no-password"));
+        Assert.Null(created);
+    }
+
+    /// <summary>A token for the admin audience without the operator scope.</summary>
+    private async Task<string> AuditorTokenAsync() => (await _client.PostAsync(new()
+    {
+        ["grant_type"] = "client_credentials", ["client_id"] = AdminServerFactory.Auditor,
+        ["client_secret"] = AdminServerFactory.AuditorSecret, ["scope"] = "audit",
+    })).ShouldSucceed().AccessToken!;
 
     internal static int? EventId(Serilog.Events.LogEvent e) =>
         e.Properties.TryGetValue("EventId", out var value) && value is Serilog.Events.StructureValue s
