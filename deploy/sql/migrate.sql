@@ -679,3 +679,320 @@ END;
 COMMIT;
 GO
 
+BEGIN TRANSACTION;
+IF NOT EXISTS (
+    SELECT * FROM [__EFMigrationsHistory]
+    WHERE [MigrationId] = N'20261202013649_CompactTokenStorage'
+)
+BEGIN
+    ALTER TABLE [OpenIddictTokens] DROP CONSTRAINT [FK_OpenIddictTokens_OpenIddictApplications_ApplicationId];
+END;
+
+IF NOT EXISTS (
+    SELECT * FROM [__EFMigrationsHistory]
+    WHERE [MigrationId] = N'20261202013649_CompactTokenStorage'
+)
+BEGIN
+    ALTER TABLE [OpenIddictTokens] DROP CONSTRAINT [FK_OpenIddictTokens_OpenIddictAuthorizations_AuthorizationId];
+END;
+
+IF NOT EXISTS (
+    SELECT * FROM [__EFMigrationsHistory]
+    WHERE [MigrationId] = N'20261202013649_CompactTokenStorage'
+)
+BEGIN
+    ALTER TABLE [OpenIddictAuthorizations] DROP CONSTRAINT [FK_OpenIddictAuthorizations_OpenIddictApplications_ApplicationId];
+END;
+
+IF NOT EXISTS (
+    SELECT * FROM [__EFMigrationsHistory]
+    WHERE [MigrationId] = N'20261202013649_CompactTokenStorage'
+)
+BEGIN
+    ALTER TABLE [OpenIddictTokens] DROP CONSTRAINT [PK_OpenIddictTokens];
+END;
+
+IF NOT EXISTS (
+    SELECT * FROM [__EFMigrationsHistory]
+    WHERE [MigrationId] = N'20261202013649_CompactTokenStorage'
+)
+BEGIN
+    ALTER TABLE [OpenIddictAuthorizations] DROP CONSTRAINT [PK_OpenIddictAuthorizations];
+END;
+
+IF NOT EXISTS (
+    SELECT * FROM [__EFMigrationsHistory]
+    WHERE [MigrationId] = N'20261202013649_CompactTokenStorage'
+)
+BEGIN
+    ALTER TABLE [OpenIddictApplications] DROP CONSTRAINT [PK_OpenIddictApplications];
+END;
+
+IF NOT EXISTS (
+    SELECT * FROM [__EFMigrationsHistory]
+    WHERE [MigrationId] = N'20261202013649_CompactTokenStorage'
+)
+BEGIN
+    ALTER TABLE [BrowserSessionGrants] DROP CONSTRAINT [PK_BrowserSessionGrants];
+END;
+
+IF NOT EXISTS (
+    SELECT * FROM [__EFMigrationsHistory]
+    WHERE [MigrationId] = N'20261202013649_CompactTokenStorage'
+)
+BEGIN
+    DROP INDEX [IX_OpenIddictTokens_ApplicationId_Status_Subject_Type] ON [OpenIddictTokens];
+END;
+
+IF NOT EXISTS (
+    SELECT * FROM [__EFMigrationsHistory]
+    WHERE [MigrationId] = N'20261202013649_CompactTokenStorage'
+)
+BEGIN
+    DROP INDEX [IX_OpenIddictTokens_Subject] ON [OpenIddictTokens];
+END;
+
+IF NOT EXISTS (
+    SELECT * FROM [__EFMigrationsHistory]
+    WHERE [MigrationId] = N'20261202013649_CompactTokenStorage'
+)
+BEGIN
+    DECLARE @var nvarchar(max);
+    SELECT @var = QUOTENAME([d].[name])
+    FROM [sys].[default_constraints] [d]
+    INNER JOIN [sys].[columns] [c] ON [d].[parent_column_id] = [c].[column_id] AND [d].[parent_object_id] = [c].[object_id]
+    WHERE ([d].[parent_object_id] = OBJECT_ID(N'[OpenIddictTokens]') AND [c].[name] = N'Type');
+    IF @var IS NOT NULL EXEC(N'ALTER TABLE [OpenIddictTokens] DROP CONSTRAINT ' + @var + ';');
+    ALTER TABLE [OpenIddictTokens] ALTER COLUMN [Type] varchar(150) NULL;
+END;
+
+IF NOT EXISTS (
+    SELECT * FROM [__EFMigrationsHistory]
+    WHERE [MigrationId] = N'20261202013649_CompactTokenStorage'
+)
+BEGIN
+    DECLARE @var1 nvarchar(max);
+    SELECT @var1 = QUOTENAME([d].[name])
+    FROM [sys].[default_constraints] [d]
+    INNER JOIN [sys].[columns] [c] ON [d].[parent_column_id] = [c].[column_id] AND [d].[parent_object_id] = [c].[object_id]
+    WHERE ([d].[parent_object_id] = OBJECT_ID(N'[OpenIddictTokens]') AND [c].[name] = N'Status');
+    IF @var1 IS NOT NULL EXEC(N'ALTER TABLE [OpenIddictTokens] DROP CONSTRAINT ' + @var1 + ';');
+    ALTER TABLE [OpenIddictTokens] ALTER COLUMN [Status] varchar(50) NULL;
+END;
+
+IF NOT EXISTS (
+    SELECT * FROM [__EFMigrationsHistory]
+    WHERE [MigrationId] = N'20261202013649_CompactTokenStorage'
+)
+BEGIN
+    DECLARE @var2 nvarchar(max);
+    SELECT @var2 = QUOTENAME([d].[name])
+    FROM [sys].[default_constraints] [d]
+    INNER JOIN [sys].[columns] [c] ON [d].[parent_column_id] = [c].[column_id] AND [d].[parent_object_id] = [c].[object_id]
+    WHERE ([d].[parent_object_id] = OBJECT_ID(N'[OpenIddictTokens]') AND [c].[name] = N'ConcurrencyToken');
+    IF @var2 IS NOT NULL EXEC(N'ALTER TABLE [OpenIddictTokens] DROP CONSTRAINT ' + @var2 + ';');
+    ALTER TABLE [OpenIddictTokens] ALTER COLUMN [ConcurrencyToken] uniqueidentifier NULL;
+END;
+
+IF NOT EXISTS (
+    SELECT * FROM [__EFMigrationsHistory]
+    WHERE [MigrationId] = N'20261202013649_CompactTokenStorage'
+)
+BEGIN
+    DROP INDEX [IX_OpenIddictTokens_AuthorizationId] ON [OpenIddictTokens];
+    DECLARE @var3 nvarchar(max);
+    SELECT @var3 = QUOTENAME([d].[name])
+    FROM [sys].[default_constraints] [d]
+    INNER JOIN [sys].[columns] [c] ON [d].[parent_column_id] = [c].[column_id] AND [d].[parent_object_id] = [c].[object_id]
+    WHERE ([d].[parent_object_id] = OBJECT_ID(N'[OpenIddictTokens]') AND [c].[name] = N'AuthorizationId');
+    IF @var3 IS NOT NULL EXEC(N'ALTER TABLE [OpenIddictTokens] DROP CONSTRAINT ' + @var3 + ';');
+    ALTER TABLE [OpenIddictTokens] ALTER COLUMN [AuthorizationId] uniqueidentifier NULL;
+    CREATE INDEX [IX_OpenIddictTokens_AuthorizationId] ON [OpenIddictTokens] ([AuthorizationId]);
+END;
+
+IF NOT EXISTS (
+    SELECT * FROM [__EFMigrationsHistory]
+    WHERE [MigrationId] = N'20261202013649_CompactTokenStorage'
+)
+BEGIN
+    DECLARE @var4 nvarchar(max);
+    SELECT @var4 = QUOTENAME([d].[name])
+    FROM [sys].[default_constraints] [d]
+    INNER JOIN [sys].[columns] [c] ON [d].[parent_column_id] = [c].[column_id] AND [d].[parent_object_id] = [c].[object_id]
+    WHERE ([d].[parent_object_id] = OBJECT_ID(N'[OpenIddictTokens]') AND [c].[name] = N'ApplicationId');
+    IF @var4 IS NOT NULL EXEC(N'ALTER TABLE [OpenIddictTokens] DROP CONSTRAINT ' + @var4 + ';');
+    ALTER TABLE [OpenIddictTokens] ALTER COLUMN [ApplicationId] uniqueidentifier NULL;
+END;
+
+IF NOT EXISTS (
+    SELECT * FROM [__EFMigrationsHistory]
+    WHERE [MigrationId] = N'20261202013649_CompactTokenStorage'
+)
+BEGIN
+    DECLARE @var5 nvarchar(max);
+    SELECT @var5 = QUOTENAME([d].[name])
+    FROM [sys].[default_constraints] [d]
+    INNER JOIN [sys].[columns] [c] ON [d].[parent_column_id] = [c].[column_id] AND [d].[parent_object_id] = [c].[object_id]
+    WHERE ([d].[parent_object_id] = OBJECT_ID(N'[OpenIddictTokens]') AND [c].[name] = N'Id');
+    IF @var5 IS NOT NULL EXEC(N'ALTER TABLE [OpenIddictTokens] DROP CONSTRAINT ' + @var5 + ';');
+    ALTER TABLE [OpenIddictTokens] ALTER COLUMN [Id] uniqueidentifier NOT NULL;
+END;
+
+IF NOT EXISTS (
+    SELECT * FROM [__EFMigrationsHistory]
+    WHERE [MigrationId] = N'20261202013649_CompactTokenStorage'
+)
+BEGIN
+    DECLARE @var6 nvarchar(max);
+    SELECT @var6 = QUOTENAME([d].[name])
+    FROM [sys].[default_constraints] [d]
+    INNER JOIN [sys].[columns] [c] ON [d].[parent_column_id] = [c].[column_id] AND [d].[parent_object_id] = [c].[object_id]
+    WHERE ([d].[parent_object_id] = OBJECT_ID(N'[OpenIddictAuthorizations]') AND [c].[name] = N'ConcurrencyToken');
+    IF @var6 IS NOT NULL EXEC(N'ALTER TABLE [OpenIddictAuthorizations] DROP CONSTRAINT ' + @var6 + ';');
+    ALTER TABLE [OpenIddictAuthorizations] ALTER COLUMN [ConcurrencyToken] uniqueidentifier NULL;
+END;
+
+IF NOT EXISTS (
+    SELECT * FROM [__EFMigrationsHistory]
+    WHERE [MigrationId] = N'20261202013649_CompactTokenStorage'
+)
+BEGIN
+    DROP INDEX [IX_OpenIddictAuthorizations_ApplicationId_Status_Subject_Type] ON [OpenIddictAuthorizations];
+    DECLARE @var7 nvarchar(max);
+    SELECT @var7 = QUOTENAME([d].[name])
+    FROM [sys].[default_constraints] [d]
+    INNER JOIN [sys].[columns] [c] ON [d].[parent_column_id] = [c].[column_id] AND [d].[parent_object_id] = [c].[object_id]
+    WHERE ([d].[parent_object_id] = OBJECT_ID(N'[OpenIddictAuthorizations]') AND [c].[name] = N'ApplicationId');
+    IF @var7 IS NOT NULL EXEC(N'ALTER TABLE [OpenIddictAuthorizations] DROP CONSTRAINT ' + @var7 + ';');
+    ALTER TABLE [OpenIddictAuthorizations] ALTER COLUMN [ApplicationId] uniqueidentifier NULL;
+    CREATE INDEX [IX_OpenIddictAuthorizations_ApplicationId_Status_Subject_Type] ON [OpenIddictAuthorizations] ([ApplicationId], [Status], [Subject], [Type]);
+END;
+
+IF NOT EXISTS (
+    SELECT * FROM [__EFMigrationsHistory]
+    WHERE [MigrationId] = N'20261202013649_CompactTokenStorage'
+)
+BEGIN
+    DECLARE @var8 nvarchar(max);
+    SELECT @var8 = QUOTENAME([d].[name])
+    FROM [sys].[default_constraints] [d]
+    INNER JOIN [sys].[columns] [c] ON [d].[parent_column_id] = [c].[column_id] AND [d].[parent_object_id] = [c].[object_id]
+    WHERE ([d].[parent_object_id] = OBJECT_ID(N'[OpenIddictAuthorizations]') AND [c].[name] = N'Id');
+    IF @var8 IS NOT NULL EXEC(N'ALTER TABLE [OpenIddictAuthorizations] DROP CONSTRAINT ' + @var8 + ';');
+    ALTER TABLE [OpenIddictAuthorizations] ALTER COLUMN [Id] uniqueidentifier NOT NULL;
+END;
+
+IF NOT EXISTS (
+    SELECT * FROM [__EFMigrationsHistory]
+    WHERE [MigrationId] = N'20261202013649_CompactTokenStorage'
+)
+BEGIN
+    DECLARE @var9 nvarchar(max);
+    SELECT @var9 = QUOTENAME([d].[name])
+    FROM [sys].[default_constraints] [d]
+    INNER JOIN [sys].[columns] [c] ON [d].[parent_column_id] = [c].[column_id] AND [d].[parent_object_id] = [c].[object_id]
+    WHERE ([d].[parent_object_id] = OBJECT_ID(N'[OpenIddictApplications]') AND [c].[name] = N'Id');
+    IF @var9 IS NOT NULL EXEC(N'ALTER TABLE [OpenIddictApplications] DROP CONSTRAINT ' + @var9 + ';');
+    ALTER TABLE [OpenIddictApplications] ALTER COLUMN [Id] uniqueidentifier NOT NULL;
+END;
+
+IF NOT EXISTS (
+    SELECT * FROM [__EFMigrationsHistory]
+    WHERE [MigrationId] = N'20261202013649_CompactTokenStorage'
+)
+BEGIN
+    DROP INDEX [IX_BrowserSessionGrants_AuthorizationId] ON [BrowserSessionGrants];
+    DECLARE @var10 nvarchar(max);
+    SELECT @var10 = QUOTENAME([d].[name])
+    FROM [sys].[default_constraints] [d]
+    INNER JOIN [sys].[columns] [c] ON [d].[parent_column_id] = [c].[column_id] AND [d].[parent_object_id] = [c].[object_id]
+    WHERE ([d].[parent_object_id] = OBJECT_ID(N'[BrowserSessionGrants]') AND [c].[name] = N'AuthorizationId');
+    IF @var10 IS NOT NULL EXEC(N'ALTER TABLE [BrowserSessionGrants] DROP CONSTRAINT ' + @var10 + ';');
+    ALTER TABLE [BrowserSessionGrants] ALTER COLUMN [AuthorizationId] uniqueidentifier NOT NULL;
+    CREATE INDEX [IX_BrowserSessionGrants_AuthorizationId] ON [BrowserSessionGrants] ([AuthorizationId]);
+END;
+
+IF NOT EXISTS (
+    SELECT * FROM [__EFMigrationsHistory]
+    WHERE [MigrationId] = N'20261202013649_CompactTokenStorage'
+)
+BEGIN
+    CREATE INDEX [IX_OpenIddictTokens_ApplicationId] ON [OpenIddictTokens] ([ApplicationId]);
+END;
+
+IF NOT EXISTS (
+    SELECT * FROM [__EFMigrationsHistory]
+    WHERE [MigrationId] = N'20261202013649_CompactTokenStorage'
+)
+BEGIN
+    ALTER TABLE [OpenIddictApplications] ADD CONSTRAINT [PK_OpenIddictApplications] PRIMARY KEY ([Id]);
+END;
+
+IF NOT EXISTS (
+    SELECT * FROM [__EFMigrationsHistory]
+    WHERE [MigrationId] = N'20261202013649_CompactTokenStorage'
+)
+BEGIN
+    ALTER TABLE [OpenIddictAuthorizations] ADD CONSTRAINT [PK_OpenIddictAuthorizations] PRIMARY KEY ([Id]);
+END;
+
+IF NOT EXISTS (
+    SELECT * FROM [__EFMigrationsHistory]
+    WHERE [MigrationId] = N'20261202013649_CompactTokenStorage'
+)
+BEGIN
+    ALTER TABLE [OpenIddictTokens] ADD CONSTRAINT [PK_OpenIddictTokens] PRIMARY KEY ([Id]);
+END;
+
+IF NOT EXISTS (
+    SELECT * FROM [__EFMigrationsHistory]
+    WHERE [MigrationId] = N'20261202013649_CompactTokenStorage'
+)
+BEGIN
+    ALTER TABLE [BrowserSessionGrants] ADD CONSTRAINT [PK_BrowserSessionGrants] PRIMARY KEY ([SessionId], [AuthorizationId]);
+END;
+
+IF NOT EXISTS (
+    SELECT * FROM [__EFMigrationsHistory]
+    WHERE [MigrationId] = N'20261202013649_CompactTokenStorage'
+)
+BEGIN
+    ALTER TABLE [OpenIddictAuthorizations] ADD CONSTRAINT [FK_OpenIddictAuthorizations_OpenIddictApplications_ApplicationId] FOREIGN KEY ([ApplicationId]) REFERENCES [OpenIddictApplications] ([Id]);
+END;
+
+IF NOT EXISTS (
+    SELECT * FROM [__EFMigrationsHistory]
+    WHERE [MigrationId] = N'20261202013649_CompactTokenStorage'
+)
+BEGIN
+    ALTER TABLE [OpenIddictTokens] ADD CONSTRAINT [FK_OpenIddictTokens_OpenIddictApplications_ApplicationId] FOREIGN KEY ([ApplicationId]) REFERENCES [OpenIddictApplications] ([Id]);
+END;
+
+IF NOT EXISTS (
+    SELECT * FROM [__EFMigrationsHistory]
+    WHERE [MigrationId] = N'20261202013649_CompactTokenStorage'
+)
+BEGIN
+    ALTER TABLE [OpenIddictTokens] ADD CONSTRAINT [FK_OpenIddictTokens_OpenIddictAuthorizations_AuthorizationId] FOREIGN KEY ([AuthorizationId]) REFERENCES [OpenIddictAuthorizations] ([Id]);
+END;
+
+IF NOT EXISTS (
+    SELECT * FROM [__EFMigrationsHistory]
+    WHERE [MigrationId] = N'20261202013649_CompactTokenStorage'
+)
+BEGIN
+    UPDATE [OpenIddictTokens] SET [Type] = CASE [Type] WHEN 'urn:ietf:params:oauth:token-type:refresh_token' THEN 'rt' WHEN 'urn:ietf:params:oauth:token-type:access_token' THEN 'at' WHEN 'urn:ietf:params:oauth:token-type:id_token' THEN 'it' WHEN 'urn:openiddict:params:oauth:token-type:authorization_code' THEN 'ac' WHEN 'urn:openiddict:params:oauth:token-type:device_code' THEN 'dc' WHEN 'urn:openiddict:params:oauth:token-type:user_code' THEN 'uc' WHEN 'urn:openiddict:params:oauth:token-type:request_token' THEN 'rq' ELSE [Type] END;
+END;
+
+IF NOT EXISTS (
+    SELECT * FROM [__EFMigrationsHistory]
+    WHERE [MigrationId] = N'20261202013649_CompactTokenStorage'
+)
+BEGIN
+    INSERT INTO [__EFMigrationsHistory] ([MigrationId], [ProductVersion])
+    VALUES (N'20261202013649_CompactTokenStorage', N'10.0.15');
+END;
+
+COMMIT;
+GO
+

@@ -212,7 +212,7 @@ internal static class Commands
     {
         var counts = (await api.SendAsync(HttpMethod.Post, "admin/prune"))!.Value;
         var text = string.Create(CultureInfo.InvariantCulture,
-            $"Pruned {counts.GetProperty("tokens").GetInt64()} token(s) and {counts.GetProperty("authorizations").GetInt64()} authorization(s) created before {Date(counts, "threshold")}.\n");
+            $"Pruned {counts.GetProperty("tokens").GetInt64()} token(s) and {counts.GetProperty("authorizations").GetInt64()} authorization(s): redeemed tokens expired by now, others expired before {Date(counts, "threshold")}.\n");
         return new(text, counts);
     }
 

@@ -34,6 +34,8 @@ public sealed record LoadSettings
           --user, --password, --client, --secret, --scope  credentials (defaults: the Development demo data)
           --feed-client, --feed-secret  poll: the receiver client (default resource-api-jwtbearer, Development)
         or: dotnet run -c Release --project tests/AuthServer.LoadTests -- --seed-tokens N --database FILE   (server stopped)
+        or: dotnet run -c Release --project tests/AuthServer.LoadTests -- --storage FILE   (server stopped: bytes per b-tree
+            of the token table and its indexes, per token row; see bench-storage.sh)
         """;
 
     private static readonly string[] TokenScenarios = ["password", "refresh", "client-credentials"];

@@ -6,6 +6,12 @@ if (args is ["--seed-tokens", var count, "--database", var file])
     return 0;
 }
 
+if (args is ["--storage", var database])
+{
+    StorageReport.Print(database, Console.Out);
+    return 0;
+}
+
 var settings = LoadSettings.Parse(args);
 if (settings is null)
 {

@@ -4,6 +4,7 @@
 # Publishes Release (ReadyToRun, as deployed), starts the server on 127.0.0.1:5000 with a fresh SQLite file (Development demo data, Warning logs),
 # measures cold start to the first token, runs every token scenario, then (if seed-tokens > 0) fills the token
 # table and runs refresh again. Loopback only; everything it starts, it stops.
+# SCENARIOS="refresh" runs only those scenarios before seeding (the flat-under-size check needs refresh alone).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 seconds=${1:-15}
@@ -16,7 +17,10 @@ server=""
 trap 'if [ -n "$server" ]; then kill "$server" 2>/dev/null || true; fi; rm -rf "$work"' EXIT
 
 # Published as it ships (deploy/server.Dockerfile): ReadyToRun code, so cold start is what an operator sees.
-dotnet publish src/AuthServer -c Release -o "$work/publish" -p:UseAppHost=false >/dev/null
+# PUBLISHED=<folder> reuses an earlier `dotnet publish` of the same code instead.
+if [ -n "${PUBLISHED:-}" ]; then cp -r "$PUBLISHED" "$work/publish"; else
+  dotnet publish src/AuthServer -c Release -o "$work/publish" -p:UseAppHost=false >/dev/null
+fi
 dotnet build -c Release tests/AuthServer.LoadTests >/dev/null
 load() { dotnet run -c Release --no-build --project tests/AuthServer.LoadTests -- "$@"; }
 
@@ -42,7 +46,9 @@ start_server; first_token_ms "$(date +%s%N)" >/dev/null; kill "$server"; wait "$
 started=$(date +%s%N); start_server
 echo "cold start to first token: $(first_token_ms "$started") ms"
 
-load --scenario password --scenario hasher --scenario refresh --scenario client-credentials --scenario mixed \
+scenarios=${SCENARIOS:-password hasher refresh client-credentials mixed}
+# shellcheck disable=SC2046
+load $(printf -- '--scenario %s ' $scenarios) \
   --seconds "$seconds" --connections "$connections" --warmup "$warmup" --server-pid "$server"
 
 if [ "$seed" -gt 0 ]; then

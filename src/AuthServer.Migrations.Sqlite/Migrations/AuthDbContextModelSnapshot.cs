@@ -130,9 +130,9 @@ namespace AuthServer.Migrations.Sqlite.Migrations
                         .IsUnicode(false)
                         .HasColumnType("TEXT");
 
-                    b.Property<string>("AuthorizationId")
+                    b.Property<byte[]>("AuthorizationId")
                         .HasMaxLength(100)
-                        .HasColumnType("TEXT");
+                        .HasColumnType("BLOB");
 
                     b.Property<string>("ClientId")
                         .IsRequired()
@@ -563,9 +563,9 @@ namespace AuthServer.Migrations.Sqlite.Migrations
 
             modelBuilder.Entity("OpenIddict.EntityFrameworkCore.Models.OpenIddictEntityFrameworkCoreApplication", b =>
                 {
-                    b.Property<string>("Id")
+                    b.Property<byte[]>("Id")
                         .ValueGeneratedOnAdd()
-                        .HasColumnType("TEXT");
+                        .HasColumnType("BLOB");
 
                     b.Property<string>("ApplicationType")
                         .HasMaxLength(50)
@@ -628,20 +628,20 @@ namespace AuthServer.Migrations.Sqlite.Migrations
 
             modelBuilder.Entity("OpenIddict.EntityFrameworkCore.Models.OpenIddictEntityFrameworkCoreAuthorization", b =>
                 {
-                    b.Property<string>("Id")
+                    b.Property<byte[]>("Id")
                         .ValueGeneratedOnAdd()
-                        .HasColumnType("TEXT");
+                        .HasColumnType("BLOB");
 
-                    b.Property<string>("ApplicationId")
-                        .HasColumnType("TEXT");
+                    b.Property<byte[]>("ApplicationId")
+                        .HasColumnType("BLOB");
 
-                    b.Property<string>("ConcurrencyToken")
+                    b.Property<byte[]>("ConcurrencyToken")
                         .IsConcurrencyToken()
                         .HasMaxLength(50)
-                        .HasColumnType("TEXT");
+                        .HasColumnType("BLOB");
 
-                    b.Property<DateTime?>("CreationDate")
-                        .HasColumnType("TEXT");
+                    b.Property<long?>("CreationDate")
+                        .HasColumnType("INTEGER");
 
                     b.Property<string>("Properties")
                         .HasColumnType("TEXT");
@@ -715,26 +715,26 @@ namespace AuthServer.Migrations.Sqlite.Migrations
 
             modelBuilder.Entity("OpenIddict.EntityFrameworkCore.Models.OpenIddictEntityFrameworkCoreToken", b =>
                 {
-                    b.Property<string>("Id")
+                    b.Property<byte[]>("Id")
                         .ValueGeneratedOnAdd()
-                        .HasColumnType("TEXT");
+                        .HasColumnType("BLOB");
 
-                    b.Property<string>("ApplicationId")
-                        .HasColumnType("TEXT");
+                    b.Property<byte[]>("ApplicationId")
+                        .HasColumnType("BLOB");
 
-                    b.Property<string>("AuthorizationId")
-                        .HasColumnType("TEXT");
+                    b.Property<byte[]>("AuthorizationId")
+                        .HasColumnType("BLOB");
 
-                    b.Property<string>("ConcurrencyToken")
+                    b.Property<byte[]>("ConcurrencyToken")
                         .IsConcurrencyToken()
                         .HasMaxLength(50)
-                        .HasColumnType("TEXT");
+                        .HasColumnType("BLOB");
 
-                    b.Property<DateTime?>("CreationDate")
-                        .HasColumnType("TEXT");
+                    b.Property<long?>("CreationDate")
+                        .HasColumnType("INTEGER");
 
-                    b.Property<DateTime?>("ExpirationDate")
-                        .HasColumnType("TEXT");
+                    b.Property<long?>("ExpirationDate")
+                        .HasColumnType("INTEGER");
 
                     b.Property<string>("Payload")
                         .HasColumnType("TEXT");
@@ -742,8 +742,8 @@ namespace AuthServer.Migrations.Sqlite.Migrations
                     b.Property<string>("Properties")
                         .HasColumnType("TEXT");
 
-                    b.Property<DateTime?>("RedemptionDate")
-                        .HasColumnType("TEXT");
+                    b.Property<long?>("RedemptionDate")
+                        .HasColumnType("INTEGER");
 
                     b.Property<string>("ReferenceId")
                         .HasMaxLength(100)
@@ -751,6 +751,7 @@ namespace AuthServer.Migrations.Sqlite.Migrations
 
                     b.Property<string>("Status")
                         .HasMaxLength(50)
+                        .IsUnicode(false)
                         .HasColumnType("TEXT");
 
                     b.Property<string>("Subject")
@@ -759,20 +760,20 @@ namespace AuthServer.Migrations.Sqlite.Migrations
 
                     b.Property<string>("Type")
                         .HasMaxLength(150)
+                        .IsUnicode(false)
                         .HasColumnType("TEXT");
 
                     b.HasKey("Id");
+
+                    b.HasIndex("ApplicationId");
 
                     b.HasIndex("AuthorizationId");
 
                     b.HasIndex("ExpirationDate");
 
                     b.HasIndex("ReferenceId")
-                        .IsUnique();
-
-                    b.HasIndex("Subject");
-
-                    b.HasIndex("ApplicationId", "Status", "Subject", "Type");
+                        .IsUnique()
+                        .HasFilter("\"ReferenceId\" IS NOT NULL");
 
                     b.ToTable("OpenIddictTokens", (string)null);
                 });

@@ -30,7 +30,7 @@ public static partial class Audit
     [LoggerMessage(EventId = 2009, Level = LogLevel.Information, Message = "Admin action {Action} by {Actor} on {Target}")]
     public static partial void AdminAction(ILogger logger, string action, string actor, string target);
 
-    [LoggerMessage(EventId = 2010, Level = LogLevel.Information, Message = "Pruned {Tokens} token(s) and {Authorizations} authorization(s) created before {Threshold}")]
+    [LoggerMessage(EventId = 2010, Level = LogLevel.Information, Message = "Pruned {Tokens} token(s) and {Authorizations} authorization(s): redeemed tokens expired by now, others expired before {Threshold}")]
     public static partial void Pruned(ILogger logger, long tokens, long authorizations, DateTimeOffset threshold);
 
     [LoggerMessage(EventId = 2011, Level = LogLevel.Information, Message = "Session ended: subject {Subject}, session {SessionId}, {Revoked} token(s) revoked")]

@@ -1,6 +1,4 @@
 using System.ComponentModel.DataAnnotations;
-using AuthServer.Tokens;
-using Microsoft.Extensions.Options;
 
 namespace AuthServer.Revocation;
 
@@ -14,23 +12,15 @@ public sealed class PruningOptions
     [Range(typeof(TimeSpan), "00:01:00", "7.00:00:00")]
     public TimeSpan Interval { get; set; } = TimeSpan.FromHours(1);
 
-    /// <summary>Rows younger than this stay, whatever their status: for forensics, and so replay detection sees every live chain.</summary>
+    /// <summary>
+    /// The audit retention: how long a token entry stays once expired (or revoked and expired), and an ended
+    /// authorization, browser session or delivered notice once over. Redeemed refresh tokens are not held by it: they
+    /// go when they expire, the moment replay detection stops needing them (TokenPruner).
+    /// </summary>
     [Range(typeof(TimeSpan), "00:01:00", "3650.00:00:00")]
-    public TimeSpan Retention { get; set; } = TimeSpan.FromDays(14);
+    public TimeSpan Retention { get; set; } = TimeSpan.FromDays(7);
 
     /// <summary>Rows deleted per statement: short statements keep locks short on a busy table.</summary>
     [Range(10, 100_000)]
     public int BatchSize { get; set; } = 1_000;
-}
-
-/// <summary>
-/// A redeemed refresh token must keep its row until it expires, or its replay could no longer be recognised
-/// (RFC 9700 §4.14.2) and the chain would survive: so retention is never shorter than the refresh token lifetime.
-/// </summary>
-public sealed class PruningOptionsValidator(IOptionsMonitor<TokenOptions> tokens) : IValidateOptions<PruningOptions>
-{
-    public ValidateOptionsResult Validate(string? name, PruningOptions options) =>
-        options.Retention < tokens.CurrentValue.RefreshTokenLifetime
-            ? ValidateOptionsResult.Fail("Pruning:Retention must not be shorter than Tokens:RefreshTokenLifetime.")
-            : ValidateOptionsResult.Success;
 }

@@ -1,5 +1,4 @@
 using AuthServer.Settings;
-using Microsoft.Extensions.Options;
 
 namespace AuthServer.Revocation;
 
@@ -10,7 +9,6 @@ public static class RevocationSetup
     {
         services.BindSettings<RevocationOptions>(RevocationOptions.Section);
         services.BindSettings<PruningOptions>(PruningOptions.Section);
-        services.AddSingleton<IValidateOptions<PruningOptions>, PruningOptionsValidator>();
 
         services.AddScoped<TokenRevoker>();
         services.AddScoped<TokenPruner>();

@@ -1,3 +1,4 @@
+using System.Linq.Expressions;
 using AuthServer.Observability;
 using AuthServer.Persistence;
 using AuthServer.SharedSignals;
@@ -13,9 +14,11 @@ namespace AuthServer.Revocation;
 public sealed record PruneCounts(long Tokens, long Authorizations, DateTimeOffset Threshold);
 
 /// <summary>
-/// Deletes token rows that can no longer be used (expired, revoked, redeemed, or of a dead authorization) and
-/// authorizations left without tokens, once older than the retention. Same rules as OpenIddict's PruneAsync, but
-/// on the injected clock. Each batch is one DELETE of idempotent criteria, so several instances may prune at once.
+/// Keeps each token entry only while it matters (docs/decisions/013): a redeemed one until it expires, since replay
+/// detection (RFC 9700 §4.14.2) needs it until then and a later replay fails on the token's own lifetime; any other one
+/// until it has been expired for the retention (the audit trail). Authorizations left without tokens go once older
+/// than the retention. Each batch is one short DELETE of idempotent criteria along the ExpirationDate index, so several
+/// instances may prune at once and no statement holds the table for long.
 /// </summary>
 public sealed class TokenPruner(
     AuthDbContext db, SignInThrottle throttle, TimeProvider clock, IOptions<PruningOptions> options, IOptions<SharedSignalsOptions> signals, AuthMetrics metrics, ILogger<TokenPruner> logger)
@@ -24,36 +27,28 @@ public sealed class TokenPruner(
     {
         var now = clock.GetUtcNow();
         var threshold = now - options.Value.Retention;
-        var (nowUtc, before, batch) = (now.UtcDateTime, threshold.UtcDateTime, options.Value.BatchSize);
+        var (nowUtc, before) = (now.UtcDateTime, threshold.UtcDateTime);
         var tokens = db.Set<OpenIddictEntityFrameworkCoreToken>();
         var authorizations = db.Set<OpenIddictEntityFrameworkCoreAuthorization>();
 
-        long deletedTokens = 0, deletedAuthorizations = 0;
-        int deleted;
-        do
-        {
-            var expired = tokens
-                .Where(t => t.CreationDate < before)
-                .Where(t => (t.Status != Statuses.Valid && t.Status != Statuses.Inactive)
-                    || (t.Authorization != null && t.Authorization.Status != Statuses.Valid)
-                    || t.ExpirationDate < nowUtc)
-                .OrderBy(t => t.Id).Take(batch).Select(t => t.Id);
-            deleted = await tokens.Where(t => expired.Contains(t.Id)).ExecuteDeleteAsync(cancellationToken);
-            deletedTokens += deleted;
-        }
-        while (deleted == batch);
+        var deletedTokens = await DeleteTokensAsync(t => t.Status == Statuses.Redeemed && t.ExpirationDate < nowUtc, cancellationToken)
+            + await DeleteTokensAsync(t => t.ExpirationDate < before, cancellationToken)
+            + await DeleteTokensAsync(t => t.ExpirationDate == null && t.CreationDate < before
+                && ((t.Status != Statuses.Valid && t.Status != Statuses.Inactive) || (t.Authorization != null && t.Authorization.Status != Statuses.Valid)), cancellationToken);
 
+        long deletedAuthorizations = 0;
+        int deleted;
         do
         {
             // Only authorizations without tokens: a live token keeps its chain's row, whatever the chain's age.
             var orphaned = authorizations
                 .Where(a => a.CreationDate < before && !a.Tokens.Any())
                 .Where(a => a.Status != Statuses.Valid || a.Type == AuthorizationTypes.AdHoc)
-                .OrderBy(a => a.Id).Take(batch).Select(a => a.Id);
+                .OrderBy(a => a.CreationDate).Take(options.Value.BatchSize).Select(a => a.Id);
             deleted = await authorizations.Where(a => orphaned.Contains(a.Id)).ExecuteDeleteAsync(cancellationToken);
             deletedAuthorizations += deleted;
         }
-        while (deleted == batch);
+        while (deleted == options.Value.BatchSize);
 
         // Browser sessions over before the threshold (their links to authorizations go with them).
         await db.BrowserSessions.Where(s => s.ExpiresAt < before || s.EndedAt < before).ExecuteDeleteAsync(cancellationToken);
@@ -73,5 +68,22 @@ public sealed class TokenPruner(
         Audit.Pruned(logger, deletedTokens, deletedAuthorizations, threshold);
         metrics.TokenRows(await tokens.LongCountAsync(cancellationToken));
         return new PruneCounts(deletedTokens, deletedAuthorizations, threshold);
+    }
+
+    private async Task<long> DeleteTokensAsync(Expression<Func<OpenIddictEntityFrameworkCoreToken, bool>> prunable, CancellationToken cancellationToken)
+    {
+        var tokens = db.Set<OpenIddictEntityFrameworkCoreToken>();
+        var batch = options.Value.BatchSize;
+        long total = 0;
+        int deleted;
+        do
+        {
+            var ids = tokens.Where(prunable).OrderBy(t => t.ExpirationDate).Take(batch).Select(t => t.Id);
+            deleted = await tokens.Where(t => ids.Contains(t.Id)).ExecuteDeleteAsync(cancellationToken);
+            total += deleted;
+        }
+        while (deleted == batch);
+
+        return total;
     }
 }

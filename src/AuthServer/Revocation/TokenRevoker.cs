@@ -28,7 +28,9 @@ public sealed class TokenRevoker(AuthDbContext db, TimeProvider clock, SecurityE
         UnitOfWork.RunAsync(db, async token =>
         {
             var ended = await Sessions.BrowserSessions.End(db, db.BrowserSessions.Where(s => s.UserId == userId), reason, clock.GetUtcNow().UtcDateTime, token);
-            var (counts, stamp) = await RevokeAsync(Authorizations.Where(a => a.Subject == userId), Tokens.Where(t => t.Subject == userId), token);
+            // Tokens through their chains: the authorizations' Subject index serves both statements (the token table has none).
+            var chains = Authorizations.Where(a => a.Subject == userId);
+            var (counts, stamp) = await RevokeAsync(chains, Tokens.Where(t => chains.Select(a => a.Id).Contains(t.Authorization!.Id)), token);
 
             // The chains this call revoked (its stamp marks them): tokens of chains begun after it carry other ids.
             var revoked = counts.Authorizations == 0 ? [] : await Authorizations

@@ -37,7 +37,7 @@ public sealed class MigrationTests
         Assert.Contains("CREATE INDEX [EmailIndex] ON [AspNetUsers] ([NormalizedEmail])", script, StringComparison.Ordinal);
         Assert.Contains("ON [OpenIddictTokens] ([ReferenceId])", script, StringComparison.Ordinal);
         Assert.Contains("ON [OpenIddictTokens] ([AuthorizationId])", script, StringComparison.Ordinal);
-        Assert.Contains("ON [OpenIddictTokens] ([Subject])", script, StringComparison.Ordinal);
+        Assert.Contains("ON [OpenIddictTokens] ([ApplicationId])", script, StringComparison.Ordinal);
         Assert.Contains("ON [OpenIddictTokens] ([ExpirationDate])", script, StringComparison.Ordinal);
         Assert.Contains("ON [OpenIddictAuthorizations] ([Subject])", script, StringComparison.Ordinal);
     }

@@ -90,28 +90,4 @@ public sealed class ScheduledPruningTests(AuthServerFactory server) : IClassFixt
 
         Task<int> Rows() => server.WithDbAsync(db => db.Set<OpenIddictEntityFrameworkCoreToken>().CountAsync(t => t.Subject == user.Id));
     }
-
-    [Fact]
-    public async Task A_retention_shorter_than_the_refresh_token_lifetime_stops_the_server_at_start()
-    {
-        var folder = Directory.CreateTempSubdirectory("authserver-pruning-");
-        try
-        {
-            var (exitCode, output) = await ServerProcess.RunUntilExitAsync(new Dictionary<string, string>
-            {
-                ["ASPNETCORE_ENVIRONMENT"] = "Development",
-                ["ASPNETCORE_URLS"] = "http://127.0.0.1:0",
-                ["Database__ConnectionString"] = $"Data Source={Path.Combine(folder.FullName, "auth.db")}",
-                ["Keys__DevelopmentKeyFolder"] = Path.Combine(folder.FullName, "keys"),
-                ["Pruning__Retention"] = "3.00:00:00",
-            }, TimeSpan.FromSeconds(60));
-
-            Assert.True(exitCode == 2, $"Exit code {exitCode}:\n{output}");
-            Assert.Contains("  Pruning:Retention  (environment variable Pruning__Retention)\n    must not be shorter than Tokens:RefreshTokenLifetime", output, StringComparison.Ordinal);
-        }
-        finally
-        {
-            folder.Delete(recursive: true);
-        }
-    }
 }
