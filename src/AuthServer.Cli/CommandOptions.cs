@@ -6,7 +6,18 @@ namespace AuthServer.Cli;
 /// <summary>The option shapes several commands share, so a typo fails the same way everywhere (before any network).</summary>
 internal static class CommandOptions
 {
-    public static Option<string> Required(string name, string description) => new(name) { Description = description, Required = true };
+    public static Option<string> Required(string name, string description)
+    {
+        var option = new Option<string>(name) { Description = description, Required = true };
+        option.Validators.Add(result =>
+        {
+            if (string.IsNullOrWhiteSpace(result.GetValueOrDefault<string>()))
+            {
+                result.AddError($"{name} needs a value.");
+            }
+        });
+        return option;
+    }
 
     /// <summary>Digits only: "-1", "1e3" or "ten" are usage errors here, not a surprise at the server.</summary>
     public static Option<int?> WholeNumber(string name, string description) => new(name)
