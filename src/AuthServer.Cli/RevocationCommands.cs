@@ -1,4 +1,5 @@
 using System.CommandLine;
+using System.Text.Json.Serialization.Metadata;
 
 namespace AuthServer.Cli;
 
@@ -34,42 +35,30 @@ internal static class RevocationCommands
         return command;
     }
 
-    private static Command Sessions(CommandRunner run)
-    {
-        var user = CommandOptions.User();
-        var paging = CommandOptions.Paging();
-        var command = new Command("sessions", "A user's refresh-token chains, each with its browser session") { user, paging.Page, paging.PageSize };
-        run.SetAction(command, async (parse, api) =>
-        {
-            var type = AdminJson.Context.PageSessionView;
-            var page = await api.SendAsync(HttpMethod.Get, $"admin/users/{TextOutput.Segment(parse.GetRequiredValue(user))}/sessions{CommandOptions.Query(parse, paging)}", type);
-            var rows = page.Items.Select(s => new[]
-            {
-                s.Id, s.ClientId ?? "", TextOutput.Date(s.Created), TextOutput.Date(s.LastUsed), TextOutput.Date(s.Expires),
-                TextOutput.Number(s.LiveTokens), TextOutput.Number(s.Tokens), s.BrowserSession ?? "",
-            });
-            return CommandOutput.Of(
-                TextOutput.Table(["SESSION", "CLIENT", "CREATED", "LAST USED", "EXPIRES", "LIVE", "TOKENS", "BROWSER SESSION"], rows) + TextOutput.Footer(page), page, type);
-        });
-        return command;
-    }
+    private static Command Sessions(CommandRunner run) => UserListing(run, "sessions", "A user's refresh-token chains, each with its browser session",
+        AdminJson.Context.PageSessionView, ["SESSION", "CLIENT", "CREATED", "LAST USED", "EXPIRES", "LIVE", "TOKENS", "BROWSER SESSION"], s =>
+        [
+            s.Id, s.ClientId ?? "", TextOutput.Date(s.Created), TextOutput.Date(s.LastUsed), TextOutput.Date(s.Expires),
+            TextOutput.Number(s.LiveTokens), TextOutput.Number(s.Tokens), s.BrowserSession ?? "",
+        ]);
 
-    private static Command BrowserSessions(CommandRunner run)
+    private static Command BrowserSessions(CommandRunner run) => UserListing(run, "browser-sessions", "A user's sign-ins on the login page: source, last seen, status",
+        AdminJson.Context.PageBrowserSessionView, ["BROWSER SESSION", "CLIENT", "CREATED", "LAST SEEN", "EXPIRES", "SOURCE", "STATUS", "CHAINS"], s =>
+        [
+            s.Id, s.ClientId ?? "", TextOutput.Date(s.Created), TextOutput.Date(s.LastSeen), TextOutput.Date(s.Expires), s.SourceAddress ?? "",
+            s.Ended is null ? "live" : $"ended ({s.EndReason})", TextOutput.Number(s.Chains.Count),
+        ]);
+
+    /// <summary>A paged listing under `admin/users/{user}/{name}`, printed as a table with its page footer.</summary>
+    private static Command UserListing<T>(CommandRunner run, string name, string description, JsonTypeInfo<Page<T>> type, string[] headers, Func<T, string[]> row)
     {
         var user = CommandOptions.User();
         var paging = CommandOptions.Paging();
-        var command = new Command("browser-sessions", "A user's sign-ins on the login page: source, last seen, status") { user, paging.Page, paging.PageSize };
+        var command = new Command(name, description) { user, paging.Page, paging.PageSize };
         run.SetAction(command, async (parse, api) =>
         {
-            var type = AdminJson.Context.PageBrowserSessionView;
-            var page = await api.SendAsync(HttpMethod.Get, $"admin/users/{TextOutput.Segment(parse.GetRequiredValue(user))}/browser-sessions{CommandOptions.Query(parse, paging)}", type);
-            var rows = page.Items.Select(s => new[]
-            {
-                s.Id, s.ClientId ?? "", TextOutput.Date(s.Created), TextOutput.Date(s.LastSeen), TextOutput.Date(s.Expires), s.SourceAddress ?? "",
-                s.Ended is null ? "live" : $"ended ({s.EndReason})", TextOutput.Number(s.Chains.Count),
-            });
-            return CommandOutput.Of(
-                TextOutput.Table(["BROWSER SESSION", "CLIENT", "CREATED", "LAST SEEN", "EXPIRES", "SOURCE", "STATUS", "CHAINS"], rows) + TextOutput.Footer(page), page, type);
+            var page = await api.SendAsync(HttpMethod.Get, $"admin/users/{TextOutput.Segment(parse.GetRequiredValue(user))}/{name}{CommandOptions.Query(parse, paging)}", type);
+            return CommandOutput.Of(TextOutput.Table(headers, page.Items.Select(row)) + TextOutput.Footer(page), page, type);
         });
         return command;
     }
