@@ -2,6 +2,7 @@ using System.Net;
 using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using System.Text.Json;
+using System.Text.Json.Serialization.Metadata;
 
 namespace AuthServer.Cli;
 
@@ -15,47 +16,50 @@ public sealed class CliException(int exitCode, string message) : Exception(messa
 /// The admin HTTP API, reached with a client-credentials access token (scope `ops`) fetched once per run.
 /// Only protocol paths and the admin API are used: the tool shares no code with the server.
 /// </summary>
-public sealed class AdminApi(HttpClient http, Uri server, string clientId, string clientSecret)
+internal sealed class AdminApi(HttpClient http, Uri server, string clientId, string clientSecret)
 {
     private const string TokenPath = "connect/token";
-    private const string JwksPath = ".well-known/jwks";
     private const string OperatorScope = "ops";
     private string? _accessToken;
 
-    public Uri Server => server;
-
-    public async Task<JsonElement?> SendAsync(HttpMethod method, string path, object? body = null)
+    /// <summary>A call whose answer has a body, read into its typed record.</summary>
+    public async Task<T> SendAsync<T>(HttpMethod method, string path, JsonTypeInfo<T> answer, HttpContent? body = null)
     {
-        _accessToken ??= await GetTokenAsync();
-        using var request = new HttpRequestMessage(method, new Uri(server, path));
-        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", _accessToken);
-        if (body is not null)
-        {
-            request.Content = JsonContent.Create(body);
-        }
-
-        using var response = await http.SendAsync(request);
-        var json = await ReadJsonAsync(response);
-        return response.StatusCode switch
-        {
-            _ when response.IsSuccessStatusCode => json,
-            HttpStatusCode.Unauthorized => throw new CliException(ExitCodes.Unauthorized,
-                "The server refused the access token (401). Check that --url names the server that issued it."),
-            HttpStatusCode.Forbidden => throw new CliException(ExitCodes.Unauthorized,
-                $"Client '{clientId}' may not use the admin API (403): its token lacks the '{OperatorScope}' scope."),
-            HttpStatusCode.NotFound => throw new CliException(ExitCodes.NotFound, Describe(json, "Not found.")),
-            HttpStatusCode.BadRequest => throw new CliException(ExitCodes.Rejected, Describe(json, "The server rejected the request.")),
-            _ => throw new CliException(ExitCodes.Failure, $"The server answered {(int)response.StatusCode}: {Describe(json, response.ReasonPhrase ?? "error")}"),
-        };
+        using var response = await SendCoreAsync(method, path, body);
+        return await response.Content.ReadFromJsonAsync(answer)
+            ?? throw new CliException(ExitCodes.Failure, $"The server answered {(int)response.StatusCode} without a body.");
     }
 
-    /// <summary>The published signing keys: public protocol data, no token needed.</summary>
-    public async Task<JsonElement> GetKeysAsync()
+    /// <summary>A call answered 204 (lock, unlock, reset-password, delete).</summary>
+    public async Task SendAsync(HttpMethod method, string path, HttpContent? body = null) => (await SendCoreAsync(method, path, body)).Dispose();
+
+    public static HttpContent Body<T>(T value, JsonTypeInfo<T> type) => JsonContent.Create(value, type);
+
+    private async Task<HttpResponseMessage> SendCoreAsync(HttpMethod method, string path, HttpContent? body)
     {
-        using var response = await http.GetAsync(new Uri(server, JwksPath));
-        return response.IsSuccessStatusCode && await ReadJsonAsync(response) is { } keys
-            ? keys
-            : throw new CliException(ExitCodes.Failure, $"The server answered {(int)response.StatusCode} for its key set.");
+        _accessToken ??= await GetTokenAsync();
+        using var request = new HttpRequestMessage(method, new Uri(server, path)) { Content = body };
+        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", _accessToken);
+        var response = await http.SendAsync(request);
+        if (response.IsSuccessStatusCode)
+        {
+            return response;
+        }
+
+        using (response)
+        {
+            var problem = await ReadAsync(response, AdminJson.Context.Problem);
+            throw response.StatusCode switch
+            {
+                HttpStatusCode.Unauthorized => new CliException(ExitCodes.Unauthorized,
+                    "The server refused the access token (401). Check that --url names the server that issued it."),
+                HttpStatusCode.Forbidden => new CliException(ExitCodes.Unauthorized,
+                    $"Client '{clientId}' may not use the admin API (403): its token lacks the '{OperatorScope}' scope."),
+                HttpStatusCode.NotFound => new CliException(ExitCodes.NotFound, Describe(problem, "Not found.")),
+                HttpStatusCode.BadRequest => new CliException(ExitCodes.Rejected, Describe(problem, "The server rejected the request.")),
+                _ => new CliException(ExitCodes.Failure, $"The server answered {(int)response.StatusCode}: {Describe(problem, response.ReasonPhrase ?? "error")}"),
+            };
+        }
     }
 
     private async Task<string> GetTokenAsync()
@@ -68,36 +72,31 @@ public sealed class AdminApi(HttpClient http, Uri server, string clientId, strin
             ["scope"] = OperatorScope,
         });
         using var response = await http.PostAsync(new Uri(server, TokenPath), form);
-        var json = await ReadJsonAsync(response);
-        if (response.IsSuccessStatusCode && json?.TryGetProperty("access_token", out var token) == true && token.GetString() is { } value)
+        var answer = await ReadAsync(response, AdminJson.Context.TokenResponse);
+        if (response.IsSuccessStatusCode && answer?.AccessToken is { Length: > 0 } token)
         {
-            return value;
+            return token;
         }
 
-        var error = json?.TryGetProperty("error", out var e) == true ? e.GetString() : null;
-        var description = json?.TryGetProperty("error_description", out var d) == true ? d.GetString() : null;
-        throw (error, response.StatusCode) switch
+        throw (answer?.Error, response.StatusCode) switch
         {
             ("invalid_client", _) => new CliException(ExitCodes.Unauthorized, $"The server refused the credentials of client '{clientId}' (invalid_client)."),
 
-            // OpenIddict answers invalid_request when the client lacks the scope permission; any refusal here is an authorization failure.
-            (not null, HttpStatusCode.BadRequest or HttpStatusCode.Unauthorized or HttpStatusCode.Forbidden) => new CliException(ExitCodes.Unauthorized,
-                $"The server refused an operator token (scope '{OperatorScope}') to client '{clientId}': {error} {description}".TrimEnd()),
-            _ => new CliException(ExitCodes.Failure, $"No access token: the server answered {(int)response.StatusCode} {error}."),
+            // RFC 6749 §5.2: invalid_scope (or invalid_request from older servers) when the client lacks the scope; any refusal here is an authorization failure.
+            ({ } error, HttpStatusCode.BadRequest or HttpStatusCode.Unauthorized or HttpStatusCode.Forbidden) => new CliException(ExitCodes.Unauthorized,
+                $"The server refused an operator token (scope '{OperatorScope}') to client '{clientId}': {error} {answer?.ErrorDescription}".TrimEnd()),
+            _ => new CliException(ExitCodes.Failure, $"No access token: the server answered {(int)response.StatusCode} {answer?.Error}."),
         };
     }
 
-    private static async Task<JsonElement?> ReadJsonAsync(HttpResponseMessage response)
+    /// <summary>An error body is read when it is JSON; anything else (a proxy's HTML page) leaves the status code to speak.</summary>
+    private static async Task<T?> ReadAsync<T>(HttpResponseMessage response, JsonTypeInfo<T> type)
+        where T : class
     {
         var text = await response.Content.ReadAsStringAsync();
-        if (text.Length == 0)
-        {
-            return null;
-        }
-
         try
         {
-            return JsonDocument.Parse(text).RootElement.Clone();
+            return text.Length == 0 ? null : JsonSerializer.Deserialize(text, type);
         }
         catch (JsonException)
         {
@@ -106,27 +105,15 @@ public sealed class AdminApi(HttpClient http, Uri server, string clientId, strin
     }
 
     /// <summary>Problem details to one line: title, detail, and validation errors.</summary>
-    private static string Describe(JsonElement? problem, string fallback)
+    private static string Describe(Problem? problem, string fallback)
     {
-        if (problem is not { ValueKind: JsonValueKind.Object } json)
+        if (problem is null)
         {
             return fallback;
         }
 
-        List<string> parts = [];
-        foreach (var name in new[] { "title", "detail" })
-        {
-            if (json.TryGetProperty(name, out var value) && value.GetString() is { Length: > 0 } text)
-            {
-                parts.Add(text);
-            }
-        }
-
-        if (json.TryGetProperty("errors", out var errors) && errors.ValueKind == JsonValueKind.Object)
-        {
-            parts.AddRange(errors.EnumerateObject().SelectMany(e => e.Value.EnumerateArray().Select(m => m.GetString() ?? e.Name)));
-        }
-
+        List<string> parts = [.. new[] { problem.Title, problem.Detail }.OfType<string>().Where(p => p.Length > 0)];
+        parts.AddRange(problem.Errors?.SelectMany(e => e.Value.Length == 0 ? [e.Key] : e.Value) ?? []);
         return parts.Count == 0 ? fallback : string.Join(": ", parts.Take(2)) + string.Concat(parts.Skip(2).Select(p => " " + p));
     }
 }

@@ -1,113 +1,84 @@
-using System.Text.Encodings.Web;
-using System.Text.Json;
+using System.CommandLine;
+using System.CommandLine.Help;
+using System.CommandLine.Invocation;
 
 namespace AuthServer.Cli;
 
-/// <summary>The operators' tool: parses the command, then speaks to the admin API; tables for people, --json for scripts.</summary>
+/// <summary>The operators' tool: a System.CommandLine tree over the admin API; tables for people, --json for scripts.</summary>
 public static class Cli
 {
     public const string UrlVariable = "AUTHSERVER_URL";
     public const string ClientIdVariable = "AUTHSERVER_CLIENT_ID";
     public const string ClientSecretVariable = "AUTHSERVER_CLIENT_SECRET";
 
-    private static readonly TimeSpan s_timeout = TimeSpan.FromSeconds(30);
-    // Relaxed escaping: the output goes to a terminal or a script, never into HTML, so '+' stays '+'.
-    private static readonly JsonSerializerOptions s_indented = new() { WriteIndented = true, Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
-
-    public const string Usage = """
-        authserver: operate an AuthServer through its admin API.
-
-        Usage: authserver <command> [options] [--json]
-
-          revoke --user <id|name|email>        revoke every refresh token and session of a user
-          revoke --client <client-id>          revoke everything issued to a client
-          sessions --user <user> [--page N] [--page-size N]           refresh-token chains, each with its browser session
-          browser-sessions --user <user> [--page N] [--page-size N]   sign-ins on the login page: source, last seen, status
-          revoke-session <session-id>          end a browser session or chain, with everything issued in its sign-in
-          rotate-secret --client <client-id> [--overlap-minutes N]
-                                               new client secret (shown once); the old one works N more minutes
-                                               (default and maximum: the server's Catalog:SecretOverlap; 0 ends it now)
-          lock --user <user>                   lock the account (revokes its sessions)
-          unlock --user <user>
-          users list [--search text] [--page N] [--page-size N]
-          users create --name <name> [--email <email>] --password <password>
-          users reset-password --user <user> --password <password>   (revokes)
-          users delete --user <user>                                  (revokes)
-          prune                                delete expired and revoked token rows now
-          keys list                            signing and encryption keys: kid, use, algorithm, state, dates
-          keys rotate --now [--use access|identity|encryption]
-                                               emergency rotation: new keys active at once, the old ones retired
-          keys revoke <kid>                    emergency revocation: unpublished, what it signed or encrypted refused
-
-        Connection: --url, --client-id, --client-secret, or the environment variables
-        AUTHSERVER_URL, AUTHSERVER_CLIENT_ID, AUTHSERVER_CLIENT_SECRET (prefer the variable for the secret).
+    private const string Epilog = $"""
+        Connection: --url, --client-id, --client-secret, or {UrlVariable}, {ClientIdVariable}, {ClientSecretVariable}
+        (prefer the variable for the secret; arguments are visible in ps). Passwords: --password-stdin.
         Exit codes: 0 ok, 1 failure, 2 usage, 3 server unreachable, 4 refused (401/403), 5 not found, 6 rejected input.
-
         """;
 
-    public static async Task<int> RunAsync(string[] args, TextWriter output, TextWriter error, HttpClient? http = null, Func<string, string?>? environment = null)
+    public static async Task<int> RunAsync(
+        string[] args, TextWriter output, TextWriter error, HttpClient? http = null, Func<string, string?>? environment = null, TextReader? input = null)
     {
         ArgumentNullException.ThrowIfNull(args);
         ArgumentNullException.ThrowIfNull(output);
         ArgumentNullException.ThrowIfNull(error);
-        environment ??= Environment.GetEnvironmentVariable;
-        string? url = null;
-        try
+        var parse = CreateCommand(output, input ?? Console.In, http, environment ?? Environment.GetEnvironmentVariable).Parse(args);
+
+        // Our own report and exit code for a parse error (the library's default is 1 and the whole help page).
+        if (parse.Action is ParseErrorAction)
         {
-            var arguments = Arguments.Parse(args);
-            if (arguments.Help)
-            {
-                await output.WriteAsync(Usage);
-                return ExitCodes.Success;
-            }
-
-            var command = Commands.Resolve(arguments);
-            url = arguments.Option("url") ?? environment(UrlVariable) ?? http?.BaseAddress?.ToString()
-                ?? throw new UsageException($"The server URL is missing: pass --url or set {UrlVariable}.");
-            if (!Uri.TryCreate(url.EndsWith('/') ? url : url + "/", UriKind.Absolute, out var server) || (server.Scheme != Uri.UriSchemeHttp && server.Scheme != Uri.UriSchemeHttps))
-            {
-                throw new UsageException($"'{url}' is not an http(s) URL.");
-            }
-
-            var clientId = arguments.Option("client-id") ?? environment(ClientIdVariable)
-                ?? throw new UsageException($"The client id is missing: pass --client-id or set {ClientIdVariable}.");
-            var secret = arguments.Option("client-secret") ?? environment(ClientSecretVariable)
-                ?? throw new UsageException($"The client secret is missing: set {ClientSecretVariable} (or pass --client-secret).");
-
-            using var owned = http is null ? new HttpClient { Timeout = s_timeout } : null;
-            var api = new AdminApi(http ?? owned!, server, clientId, secret);
-            var result = await command(api);
-            if (arguments.Json)
-            {
-                await output.WriteLineAsync(JsonSerializer.Serialize(result.Json, s_indented));
-            }
-            else
-            {
-                await output.WriteAsync(result.Text);
-            }
-
-            return ExitCodes.Success;
-        }
-        catch (UsageException ex)
-        {
-            await error.WriteLineAsync($"error: {ex.Message}");
-            await error.WriteLineAsync("Run 'authserver --help' for the commands.");
+            await WriteUsageErrorAsync(error, parse.Errors.Select(e => e.Message));
             return ExitCodes.Usage;
         }
-        catch (CliException ex)
+
+        return await parse.InvokeAsync(new InvocationConfiguration { Output = output, Error = error, EnableDefaultExceptionHandler = false });
+    }
+
+    /// <summary>The command tree, parsed without running anything: what the unit tests look at.</summary>
+    public static ParseResult Parse(params string[] args) => CreateCommand(TextWriter.Null, TextReader.Null, null, _ => null).Parse(args);
+
+    internal static async Task WriteUsageErrorAsync(TextWriter error, IEnumerable<string> messages)
+    {
+        foreach (var message in messages)
         {
-            await error.WriteLineAsync($"error: {ex.Message}");
-            return ex.ExitCode;
+            await error.WriteLineAsync($"error: {message}");
         }
-        catch (HttpRequestException ex)
+
+        await error.WriteLineAsync("Run 'authserver --help' for the commands.");
+    }
+
+    private static RootCommand CreateCommand(TextWriter output, TextReader input, HttpClient? http, Func<string, string?> environment)
+    {
+        var run = new CommandRunner(output, input, http, environment);
+        var root = new RootCommand("authserver: operate an AuthServer through its admin API.");
+        foreach (var option in run.Global)
         {
-            await error.WriteLineAsync($"error: cannot reach the server at {url}: {ex.Message}");
-            return ExitCodes.Unreachable;
+            root.Add(option);
         }
-        catch (TaskCanceledException)
+
+        foreach (var command in RevocationCommands.Create(run).Concat(ClientCommands.Create(run)).Concat(UserCommands.Create(run)).Append(KeyCommands.Create(run)))
         {
-            await error.WriteLineAsync($"error: the server at {url} did not answer within {s_timeout.TotalSeconds:0} s.");
-            return ExitCodes.Unreachable;
+            root.Add(command);
+        }
+
+        var help = root.Options.OfType<HelpOption>().Single();
+        help.Action = new HelpWithEpilog((SynchronousCommandLineAction)help.Action!);
+        return root;
+    }
+
+    /// <summary>The generated help, then how to connect and what the exit codes mean (on the root's help only).</summary>
+    private sealed class HelpWithEpilog(SynchronousCommandLineAction help) : SynchronousCommandLineAction
+    {
+        public override int Invoke(ParseResult parseResult)
+        {
+            var code = help.Invoke(parseResult);
+            if (parseResult.CommandResult.Command is RootCommand)
+            {
+                parseResult.InvocationConfiguration.Output.WriteLine(Epilog);
+            }
+
+            return code;
         }
     }
 }

@@ -1,3 +1,3 @@
 using AuthServer.Cli;
 
-return await Cli.RunAsync(args, Console.Out, Console.Error);
+return await Cli.RunAsync(args, Console.Out, Console.Error, input: Console.In);

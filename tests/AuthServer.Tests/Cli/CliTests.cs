@@ -68,6 +68,25 @@ public sealed class CliTests(AdminServerFactory server) : IClassFixture<AdminSer
     }
 
     [Fact]
+    public async Task Passwords_come_from_standard_input_and_json_prints_the_typed_answers()
+    {
+        var name = $"erin-{Guid.NewGuid():N}"[..12];
+        var (code, created, error) = await RunAsync(["users", "create", "--name", name, "--password-stdin", "--json"], input: "Standard-Input-777\n");
+        Assert.True(code == ExitCodes.Success, error);
+        Assert.Equal(name, JsonDocument.Parse(created).RootElement.GetProperty("userName").GetString());
+        (await _client.PasswordAsync(name, "Standard-Input-777")).ShouldSucceed();
+
+        Assert.Equal(ExitCodes.Success, (await RunAsync(["users", "reset-password", "--user", name, "--password-stdin"], input: "Reset-From-Stdin-888")).Code);
+        (await _client.PasswordAsync(name, "Reset-From-Stdin-888")).ShouldSucceed();
+        (await _client.PasswordAsync(name, "Standard-Input-777")).ShouldFail(HttpStatusCode.BadRequest, "invalid_grant");
+
+        var locked = JsonDocument.Parse((await RunAsync("lock", "--user", name, "--json")).Output).RootElement;
+        Assert.Equal("locked", locked.GetProperty("status").GetString());
+        var keys = JsonDocument.Parse((await RunAsync("keys", "list", "--json")).Output).RootElement;
+        Assert.NotEmpty(keys.GetProperty("keys").EnumerateArray().Select(k => k.GetProperty("kid").GetString()));
+    }
+
+    [Fact]
     public async Task Revoke_client_reaches_every_session_of_the_client()
     {
         var tokens = (await _client.PasswordAsync((await server.CreateUserAsync()).UserName!, TestUsers.Password)).ShouldSucceed();
@@ -139,11 +158,12 @@ public sealed class CliTests(AdminServerFactory server) : IClassFixture<AdminSer
 
     private Task<(int Code, string Output, string Error)> RunAsync(params string[] args) => RunAsync(args, TokenClient.Ops, TokenClient.OpsSecret);
 
-    private async Task<(int Code, string Output, string Error)> RunAsync(string[] args, string clientId, string secret)
+    private async Task<(int Code, string Output, string Error)> RunAsync(string[] args, string clientId = TokenClient.Ops, string secret = TokenClient.OpsSecret, string input = "")
     {
         using var output = new StringWriter();
         using var error = new StringWriter();
-        var code = await Cli.Cli.RunAsync([.. args, "--client-id", clientId, "--client-secret", secret], output, error, server.CreateClient(), _ => null);
+        using var reader = new StringReader(input);
+        var code = await Cli.Cli.RunAsync([.. args, "--client-id", clientId, "--client-secret", secret], output, error, server.CreateClient(), _ => null, reader);
         return (code, output.ToString(), error.ToString());
     }
 }
