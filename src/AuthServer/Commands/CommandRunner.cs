@@ -7,6 +7,9 @@ namespace AuthServer.Commands;
 /// <summary>Runs the verbs around the host: those that need none, and those that end once it is built, before it serves.</summary>
 public static class CommandRunner
 {
+    /// <summary>A verb's result (a table, JSON) alone on standard output; its host's logs go to standard error, so `--json` parses.</summary>
+    private static TextWriter s_result = Console.Out;
+
     /// <summary>Usage errors, help and `keys create` need no configuration at all: an exit code, or null to go on.</summary>
     public static int? WithoutHost(ServerCommand command)
     {
@@ -22,6 +25,10 @@ public static class CommandRunner
                 return ExitCodes.Success;
             case { Verb: ServerCommand.KeysCreate, Folder: { } folder }:
                 return KeysCommand.Create(folder, Console.Out, Console.Error);
+            case { Verb: not ServerCommand.Serve }:
+                s_result = Console.Out;
+                Console.SetOut(Console.Error);
+                return null;
             default:
                 return null;
         }
@@ -37,7 +44,7 @@ public static class CommandRunner
         var problems = SettingsCheck.Run(services);
         if (command.Verb == ServerCommand.Check)
         {
-            return await CheckCommand.RunAsync(services, problems, command.Json, Console.Out);
+            return await CheckCommand.RunAsync(services, problems, command.Json, s_result);
         }
 
         if (problems.Count > 0)
@@ -55,7 +62,7 @@ public static class CommandRunner
 
         if (command.Verb is ServerCommand.KeysList or ServerCommand.KeysRotate or ServerCommand.KeysRevoke)
         {
-            return await KeysAdminCommand.RunAsync(command, services, Console.Out, Console.Error);
+            return await KeysAdminCommand.RunAsync(command, services, s_result, Console.Error);
         }
 
         return null;

@@ -15,32 +15,41 @@ public static class ServerProcess
     /// <summary>Any process (a sample host, a tool): waits for its exit, or kills it after the timeout, and returns its exit code and output.</summary>
     public static async Task<(int ExitCode, string Output)> RunUntilExitAsync(ProcessStartInfo start, TimeSpan timeout)
     {
+        var (exitCode, output, _) = await RunSeparatingOutputAsync(start, timeout);
+        return (exitCode, output);
+    }
+
+    /// <summary>A verb as a script runs it: the exit code, everything printed (both streams, in order), and standard output alone.</summary>
+    public static Task<(int ExitCode, string Output, string StandardOutput)> RunVerbAsync(IDictionary<string, string> environment, TimeSpan timeout, params string[] args) =>
+        RunSeparatingOutputAsync(CreateStartInfo(environment, args), timeout);
+
+    private static async Task<(int ExitCode, string Output, string StandardOutput)> RunSeparatingOutputAsync(ProcessStartInfo start, TimeSpan timeout)
+    {
         using var process = Process.Start(start)!;
         var output = new StringBuilder();
-        process.OutputDataReceived += (_, e) => { lock (output) { output.AppendLine(e.Data); } };
+        var standardOutput = new StringBuilder();
+        process.OutputDataReceived += (_, e) => { lock (output) { output.AppendLine(e.Data); standardOutput.AppendLine(e.Data); } };
         process.ErrorDataReceived += (_, e) => { lock (output) { output.AppendLine(e.Data); } };
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
 
         using var cancel = new CancellationTokenSource(timeout);
+        var exitCode = -1;
         try
         {
             await process.WaitForExitAsync(cancel.Token);
+            await process.WaitForExitAsync();
+            exitCode = process.ExitCode;
         }
         catch (OperationCanceledException)
         {
             process.Kill(entireProcessTree: true);
             await process.WaitForExitAsync();
-            lock (output)
-            {
-                return (-1, output.ToString());
-            }
         }
 
-        await process.WaitForExitAsync();
         lock (output)
         {
-            return (process.ExitCode, output.ToString());
+            return (exitCode, output.ToString(), standardOutput.ToString());
         }
     }
 

@@ -21,19 +21,20 @@ public sealed class KeyCommandsTests : IDisposable
         var user = (await _server.CreateUserAsync()).UserName!;
         var before = await KeyProbe.IssueAsync(client, user);
 
-        var (code, output) = await VerbAsync("keys", "list", "--json");
+        // Standard output holds the JSON alone (the host's logs go to standard error), so a script can pipe it.
+        var (code, output, json) = await VerbAsync("keys", "list", "--json");
         Assert.True(code == 0, output);
-        var listed = Keys(output);
+        var listed = Keys(json);
         Assert.Equal(3, listed.Count);
         Assert.All(listed, key => Assert.Equal("active", key.GetProperty("state").GetString()));
         Assert.Contains(listed, key => key.GetProperty("kid").GetString() == before.AccessKid && key.GetProperty("algorithm").GetString() == "ES256");
 
-        (code, output) = await VerbAsync("keys", "rotate", "--now", "--use", "access", "--json");
+        (code, output, json) = await VerbAsync("keys", "rotate", "--now", "--use", "access", "--json");
         Assert.True(code == 0, output);
-        var rotated = Assert.Single(Keys(output));
+        var rotated = Assert.Single(Keys(json));
         Assert.Equal(("access", "active"), (rotated.GetProperty("use").GetString(), rotated.GetProperty("state").GetString()));
 
-        (code, output) = await VerbAsync("keys", "revoke", before.EncryptionKid);
+        (code, output, _) = await VerbAsync("keys", "revoke", before.EncryptionKid);
         Assert.True(code == 0, output);
         Assert.Contains("revoked", output, StringComparison.Ordinal);
 
@@ -104,10 +105,10 @@ public sealed class KeyCommandsTests : IDisposable
 
     public void Dispose() => _server.Dispose();
 
-    private static List<JsonElement> Keys(string output) =>
-        [.. JsonDocument.Parse(output[output.IndexOf('[', StringComparison.Ordinal)..]).RootElement.EnumerateArray().Select(k => k.Clone())];
+    private static List<JsonElement> Keys(string json) =>
+        [.. JsonDocument.Parse(json).RootElement.EnumerateArray().Select(k => k.Clone())];
 
-    private Task<(int ExitCode, string Output)> VerbAsync(params string[] args) => ServerProcess.RunUntilExitAsync(
+    private Task<(int ExitCode, string Output, string StandardOutput)> VerbAsync(params string[] args) => ServerProcess.RunVerbAsync(
         new Dictionary<string, string>
         {
             ["ASPNETCORE_ENVIRONMENT"] = "Development",
