@@ -15,8 +15,11 @@ namespace AuthServer.ResourceServer.Tests.Infrastructure;
 /// </summary>
 public sealed class FeedServers : IDisposable
 {
-    /// <summary>The target is 2 s at the default interval; a loaded shared test machine gets one more second.</summary>
-    public static readonly TimeSpan Deadline = TimeSpan.FromSeconds(3);
+    /// <summary>
+    /// Far below the token's 15 minutes, so only the feed can meet it. The 2 s target itself is the load tool's to measure
+    /// (bench-revocation.sh); a test machine shared with builds has missed 3 s with a second server instance starting.
+    /// </summary>
+    public static readonly TimeSpan Deadline = TimeSpan.FromSeconds(6);
 
     public static readonly IReadOnlyDictionary<string, string> FeedOn = new Dictionary<string, string> { ["AuthServer:RevocationFeed:Enabled"] = "true" };
 
