@@ -1,5 +1,4 @@
 using System.Net;
-using System.Net.Http.Headers;
 using AuthServer.ResourceServer.Tests.Infrastructure;
 using AuthServer.Tests.Infrastructure;
 using AuthServer.Tests.Keys;
@@ -153,9 +152,6 @@ public sealed class KeyRotationTests : IDisposable
     private static async Task<HttpStatusCode> StatusAsync(SampleApi api, string token)
     {
         using var client = api.CreateClient();
-        using var request = new HttpRequestMessage(HttpMethod.Get, "/api/me");
-        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token);
-        using var response = await client.SendAsync(request);
-        return response.StatusCode;
+        return await ApiCalls.StatusAsync(client, token);
     }
 }

@@ -43,8 +43,8 @@ public sealed class SampleTokenCacheTests
         var store = api.Services.GetRequiredService<Store>();
 
         // The signature is good, the audience is not: refused after the point where a token could be remembered.
-        Assert.Equal(HttpStatusCode.Unauthorized, await StatusAsync(client, token));
-        Assert.Equal(HttpStatusCode.Unauthorized, await StatusAsync(client, token));
+        Assert.Equal(HttpStatusCode.Unauthorized, await ApiCalls.StatusAsync(client, token));
+        Assert.Equal(HttpStatusCode.Unauthorized, await ApiCalls.StatusAsync(client, token));
 
         Assert.Equal(0, store.Hits);
         Assert.Equal(0, store.Cache!.Count);
@@ -58,8 +58,8 @@ public sealed class SampleTokenCacheTests
         using var api = SampleApi.Start(Sample.OpenIddict, new Backchannel(server), ResourceServers.Authority, settings: new Dictionary<string, string> { ["AuthServer:ValidatedTokenCacheSize"] = "0" });
         using var client = api.CreateClient();
 
-        Assert.Equal(HttpStatusCode.OK, await StatusAsync(client, token));
-        Assert.Equal(HttpStatusCode.OK, await StatusAsync(client, token));
+        Assert.Equal(HttpStatusCode.OK, await ApiCalls.StatusAsync(client, token));
+        Assert.Equal(HttpStatusCode.OK, await ApiCalls.StatusAsync(client, token));
 
         Assert.Null(api.Services.GetRequiredService<Store>().Cache);
     }
@@ -80,23 +80,13 @@ public sealed class SampleTokenCacheTests
         var backchannel = new Backchannel(before);
         using var api = SampleApi.Start(sample, backchannel, ResourceServers.Authority);
         using var client = api.CreateClient();
-        Assert.Equal(HttpStatusCode.OK, await StatusAsync(client, oldToken));
-        Assert.Equal(HttpStatusCode.OK, await StatusAsync(client, oldToken));
+        Assert.Equal(HttpStatusCode.OK, await ApiCalls.StatusAsync(client, oldToken));
+        Assert.Equal(HttpStatusCode.OK, await ApiCalls.StatusAsync(client, oldToken));
 
         // The old key is withdrawn (an emergency revocation); a token under the new key makes the API refresh its keys.
         backchannel.Server = after;
-        var accepted = false;
-        for (var attempt = 0; attempt < 50 && !accepted; attempt++)
-        {
-            accepted = await StatusAsync(client, newToken) == HttpStatusCode.OK;
-            if (!accepted)
-            {
-                await Task.Delay(TimeSpan.FromMilliseconds(100));
-            }
-        }
-
-        Assert.True(accepted, "The token signed with the new key was never accepted.");
-        Assert.Equal(HttpStatusCode.Unauthorized, await StatusAsync(client, oldToken));
+        await ApiCalls.UntilAcceptedAsync(client, newToken);
+        Assert.Equal(HttpStatusCode.Unauthorized, await ApiCalls.StatusAsync(client, oldToken));
     }
 
     private static async Task<string> MeAsync(HttpClient client, string token)
@@ -106,13 +96,5 @@ public sealed class SampleTokenCacheTests
         using var response = await client.SendAsync(request);
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         return JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement.GetRawText();
-    }
-
-    private static async Task<HttpStatusCode> StatusAsync(HttpClient client, string token)
-    {
-        using var request = new HttpRequestMessage(HttpMethod.Get, "/api/me");
-        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token);
-        using var response = await client.SendAsync(request);
-        return response.StatusCode;
     }
 }
