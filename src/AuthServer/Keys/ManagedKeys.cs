@@ -87,7 +87,10 @@ public sealed class ManagedKeys(
             var next = views.Where(v => v.State == KeyState.Announced).MaxBy(v => v.Generation);
             var generation = rows.Where(r => r.Use == use).Select(r => r.Generation).DefaultIfEmpty(0).Max() + 1;
             var row = rows.FirstOrDefault(r => r.Kid == active?.Kid);
-            if (active is null)
+            // A key another instance just made active reads as announced here while this clock runs behind its creator's:
+            // that key is used, not raced by a rival of the next generation (which would push it out before it ever signed).
+            var imminent = views.Any(v => v.State == KeyState.Announced && v.ActivatesAt <= now + Skew);
+            if (active is null && !imminent)
             {
                 // The first key of a new deployment (or after every key was revoked): no token exists yet to need an announcement.
                 changed |= await TryCreateAsync(db, use, generation, now, now, Instance, cancellationToken);
@@ -243,9 +246,15 @@ public sealed class ManagedKeys(
         var states = views.ToDictionary(v => v.Kid, v => v.State, StringComparer.Ordinal);
         Observe(views, states);
 
-        // Order is meaning (KeyRing): the active keys first, then announced (newest first), then retired.
+        // Order is meaning (KeyRing): the key each use signs or encrypts with first, then announced (newest first), then
+        // retired. That key is the active one, or for a use with none yet, the announced key due first (see EnsureAndLoadAsync).
+        var current = views.GroupBy(v => v.Use)
+            .Select(use => use.FirstOrDefault(v => v.State == KeyState.Active) ?? use.Where(v => v.State == KeyState.Announced).MinBy(v => v.ActivatesAt))
+            .OfType<KeyView>()
+            .Select(v => v.Kid)
+            .ToHashSet(StringComparer.Ordinal);
         var usable = views.Where(v => v.State is KeyState.Active or KeyState.Announced or KeyState.Retired)
-            .OrderBy(v => v.State switch { KeyState.Active => 0, KeyState.Announced => 1, _ => 2 })
+            .OrderBy(v => current.Contains(v.Kid) ? 0 : v.State == KeyState.Announced ? 1 : 2)
             .ThenBy(v => v.Use == KeyUses.Access ? 0 : 1)
             .ThenByDescending(v => v.Generation)
             .ToList();

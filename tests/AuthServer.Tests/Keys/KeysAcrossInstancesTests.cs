@@ -52,6 +52,24 @@ public sealed class KeysAcrossInstancesTests : IDisposable
         (await clientB.RefreshAsync(issued.RefreshToken)).ShouldSucceed();
     }
 
+    [Fact]
+    public async Task An_instance_whose_clock_runs_behind_uses_the_first_keys_another_instance_just_made_instead_of_creating_rivals()
+    {
+        // A's clock runs two seconds ahead of B's: for B, A's brand-new keys activate two seconds from now.
+        _a.Clock.Advance(TimeSpan.FromSeconds(2));
+        var clientA = new TokenClient(_a.CreateClient());
+        var clientB = new TokenClient(_b.CreateClient());
+
+        await AssertOnePerGenerationAsync(3);
+        Assert.Equal(await KeyProbe.PublishedAsync(clientA), await KeyProbe.PublishedAsync(clientB));
+        var user = (await _a.CreateUserAsync()).UserName!;
+        var fromA = await KeyProbe.IssueAsync(clientA, user);
+        var fromB = await KeyProbe.IssueAsync(clientB, user);
+        Assert.Equal(fromA.AccessKid, fromB.AccessKid);
+        Assert.Equal(fromA.EncryptionKid, fromB.EncryptionKid);
+        (await clientA.RefreshAsync(fromB.RefreshToken)).ShouldSucceed();
+    }
+
     public void Dispose()
     {
         _b.Dispose();
