@@ -87,6 +87,29 @@ public sealed class KeyCommandsTests : IDisposable
     }
 
     [Fact]
+    public async Task A_stranger_or_a_signed_in_user_cannot_rotate_or_revoke_keys()
+    {
+        // Revoking the encryption key would end every user's refresh tokens: the worst a stolen user token could do.
+        var client = _server.CreateTokenClient();
+        var user = (await _server.CreateUserAsync()).UserName!;
+        var issued = await KeyProbe.IssueAsync(client, user);
+        var published = await KeyProbe.PublishedAsync(client);
+        var admin = new AdminClient(_server.CreateClient());
+        string[] paths = ["/admin/keys/rotate", $"/admin/keys/{issued.EncryptionKid}/revoke", $"/admin/keys/{issued.AccessKid}/revoke"];
+
+        foreach (var path in paths)
+        {
+            using var anonymous = await _server.CreateClient().PostAsync(path, null);
+            Assert.Equal(HttpStatusCode.Unauthorized, anonymous.StatusCode);
+            Assert.Equal(HttpStatusCode.Unauthorized, (await admin.SendAsync(HttpMethod.Post, path, accessToken: issued.AccessToken)).Status);
+            Assert.Equal(HttpStatusCode.Unauthorized, (await admin.SendAsync(HttpMethod.Post, path, accessToken: "not-a-token")).Status);
+        }
+
+        Assert.Equal(published, await KeyProbe.PublishedAsync(client));
+        (await client.RefreshAsync(issued.RefreshToken)).ShouldSucceed();
+    }
+
+    [Fact]
     public async Task Keys_from_files_are_listed_but_not_rotated_or_revoked_by_command()
     {
         using var files = new AuthServerFactory();
