@@ -2,8 +2,8 @@ using Microsoft.AspNetCore.Identity;
 
 namespace AuthServer.Tests.Infrastructure;
 
-/// <summary>The real PBKDF2 hasher, counting its verifications (and optionally slower, to make sign-ins overlap).</summary>
-public sealed class CountingPasswordHasher(TimeSpan extraTime = default) : IPasswordHasher<IdentityUser>
+/// <summary>The real PBKDF2 hasher, counting its verifications.</summary>
+public sealed class CountingPasswordHasher : IPasswordHasher<IdentityUser>
 {
     private readonly PasswordHasher<IdentityUser> _inner = new();
     private int _verifications;
@@ -15,11 +15,6 @@ public sealed class CountingPasswordHasher(TimeSpan extraTime = default) : IPass
     public PasswordVerificationResult VerifyHashedPassword(IdentityUser user, string hashedPassword, string providedPassword)
     {
         Interlocked.Increment(ref _verifications);
-        if (extraTime > TimeSpan.Zero)
-        {
-            Thread.Sleep(extraTime);
-        }
-
         return _inner.VerifyHashedPassword(user, hashedPassword, providedPassword);
     }
 }
