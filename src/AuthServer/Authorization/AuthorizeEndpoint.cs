@@ -50,7 +50,7 @@ public static class AuthorizeEndpoint
         }
 
         var sessionId = session.Principal!.GetClaim(BrowserSessions.SessionIdClaim)!;
-        if (await gate.RecheckAsync(session.Principal!) is not { } user)
+        if (await gate.RecheckAsync(session.Principal!, context.RequestAborted) is not { } current)
         {
             // Locked out, deleted or password changed since the cookie was issued: end that session and ask again.
             await sessions.EndAsync(sessionId, "user-changed", context.RequestAborted);
@@ -60,12 +60,13 @@ public static class AuthorizeEndpoint
                 : Results.Challenge(new AuthenticationProperties { RedirectUri = ReturnUrlAfterLogin(context) }, [LoginSetup.Scheme]);
         }
 
+        var user = current.User;
         var application = await applications.FindByClientIdAsync(request.ClientId!)
             ?? throw new InvalidOperationException("OpenIddict validated a client that cannot be found.");
         var applicationId = await applications.GetIdAsync(application)
             ?? throw new InvalidOperationException("OpenIddict validated a client without an id.");
         var principal = PrincipalFactory.WithAuthenticationTime(
-            await principals.ForUserAsync(user, request.GetScopes()), session.Principal!.FindFirst(LoginSetup.AuthTimeClaim)?.Value);
+            principals.ForUser(current, request.GetScopes()), session.Principal!.FindFirst(LoginSetup.AuthTimeClaim)?.Value);
         PrincipalFactory.WithSession(principal, sessionId);
 
         object? authorization;

@@ -19,7 +19,7 @@ public sealed class ScopeCatalog(IOptions<CatalogOptions> options)
     public IEnumerable<string> ApiScopes => _resources.Keys;
 
     /// <summary>The requested scopes this user may hold: a role-restricted scope needs the role, now (refreshes re-check).</summary>
-    public IEnumerable<string> GrantableTo(IEnumerable<string> scopes, ICollection<string> roles) =>
+    public IEnumerable<string> GrantableTo(IEnumerable<string> scopes, IReadOnlyCollection<string> roles) =>
         scopes.Where(scope => !_requiredRoles.TryGetValue(scope, out var role) || roles.Contains(role));
 
     public IEnumerable<string> ResourcesFor(IEnumerable<string> scopes) =>

@@ -16,9 +16,12 @@ public sealed class PrincipalFactory(UserGate gate, ScopeCatalog catalog)
 {
     private const string AuthenticationType = "AuthServer";
 
-    public async Task<ClaimsPrincipal> ForUserAsync(IdentityUser user, ImmutableArray<string> scopes)
+    public async Task<ClaimsPrincipal> ForUserAsync(IdentityUser user, ImmutableArray<string> scopes) =>
+        ForUser(new UserWithRoles(user, [.. await gate.GetRolesAsync(user)]), scopes);
+
+    public ClaimsPrincipal ForUser(UserWithRoles current, ImmutableArray<string> scopes)
     {
-        var roles = await gate.GetRolesAsync(user);
+        var (user, roles) = current;
         var identity = new ClaimsIdentity(AuthenticationType, Claims.Name, Claims.Role);
         identity.SetClaim(Claims.Subject, user.Id)
             .SetClaim(Claims.Name, user.UserName)

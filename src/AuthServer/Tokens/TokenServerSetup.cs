@@ -48,6 +48,7 @@ public static class TokenServerSetup
             .AddCore(core =>
             {
                 core.UseEntityFrameworkCore().UseDbContext<AuthDbContext>();
+                core.ReplaceTokenStore<OpenIddict.EntityFrameworkCore.Models.OpenIddictEntityFrameworkCoreToken, DirectWriteTokenStore>(ServiceLifetime.Scoped);
                 core.ReplaceApplicationManager(typeof(CachingApplicationManager<>));
                 core.Services.AddSingleton(typeof(ApplicationEntries<>));
                 core.Services.Replace(ServiceDescriptor.Scoped(typeof(IOpenIddictApplicationCache<>), typeof(SharedApplicationCache<>)));

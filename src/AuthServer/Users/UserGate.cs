@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using System.Security.Claims;
 using AuthServer.Observability;
+using AuthServer.Persistence;
 using AuthServer.Throttling;
 using Microsoft.AspNetCore.Identity;
 using Microsoft.Extensions.Options;
@@ -39,6 +40,7 @@ public sealed record SignInResult(SignInOutcome Outcome, IdentityUser? User, Tim
 
 /// <summary>The one place that decides whether a user may get tokens: at sign-in and again at every refresh.</summary>
 public sealed class UserGate(
+    AuthDbContext db,
     UserManager<IdentityUser> users,
     SignInManager<IdentityUser> signIn,
     SignInThrottle throttle,
@@ -110,10 +112,12 @@ public sealed class UserGate(
     /// <summary>
     /// The user behind a refresh token or code, if they may still get tokens: they exist, are not locked by an
     /// operator, and their security stamp is unchanged since the token was issued (a password change kills old tokens).
+    /// Their roles come with them, read in the same statement, for the tokens about to be issued.
     /// </summary>
-    public async Task<IdentityUser?> RecheckAsync(ClaimsPrincipal principal)
+    public async Task<UserWithRoles?> RecheckAsync(ClaimsPrincipal principal, CancellationToken cancellationToken)
     {
-        if (principal.FindFirst(Claims.Subject)?.Value is not { } subject || await users.FindByIdAsync(subject) is not { } user)
+        if (principal.FindFirst(Claims.Subject)?.Value is not { } subject
+            || await UserWithRoles.FindAsync(db, subject, cancellationToken) is not { User: var user } current)
         {
             return null;
         }
@@ -126,7 +130,7 @@ public sealed class UserGate(
         var stamp = principal.FindFirst(SecurityStampClaim)?.Value;
         return users.SupportsUserSecurityStamp && !string.Equals(stamp, await users.GetSecurityStampAsync(user), StringComparison.Ordinal)
             ? null
-            : user;
+            : current;
     }
 
     public Task<IList<string>> GetRolesAsync(IdentityUser user) => users.GetRolesAsync(user);
