@@ -1,5 +1,6 @@
 using System.ComponentModel.DataAnnotations;
 using System.Data.Common;
+using System.Runtime.CompilerServices;
 using Microsoft.Data.SqlClient;
 using Microsoft.Data.Sqlite;
 using Microsoft.Extensions.Options;
@@ -49,7 +50,7 @@ public sealed class DatabaseOptionsValidator : IValidateOptions<DatabaseOptions>
         try
         {
             DbConnectionStringBuilder builder = options.Provider == DatabaseProvider.SqlServer
-                ? new SqlConnectionStringBuilder(options.ConnectionString)
+                ? SqlServerConnectionString(options.ConnectionString)
                 : new SqliteConnectionStringBuilder(options.ConnectionString);
             return builder.Count > 0
                 ? ValidateOptionsResult.Success
@@ -61,4 +62,9 @@ public sealed class DatabaseOptionsValidator : IValidateOptions<DatabaseOptions>
             return ValidateOptionsResult.Fail($"{DatabaseOptions.Section}:{nameof(DatabaseOptions.ConnectionString)} is not a valid {options.Provider} connection string: {ex.Message}");
         }
     }
+
+    /// <summary>Its own method, so that a server on SQLite never loads SQL Server's client library.</summary>
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    [System.Diagnostics.CodeAnalysis.SuppressMessage("Performance", "CA1859", Justification = "The SQL Server type in this signature would load its library wherever the caller is compiled.")]
+    private static DbConnectionStringBuilder SqlServerConnectionString(string connectionString) => new SqlConnectionStringBuilder(connectionString);
 }

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using AuthServer.Settings;
 using Microsoft.AspNetCore.DataProtection;
 using Microsoft.Data.Sqlite;
@@ -35,9 +36,7 @@ public static class PersistenceSetup
                     // CompactTokenStorage converts its rows in SQL between table rebuilds, in the order its upgrade test
                     // proves (CompactStorageTests); EF's generic doubt about that order would greet every first start with 20 warnings.
                     .ConfigureWarnings(warnings => warnings.Ignore(SqliteEventId.TableRebuildPendingWarning)),
-                DatabaseProvider.SqlServer => options.UseSqlServer(connectionString, sql => sql
-                    .MigrationsAssembly(SqlServerMigrations)
-                    .EnableRetryOnFailure()),
+                DatabaseProvider.SqlServer => UseSqlServer(options, connectionString),
                 _ => throw new InvalidOperationException($"Unknown database provider '{database.Provider}'."),
             };
             options.UseOpenIddict();
@@ -55,6 +54,11 @@ public static class PersistenceSetup
             .ProtectKeyRing(configuration);
         return services;
     }
+
+    /// <summary>Its own method, so that a server on SQLite never loads SQL Server's provider and client libraries (issue 16: memory).</summary>
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static DbContextOptionsBuilder UseSqlServer(DbContextOptionsBuilder options, string connectionString) =>
+        options.UseSqlServer(connectionString, sql => sql.MigrationsAssembly(SqlServerMigrations).EnableRetryOnFailure());
 
     /// <summary>Anchors a relative SQLite file to the content root and makes sure its folder exists.</summary>
     private static string ResolveSqlitePath(string connectionString, string contentRoot)
