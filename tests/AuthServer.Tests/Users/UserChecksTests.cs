@@ -1,4 +1,5 @@
 using System.Net;
+using Microsoft.AspNetCore.Identity;
 using AuthServer.Tests.Infrastructure;
 
 namespace AuthServer.Tests;
@@ -101,10 +102,49 @@ public abstract class UserChecksBehaviour(AuthServerFactory server)
         (await _client.PasswordAsync(user.UserName!, TestUsers.Password)).ShouldFail(HttpStatusCode.BadRequest, "invalid_grant");
     }
 
+    /// <summary>The user and their roles are read in one statement at every refresh (issue 16): none, one or several.</summary>
+    [SkippableFact]
+    public async Task Roles_are_read_again_at_every_refresh_and_a_user_with_none_still_refreshes()
+    {
+        var user = await server.CreateUserAsync();
+        var auditors = $"auditors-{Guid.NewGuid():N}";
+        await server.WithDbAsync(async db =>
+        {
+            foreach (var name in new[] { "admin", auditors }.Where(name => !db.Roles.Any(role => role.Name == name)))
+            {
+                db.Roles.Add(new IdentityRole(name) { NormalizedName = name.ToUpperInvariant() });
+            }
+
+            return await db.SaveChangesAsync();
+        });
+        await server.WithUsersAsync(async users => Assert.True((await users.AddToRolesAsync((await users.FindByIdAsync(user.Id))!, ["admin", auditors])).Succeeded));
+        var tokens = (await _client.PasswordAsync(user.UserName!, TestUsers.Password, "openid offline_access api ops")).ShouldSucceed();
+
+        var both = (await _client.RefreshAsync(tokens.RefreshToken!)).ShouldSucceed();
+        Assert.Equal(["admin", auditors], await RolesAndScopesAsync(both.AccessToken!, expectOps: true));
+
+        await server.WithUsersAsync(async users => Assert.True((await users.RemoveFromRoleAsync((await users.FindByIdAsync(user.Id))!, "admin")).Succeeded));
+        var one = (await _client.RefreshAsync(both.RefreshToken!)).ShouldSucceed();
+        Assert.Equal([auditors], await RolesAndScopesAsync(one.AccessToken!, expectOps: false));
+
+        await server.WithUsersAsync(async users => Assert.True((await users.RemoveFromRoleAsync((await users.FindByIdAsync(user.Id))!, auditors)).Succeeded));
+        var none = (await _client.RefreshAsync(one.RefreshToken!)).ShouldSucceed();
+        Assert.Empty(await RolesAndScopesAsync(none.AccessToken!, expectOps: false));
+    }
+
     [SkippableFact]
     public async Task Demo_users_are_seeded_in_development()
     {
         (await _client.PasswordAsync("alice", TestUsers.AlicePassword)).ShouldSucceed();
         (await _client.PasswordAsync("bob", TestUsers.BobPassword)).ShouldSucceed();
+    }
+
+    /// <summary>The roles an access token carries, after checking that `ops` (admin only) is granted exactly when expected.</summary>
+    private async Task<string[]> RolesAndScopesAsync(string accessToken, bool expectOps)
+    {
+        var token = await _client.ValidateAsync(accessToken, "resource-api", server.Clock.GetUtcNow());
+        var scopes = token.GetClaim("scope").Value.Split(' ');
+        Assert.Equal(expectOps, scopes.Contains("ops"));
+        return [.. token.Claims.Where(claim => claim.Type == "role").Select(claim => claim.Value).Order(StringComparer.Ordinal)];
     }
 }
