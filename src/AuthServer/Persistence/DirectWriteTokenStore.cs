@@ -1,6 +1,8 @@
+using System.Collections.Concurrent;
 using System.Data.Common;
 using System.Runtime.CompilerServices;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.ChangeTracking;
 using Microsoft.EntityFrameworkCore.Infrastructure;
 using Microsoft.EntityFrameworkCore.Metadata;
 using Microsoft.EntityFrameworkCore.Storage;
@@ -42,7 +44,7 @@ public sealed class DirectWriteTokenStore(IMemoryCache cache, IOpenIddictEntityF
         ArgumentNullException.ThrowIfNull(token);
         var db = await Context.GetDbContextAsync(cancellationToken);
         var statements = TokenRowStatements.For(db);
-        await db.Database.ExecuteSqlRawAsync(statements.Insert, statements.Parameters(db, token, References.Of(token)), cancellationToken);
+        await db.Database.ExecuteSqlRawAsync(statements.Insert, statements.Parameters(db, token, References.Of(token), statements.All), cancellationToken);
     }
 
     public override async ValueTask UpdateAsync(Token token, CancellationToken cancellationToken)
@@ -59,18 +61,22 @@ public sealed class DirectWriteTokenStore(IMemoryCache cache, IOpenIddictEntityF
             return;
         }
 
-        var references = entry.State == EntityState.Detached ? References.Of(token) : References.Of(entry);
+        // A tracked entry writes only what changed (a redeemed entry: status, redemption date, concurrency token), so its
+        // indexed columns are not rewritten; an entry from elsewhere writes every column, as OpenIddict's store does.
+        var tracked = entry.State != EntityState.Detached;
+        var references = tracked ? References.Of(entry) : References.Of(token);
+        var columns = tracked ? statements.Modified(entry) : statements.All;
         token.ConcurrencyToken = Guid.NewGuid().ToString();
 
-        var parameters = statements.Parameters(db, token, references, expected);
-        if (await db.Database.ExecuteSqlRawAsync(statements.Update, parameters, cancellationToken) == 0)
+        var parameters = statements.Parameters(db, token, references, columns, expected);
+        if (await db.Database.ExecuteSqlRawAsync(statements.Update(columns), parameters, cancellationToken) == 0)
         {
             token.ConcurrencyToken = expected;
             throw new ConcurrencyException("The token entry was changed or deleted since it was read.");
         }
 
         // The row now holds what the entity holds: nothing is left for a later SaveChanges of this context to write again.
-        if (entry.State != EntityState.Detached)
+        if (tracked)
         {
             entry.OriginalValues.SetValues(entry.CurrentValues);
             entry.State = EntityState.Unchanged;
@@ -82,17 +88,18 @@ public sealed class DirectWriteTokenStore(IMemoryCache cache, IOpenIddictEntityF
     {
         public static References Of(Token token) => new(token.Application?.Id, token.Authorization?.Id);
 
-        public static References Of(Microsoft.EntityFrameworkCore.ChangeTracking.EntityEntry<Token> entry) => new(
+        public static References Of(EntityEntry<Token> entry) => new(
             (string?)entry.Property(TokenRowStatements.ApplicationId).CurrentValue,
             (string?)entry.Property(TokenRowStatements.AuthorizationId).CurrentValue);
     }
 }
 
 /// <summary>
-/// INSERT and UPDATE of a whole token row, written once per model from its metadata: table and column names, the
-/// provider's quoting, and each column's type mapping and converter (CompactStorage's 16-byte ids, type codes and
-/// Unix-millisecond dates on SQLite; uniqueidentifier and datetime2 on SQL Server). A column the model gains that
-/// this class does not know stops the first write with a clear message instead of being left out silently.
+/// INSERT and UPDATE of a token row, written from the model's metadata: table and column names, the provider's quoting,
+/// and each column's type mapping and converter (CompactStorage's 16-byte ids, type codes and Unix-millisecond dates on
+/// SQLite; uniqueidentifier and datetime2 on SQL Server). An UPDATE names the columns it sets, as a bit set; each set's
+/// SQL is written once. A column the model gains that this class does not know stops the first write with a clear
+/// message instead of being left out silently.
 /// </summary>
 internal sealed class TokenRowStatements
 {
@@ -120,7 +127,11 @@ internal sealed class TokenRowStatements
     };
 
     private readonly IProperty[] _columns;
-    private readonly IProperty _concurrencyToken;
+    private readonly string[] _names;
+    private readonly string _table;
+    private readonly int _key;
+    private readonly int _concurrencyToken;
+    private readonly ConcurrentDictionary<int, string> _updates = new();
 
     private TokenRowStatements(IModel model, ISqlGenerationHelper sql)
     {
@@ -131,40 +142,65 @@ internal sealed class TokenRowStatements
             throw new InvalidOperationException($"The token table has a column '{unknown.Name}' that {nameof(DirectWriteTokenStore)} does not write; add it there.");
         }
 
-        _concurrencyToken = entity.FindProperty(nameof(Token.ConcurrencyToken))!;
-        var table = sql.DelimitIdentifier(entity.GetTableName()!, entity.GetSchema());
-        string Column(IProperty property) => sql.DelimitIdentifier(property.GetColumnName());
-        string Parameter(int index) => $"@p{index}";
-
-        Insert = $"INSERT INTO {table} ({string.Join(", ", _columns.Select(Column))}) VALUES ({string.Join(", ", _columns.Select((_, i) => Parameter(i)))})";
-        var id = Array.FindIndex(_columns, column => column.IsPrimaryKey());
-        var assignments = _columns.Select((column, i) => (column, i)).Where(c => !c.column.IsPrimaryKey()).Select(c => $"{Column(c.column)} = {Parameter(c.i)}");
-        Update = $"UPDATE {table} SET {string.Join(", ", assignments)} WHERE {Column(_columns[id])} = {Parameter(id)} AND {Column(_concurrencyToken)} = {Expected}";
+        _names = [.. _columns.Select(column => sql.DelimitIdentifier(column.GetColumnName()))];
+        _table = sql.DelimitIdentifier(entity.GetTableName()!, entity.GetSchema());
+        _key = Array.FindIndex(_columns, column => column.IsPrimaryKey());
+        _concurrencyToken = Array.FindIndex(_columns, column => column.Name == nameof(Token.ConcurrencyToken));
+        All = (1 << _columns.Length) - 1;
+        Insert = $"INSERT INTO {_table} ({string.Join(", ", _names)}) VALUES ({string.Join(", ", _columns.Select((_, i) => Parameter(i)))})";
     }
 
-    public string Insert { get; }
+    /// <summary>Every column, as a bit set.</summary>
+    public int All { get; }
 
-    public string Update { get; }
+    public string Insert { get; }
 
     public static TokenRowStatements For(DbContext context) =>
         s_byModel.GetValue(context.Model, model => new TokenRowStatements(model, context.GetService<ISqlGenerationHelper>()));
 
-    /// <summary>One parameter per column, typed and converted as EF Core would; with <paramref name="expected"/>, the concurrency check's too.</summary>
-    public List<DbParameter> Parameters(DbContext context, Token token, DirectWriteTokenStore.References references, string? expected = null)
+    /// <summary>The columns a tracked entry changed since it was read, and its concurrency token, which every update replaces.</summary>
+    public int Modified(EntityEntry<Token> entry)
+    {
+        var columns = 1 << _concurrencyToken;
+        for (var i = 0; i < _columns.Length; i++)
+        {
+            if (entry.Property(_columns[i].Name).IsModified)
+            {
+                columns |= 1 << i;
+            }
+        }
+
+        return columns;
+    }
+
+    /// <summary>UPDATE of <paramref name="columns"/> (never the key), where the row still has the concurrency token that was read.</summary>
+    public string Update(int columns) => _updates.GetOrAdd(columns & ~(1 << _key), set =>
+    {
+        var assignments = Enumerable.Range(0, _columns.Length).Where(i => (set & (1 << i)) != 0).Select(i => $"{_names[i]} = {Parameter(i)}");
+        return $"UPDATE {_table} SET {string.Join(", ", assignments)} WHERE {_names[_key]} = {Parameter(_key)} AND {_names[_concurrencyToken]} = {Expected}";
+    });
+
+    /// <summary>A parameter per column of <paramref name="columns"/> and the key, typed and converted as EF Core would; with <paramref name="expected"/>, the concurrency check's too.</summary>
+    public List<DbParameter> Parameters(DbContext context, Token token, DirectWriteTokenStore.References references, int columns, string? expected = null)
     {
         using var factory = context.Database.GetDbConnection().CreateCommand();
         var parameters = new List<DbParameter>(_columns.Length + 1);
         for (var i = 0; i < _columns.Length; i++)
         {
-            var column = _columns[i];
-            parameters.Add(column.GetRelationalTypeMapping().CreateParameter(factory, $"@p{i}", s_values[column.Name](token, references), column.IsNullable));
+            if ((columns & (1 << i)) != 0 || i == _key)
+            {
+                var column = _columns[i];
+                parameters.Add(column.GetRelationalTypeMapping().CreateParameter(factory, Parameter(i), s_values[column.Name](token, references), column.IsNullable));
+            }
         }
 
         if (expected is not null)
         {
-            parameters.Add(_concurrencyToken.GetRelationalTypeMapping().CreateParameter(factory, Expected, expected, nullable: false));
+            parameters.Add(_columns[_concurrencyToken].GetRelationalTypeMapping().CreateParameter(factory, Expected, expected, nullable: false));
         }
 
         return parameters;
     }
+
+    private static string Parameter(int index) => $"@p{index}";
 }
