@@ -71,17 +71,8 @@ public static partial class LoggingSetup
     /// </summary>
     private sealed partial class RedactCodeVerifier : ILogEventEnricher
     {
-        public void Enrich(LogEvent logEvent, ILogEventPropertyFactory propertyFactory)
-        {
-            foreach (var (name, value) in logEvent.Properties.ToList())
-            {
-                // OpenIddict's messages reach Serilog already rendered as JSON text.
-                if (value is ScalarValue { Value: string text } && text.Contains(OpenIddictConstants.Parameters.CodeVerifier, StringComparison.Ordinal))
-                {
-                    logEvent.AddOrUpdateProperty(new LogEventProperty(name, new ScalarValue(CodeVerifierValue().Replace(text, "$1\"[redacted]\""))));
-                }
-            }
-        }
+        public void Enrich(LogEvent logEvent, ILogEventPropertyFactory propertyFactory) =>
+            Redact(logEvent, text => text.Contains(OpenIddictConstants.Parameters.CodeVerifier, StringComparison.Ordinal), text => CodeVerifierValue().Replace(text, "$1\"[redacted]\""));
 
         [GeneratedRegex("(\"code_verifier\"\\s*:\\s*)\"[^\"]*\"")]
         private static partial Regex CodeVerifierValue();
@@ -93,19 +84,32 @@ public static partial class LoggingSetup
     /// </summary>
     private sealed partial class RedactQueryStringTokens : ILogEventEnricher
     {
-        public void Enrich(LogEvent logEvent, ILogEventPropertyFactory propertyFactory)
-        {
-            foreach (var (name, value) in logEvent.Properties.ToList())
-            {
-                if (value is ScalarValue { Value: string text } && text.Contains("_token", StringComparison.OrdinalIgnoreCase))
-                {
-                    logEvent.AddOrUpdateProperty(new LogEventProperty(name, new ScalarValue(TokenParameter().Replace(text, "$1[redacted]"))));
-                }
-            }
-        }
+        public void Enrich(LogEvent logEvent, ILogEventPropertyFactory propertyFactory) =>
+            Redact(logEvent, text => text.Contains("_token", StringComparison.OrdinalIgnoreCase), text => TokenParameter().Replace(text, "$1[redacted]"));
 
         [GeneratedRegex("((?:access|refresh|id)_token(?:_hint)?=)[^&\\s\"]*", RegexOptions.IgnoreCase)]
         private static partial Regex TokenParameter();
+    }
+
+    /// <summary>
+    /// Replaces the text properties <paramref name="matches"/> picks. Every event passes here, so the properties are read
+    /// without copying them; a copy is made only in the rare event that has something to redact.
+    /// </summary>
+    private static void Redact(LogEvent logEvent, Func<string, bool> matches, Func<string, string> redact)
+    {
+        List<LogEventProperty>? redacted = null;
+        foreach (var (name, value) in logEvent.Properties)
+        {
+            if (value is ScalarValue { Value: string text } && matches(text))
+            {
+                (redacted ??= []).Add(new LogEventProperty(name, new ScalarValue(redact(text))));
+            }
+        }
+
+        foreach (var property in redacted ?? [])
+        {
+            logEvent.AddOrUpdateProperty(property);
+        }
     }
 
     /// <summary>One line per request: method, path (never the query string), status, time and client address.</summary>
