@@ -50,7 +50,7 @@ public static class TokenEndpoint
         if (request.IsRefreshTokenGrantType() || request.IsAuthorizationCodeGrantType())
         {
             var result = await context.AuthenticateAsync(OpenIddictServerAspNetCoreDefaults.AuthenticationScheme);
-            if (result.Principal is not { } previous || await gate.RecheckAsync(previous, context.RequestAborted) is not { } user)
+            if (result.Principal is not { } previous || await gate.RecheckAsync(previous, context.RequestAborted) is not { } current)
             {
                 Audit.RefreshRefused(logger, result.Principal?.GetClaim(Claims.Subject), request.ClientId);
                 return Reject(Errors.InvalidGrant, "The token is no longer valid.");
@@ -58,7 +58,7 @@ public static class TokenEndpoint
 
             // RFC 6749 §6: a refresh may narrow the scopes (OpenIddict refuses wider ones); otherwise the original grant stands.
             var scopes = request.GetScopes() is { IsEmpty: false } narrowed ? narrowed : previous.GetScopes();
-            var principal = principals.ForUser(user, scopes);
+            var principal = principals.ForUser(current, scopes);
             PrincipalFactory.WithSession(principal, previous.GetClaim(BrowserSessions.SessionIdClaim));
             return IssueGranted(logger, request, scopes, PrincipalFactory.WithAuthenticationTime(principal, previous.GetClaim(Claims.AuthenticationTime)));
         }
