@@ -17,9 +17,10 @@ public sealed class FeedServers : IDisposable
 {
     /// <summary>
     /// Far below the token's 15 minutes, so only the feed can meet it. The 2 s target itself is the load tool's to measure
-    /// (bench-revocation.sh); a test machine shared with builds has missed 3 s with a second server instance starting.
+    /// (bench-revocation.sh); a test machine shared with builds has missed 3 s, and then 6 s, with a second API instance
+    /// starting while other test projects ran on the same 2 cores. A test that waits this long passes as soon as the 401 comes.
     /// </summary>
-    public static readonly TimeSpan Deadline = TimeSpan.FromSeconds(6);
+    public static readonly TimeSpan Deadline = TimeSpan.FromSeconds(15);
 
     public static readonly IReadOnlyDictionary<string, string> FeedOn = new Dictionary<string, string> { ["AuthServer:RevocationFeed:Enabled"] = "true" };
 
