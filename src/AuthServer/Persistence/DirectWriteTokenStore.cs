@@ -53,13 +53,14 @@ public sealed class DirectWriteTokenStore(IMemoryCache cache, IOpenIddictEntityF
         var db = await Context.GetDbContextAsync(cancellationToken);
         var statements = TokenRowStatements.For(db);
 
-        // OpenIddict reads entries through the change tracker; a tracked entry's foreign keys are its own, navigation or not.
-        var entry = db.Entry(token);
         if (token.ConcurrencyToken is not { } expected)
         {
             await base.UpdateAsync(token, cancellationToken);
             return;
         }
+
+        // OpenIddict reads entries through the change tracker; a tracked entry's foreign keys are its own, navigation or not.
+        var entry = db.Entry(token);
 
         // A tracked entry writes only what changed (a redeemed entry: status, redemption date, concurrency token), so its
         // indexed columns are not rewritten; an entry from elsewhere writes every column, as OpenIddict's store does.
@@ -164,7 +165,7 @@ internal sealed class TokenRowStatements
         var columns = 1 << _concurrencyToken;
         for (var i = 0; i < _columns.Length; i++)
         {
-            if (entry.Property(_columns[i].Name).IsModified)
+            if (entry.Property(_columns[i]).IsModified)
             {
                 columns |= 1 << i;
             }

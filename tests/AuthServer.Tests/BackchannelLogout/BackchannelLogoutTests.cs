@@ -260,18 +260,8 @@ public sealed class BackchannelLogoutTests(BackchannelLogoutTests.Factory server
                 }
 
                 break;
-            case "revoke-session":
-                await _admin.OkAsync(HttpMethod.Delete, $"/admin/sessions/{SidOf(tokens)}");
-                break;
-            case "lock":
-                await _admin.OkAsync(HttpMethod.Post, $"/admin/users/{user.Id}/lock");
-                break;
-            case "password-change":
-                await server.WithUsersAsync(async users =>
-                    Assert.True((await users.ChangePasswordAsync((await users.FindByIdAsync(user.Id))!, TestUsers.Password, "Changed-Pass-7890!")).Succeeded));
-                break;
-            case "delete":
-                await _admin.OkAsync(HttpMethod.Delete, $"/admin/users/{user.Id}");
+            default:
+                await AccountEndings.ApplyAsync(ending, server, _admin, user, () => Task.FromResult(SidOf(tokens)));
                 break;
         }
     }

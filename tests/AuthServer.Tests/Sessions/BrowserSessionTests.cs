@@ -179,29 +179,8 @@ public sealed class BrowserSessionTests(AuthServerFactory server) : IClassFixtur
         return browser.LocationOf(response);
     }
 
-    private async Task EndAsync(string ending, IdentityUser user)
-    {
-        switch (ending)
-        {
-            case "revoke-tokens":
-                await _admin.OkAsync(HttpMethod.Post, $"/admin/users/{user.Id}/revoke-tokens");
-                break;
-            case "revoke-session":
-                var sessions = await _admin.OkAsync(HttpMethod.Get, $"/admin/users/{user.Id}/browser-sessions");
-                await _admin.OkAsync(HttpMethod.Delete, $"/admin/sessions/{sessions.GetProperty("items")[0].GetProperty("id").GetString()}");
-                break;
-            case "lock":
-                await _admin.OkAsync(HttpMethod.Post, $"/admin/users/{user.Id}/lock");
-                break;
-            case "password-change":
-                await server.WithUsersAsync(async users =>
-                    Assert.True((await users.ChangePasswordAsync((await users.FindByIdAsync(user.Id))!, TestUsers.Password, "Changed-Pass-7890!")).Succeeded));
-                break;
-            case "delete":
-                await _admin.OkAsync(HttpMethod.Delete, $"/admin/users/{user.Id}");
-                break;
-        }
-    }
+    private Task EndAsync(string ending, IdentityUser user) => AccountEndings.ApplyAsync(ending, server, _admin, user, async () =>
+        (await _admin.OkAsync(HttpMethod.Get, $"/admin/users/{user.Id}/browser-sessions")).GetProperty("items")[0].GetProperty("id").GetString()!);
 
     /// <summary>Another instance on the same database and keys: what ends a session on one must end it on the other.</summary>
     private AuthServerFactory SecondInstance()
