@@ -20,3 +20,7 @@ public sealed class SqlServerAccessTokenTests(SqlServerInstance sql, SqlServerAu
 [Collection(SqlServerInstance.Collection)]
 public sealed class SqlServerExpiryTests(SqlServerInstance sql, SqlServerAuthServerFactory server)
     : ExpiryBehaviour(server.On(sql)), IClassFixture<SqlServerAuthServerFactory>;
+
+[Collection(SqlServerInstance.Collection)]
+public sealed class SqlServerRevocationRaceTests(SqlServerInstance sql, SqlServerAuthServerFactory server)
+    : RevocationRaceBehaviour(server.On(sql)), IClassFixture<SqlServerAuthServerFactory>;

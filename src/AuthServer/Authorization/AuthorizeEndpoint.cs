@@ -109,7 +109,12 @@ public static class AuthorizeEndpoint
 
         var authorizationId = await authorizations.GetIdAsync(authorization);
         principal.SetAuthorizationId(authorizationId);
-        await sessions.AttachAsync(sessionId, authorizationId!, request.ClientId!, context.RequestAborted);
+        if (!await sessions.AttachAsync(sessionId, authorizationId!, request.ClientId!, context.RequestAborted))
+        {
+            // The session was ended (revoked, logged out) while this request was under way: no code from it.
+            await context.SignOutAsync(LoginSetup.Scheme);
+            return Reject(Errors.LoginRequired, "The session has ended.");
+        }
 
         var logger = loggers.CreateLogger(typeof(AuthorizeEndpoint));
         Audit.TokenIssued(logger, ResponseTypes.Code, request.ClientId, user.Id);

@@ -18,7 +18,7 @@ public sealed partial class ProtocolExceptionHandler(ILogger<ProtocolExceptionHa
             return false;
         }
 
-        var (status, error, description) = Classify(exception);
+        var (status, error, description) = Classify(exception, httpContext.Request.Path);
         if (status >= 500)
         {
             LogUnhandled(logger, exception.GetType().Name, httpContext.Request.Path, exception);
@@ -33,14 +33,34 @@ public sealed partial class ProtocolExceptionHandler(ILogger<ProtocolExceptionHa
         return true;
     }
 
-    private static (int Status, string Error, string Description) Classify(Exception exception) => exception switch
+    private static (int Status, string Error, string Description) Classify(Exception exception, PathString path) => exception switch
     {
         BadHttpRequestException bad => (bad.StatusCode, Errors.InvalidRequest, "The request is malformed or too large."),
         InvalidDataException => (StatusCodes.Status400BadRequest, Errors.InvalidRequest, "The request body is malformed."),
+        _ when IsRevokedMeanwhile(exception) => path.StartsWithSegments(Tokens.Endpoints.Token)
+            ? (StatusCodes.Status400BadRequest, Errors.InvalidGrant, "The grant was revoked while this request was under way.")
+            : (StatusCodes.Status409Conflict, Errors.InvalidRequest, "The grant was revoked while this request was under way; start again."),
         _ when IsDatabaseOutage(exception) =>
             (StatusCodes.Status503ServiceUnavailable, Errors.TemporarilyUnavailable, "The server is temporarily unable to handle the request."),
         _ => (StatusCodes.Status500InternalServerError, Errors.ServerError, "The server encountered an unexpected error."),
     };
+
+    /// <summary>
+    /// A token entry changed between its read and its write: a revocation (which stamps every row it touches) landed while
+    /// this request was minting from the same grant. The grant is dead; the caller gets the OAuth answer for that, not a 500.
+    /// </summary>
+    private static bool IsRevokedMeanwhile(Exception? exception)
+    {
+        for (; exception is not null; exception = exception.InnerException)
+        {
+            if (exception is OpenIddict.Abstractions.OpenIddictExceptions.ConcurrencyException or Microsoft.EntityFrameworkCore.DbUpdateConcurrencyException)
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
 
     /// <summary>EF Core and OpenIddict wrap the provider's exception (DbUpdateException, InvalidOperationException): look inside.</summary>
     private static bool IsDatabaseOutage(Exception? exception)

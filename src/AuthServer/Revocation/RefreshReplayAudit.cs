@@ -1,5 +1,4 @@
 using AuthServer.Observability;
-using AuthServer.SharedSignals;
 using OpenIddict.Abstractions;
 using OpenIddict.Server;
 using Microsoft.AspNetCore;
@@ -12,8 +11,9 @@ namespace AuthServer.Revocation;
 /// Turns OpenIddict's replay detection (a redeemed refresh token presented after the leeway: it revokes the
 /// chain and answers error ID2012) into audit event 2005, without an extra database read on the refresh path:
 /// the token's subject and authorization are noted while it is validated and reported only if ID2012 follows. The
-/// revoked chain also goes to the revocation feed, as does the chain of a replayed authorization code (ID2010);
-/// OpenIddict's revocation has committed by then, so the event is one more write after it, not in its transaction.
+/// chain is then revoked again through <see cref="TokenRevoker"/>, before the answer leaves: OpenIddict (up to 7.9) leaves the
+/// authorization valid and the tokens' concurrency stamps unchanged, so a refresh of that chain already under way could
+/// otherwise mint a live token after the replay was answered. The same holds for a replayed authorization code (ID2010).
 /// </summary>
 public static class RefreshReplayAudit
 {
@@ -78,7 +78,7 @@ public static class RefreshReplayAudit
 
             if (subject is not null && authorization is not null && context.Transaction.GetHttpRequest()?.HttpContext.RequestServices is { } services)
             {
-                await services.GetRequiredService<SecurityEventLog>().SessionRevokedAsync(subject, authorization, reason, context.CancellationToken);
+                await services.GetRequiredService<TokenRevoker>().RevokeReplayedChainAsync(authorization, subject, reason, context.CancellationToken);
             }
         }
     }

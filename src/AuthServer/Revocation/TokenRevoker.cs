@@ -28,6 +28,13 @@ public sealed class TokenRevoker(AuthDbContext db, TimeProvider clock, SecurityE
         UnitOfWork.RunAsync(db, async token =>
         {
             var ended = await Sessions.BrowserSessions.End(db, db.BrowserSessions.Where(s => s.UserId == userId), reason, clock.GetUtcNow().UtcDateTime, token);
+
+            // A new security stamp refuses, at their first use, the codes and refresh tokens that requests already under
+            // way mint from the user as read before this revocation (every refresh and code redemption compares it).
+            // The concurrency stamp changes with it, so an Identity update that read the user earlier cannot write the old stamp back.
+            await db.Users.Where(u => u.Id == userId).ExecuteUpdateAsync(s => s
+                .SetProperty(u => u.SecurityStamp, Guid.NewGuid().ToString("N").ToUpperInvariant())
+                .SetProperty(u => u.ConcurrencyStamp, Guid.NewGuid().ToString()), token);
             // Tokens through their chains: the authorizations' Subject index serves both statements (the token table has none).
             var chains = Authorizations.Where(a => a.Subject == userId);
             var (counts, stamp) = await RevokeAsync(chains, Tokens.Where(t => chains.Select(a => a.Id).Contains(t.Authorization!.Id)), token);
@@ -62,6 +69,20 @@ public sealed class TokenRevoker(AuthDbContext db, TimeProvider clock, SecurityE
             return counts;
         }, cancellationToken);
 
+    /// <summary>
+    /// A redeemed refresh token or code presented again (RFC 9700 §4.14.2): the whole chain ends as one unit of work with its
+    /// feed event. Tokens OpenIddict already marked revoked are stamped again: its own bulk revocation keeps their concurrency
+    /// token, which would let a refresh of the same chain already under way redeem its token and mint a live successor.
+    /// </summary>
+    public Task<RevocationCounts> RevokeReplayedChainAsync(string authorizationId, string subject, string reason, CancellationToken cancellationToken) =>
+        UnitOfWork.RunAsync(db, async token =>
+        {
+            var (counts, _) = await RevokeAsync(
+                Authorizations.Where(a => a.Id == authorizationId), Tokens.Where(t => t.Authorization!.Id == authorizationId), token, restampRevoked: true);
+            await events.SessionRevokedAsync(subject, authorizationId, reason, token);
+            return counts;
+        }, cancellationToken);
+
     public async Task<RevocationCounts> RevokeAuthorizationsAsync(IQueryable<string> authorizationIds, CancellationToken cancellationToken) => (await RevokeAsync(
         Authorizations.Where(a => authorizationIds.Contains(a.Id!)),
         Tokens.Where(t => authorizationIds.Contains(t.Authorization!.Id!)),
@@ -73,7 +94,8 @@ public sealed class TokenRevoker(AuthDbContext db, TimeProvider clock, SecurityE
     private static async Task<(RevocationCounts Counts, string Stamp)> RevokeAsync(
         IQueryable<OpenIddictEntityFrameworkCoreAuthorization> authorizations,
         IQueryable<OpenIddictEntityFrameworkCoreToken> tokens,
-        CancellationToken cancellationToken)
+        CancellationToken cancellationToken,
+        bool restampRevoked = false)
     {
         // A new concurrency token makes any in-flight OpenIddict update of these rows (a redemption racing
         // this revocation) fail its optimistic check instead of silently bringing a token back to life.
@@ -84,7 +106,7 @@ public sealed class TokenRevoker(AuthDbContext db, TimeProvider clock, SecurityE
 
         // Redeemed tokens are included: inside the reuse leeway a redeemed refresh token can still be redeemed.
         var revokedTokens = await tokens
-            .Where(t => t.Status != Statuses.Revoked)
+            .Where(t => restampRevoked || t.Status != Statuses.Revoked)
             .ExecuteUpdateAsync(s => s.SetProperty(t => t.Status, Statuses.Revoked).SetProperty(t => t.ConcurrencyToken, stamp), cancellationToken);
 
         return (new RevocationCounts(revokedTokens, revokedAuthorizations), stamp);

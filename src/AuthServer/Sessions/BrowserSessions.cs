@@ -68,18 +68,29 @@ public sealed class BrowserSessions(AuthDbContext db, TimeProvider clock, IOptio
         }
     }
 
-    /// <summary>Records that an authorization (and so its code and refresh tokens) was issued inside the session.</summary>
-    public async Task AttachAsync(string sessionId, string authorizationId, string clientId, CancellationToken cancellationToken)
+    /// <summary>
+    /// Records that an authorization (and so its code and refresh tokens) was issued inside the session, and answers whether
+    /// the session is still live once the record is visible. A session ended between the caller's check and this record
+    /// did not see the authorization: it is revoked here instead, so ending a session takes every grant minted in it.
+    /// </summary>
+    public async Task<bool> AttachAsync(string sessionId, string authorizationId, string clientId, CancellationToken cancellationToken)
     {
-        if (await db.BrowserSessionGrants.AnyAsync(g => g.SessionId == sessionId && g.AuthorizationId == authorizationId, cancellationToken))
+        if (!await db.BrowserSessionGrants.AnyAsync(g => g.SessionId == sessionId && g.AuthorizationId == authorizationId, cancellationToken))
         {
-            return;
+            var grant = new BrowserSessionGrant { SessionId = sessionId, AuthorizationId = authorizationId, ClientId = clientId, CreatedAt = clock.GetUtcNow().UtcDateTime };
+            db.BrowserSessionGrants.Add(grant);
+            await db.SaveChangesAsync(cancellationToken);
+            db.Entry(grant).State = EntityState.Detached;
         }
 
-        var grant = new BrowserSessionGrant { SessionId = sessionId, AuthorizationId = authorizationId, ClientId = clientId, CreatedAt = clock.GetUtcNow().UtcDateTime };
-        db.BrowserSessionGrants.Add(grant);
-        await db.SaveChangesAsync(cancellationToken);
-        db.Entry(grant).State = EntityState.Detached;
+        if (await FindLiveAsync(sessionId, cancellationToken) is not null)
+        {
+            return true;
+        }
+
+        await revoker.RevokeAuthorizationsAsync(
+            db.BrowserSessionGrants.Where(g => g.SessionId == sessionId && g.AuthorizationId == authorizationId).Select(g => g.AuthorizationId), cancellationToken);
+        return false;
     }
 
     /// <summary>Ends one session and revokes everything issued inside it; the revocation feed tells resource APIs to refuse its access tokens (`sid`).</summary>

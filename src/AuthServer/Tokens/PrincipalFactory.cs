@@ -21,7 +21,7 @@ public sealed class PrincipalFactory(UserGate gate, ScopeCatalog catalog)
 
     public ClaimsPrincipal ForUser(UserWithRoles current, ImmutableArray<string> scopes)
     {
-        var (user, roles) = current;
+        var (user, roles, _) = current;
         var identity = new ClaimsIdentity(AuthenticationType, Claims.Name, Claims.Role);
         identity.SetClaim(Claims.Subject, user.Id)
             .SetClaim(Claims.Name, user.UserName)

@@ -110,14 +110,16 @@ public sealed class UserGate(
     }
 
     /// <summary>
-    /// The user behind a refresh token or code, if they may still get tokens: they exist, are not locked by an
-    /// operator, and their security stamp is unchanged since the token was issued (a password change kills old tokens).
+    /// The user behind a refresh token, code or login cookie, if they may still get tokens: they exist, are not locked by an
+    /// operator, their security stamp is unchanged since the token was issued (a password change or an operator's revocation
+    /// kills old tokens), and the browser session it was issued in (`sid`) has not ended.
     /// Their roles come with them, read in the same statement, for the tokens about to be issued.
     /// </summary>
     public async Task<UserWithRoles?> RecheckAsync(ClaimsPrincipal principal, CancellationToken cancellationToken)
     {
         if (principal.FindFirst(Claims.Subject)?.Value is not { } subject
-            || await UserWithRoles.FindAsync(db, subject, cancellationToken) is not { User: var user } current)
+            || await UserWithRoles.FindAsync(db, subject, principal.FindFirst(Sessions.BrowserSessions.SessionIdClaim)?.Value, cancellationToken)
+                is not { User: var user, SessionEnded: false } current)
         {
             return null;
         }

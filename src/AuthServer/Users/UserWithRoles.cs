@@ -10,21 +10,27 @@ using Microsoft.EntityFrameworkCore.Storage;
 
 namespace AuthServer.Users;
 
-/// <summary>A user as stored, with the names of their roles: what a refresh or an authorization re-checks and puts in tokens.</summary>
-public sealed record UserWithRoles(IdentityUser User, IReadOnlyList<string> Roles)
+/// <summary>
+/// A user as stored, with the names of their roles: what a refresh or an authorization re-checks and puts in tokens; and
+/// whether the browser session the grant was made in has ended since (ending it revokes what it issued, but a grant under
+/// way while it ended may have minted a code or token the revocation did not see).
+/// </summary>
+public sealed record UserWithRoles(IdentityUser User, IReadOnlyList<string> Roles, bool SessionEnded = false)
 {
     /// <summary>
     /// One statement instead of Identity's two (the user by key, then their roles), which cost a refresh more CPU than
     /// the database work itself (docs/benchmarks.md, issue 16). It seeks the user by primary key and their role links
     /// by the (UserId, RoleId) key, and passes EF Core's interceptors, command log and tracing like any other statement.
-    /// The user is read, not tracked: it issues tokens and is never saved.
+    /// The user is read, not tracked: it issues tokens and is never saved. The session's end is a primary-key probe inside the
+    /// same statement, so checking it costs no round trip.
     /// </summary>
-    public static async Task<UserWithRoles?> FindAsync(AuthDbContext db, string userId, CancellationToken cancellationToken)
+    public static async Task<UserWithRoles?> FindAsync(AuthDbContext db, string userId, string? sessionId, CancellationToken cancellationToken)
     {
         var statement = Statement.For(db);
         using var factory = db.Database.GetDbConnection().CreateCommand();
         var parameter = statement.UserKey.GetRelationalTypeMapping().CreateParameter(factory, "@id", userId, nullable: false);
-        var command = db.GetService<IRawSqlCommandBuilder>().Build(statement.Sql, [parameter]);
+        var session = statement.SessionKey.GetRelationalTypeMapping().CreateParameter(factory, "@sid", sessionId, nullable: true);
+        var command = db.GetService<IRawSqlCommandBuilder>().Build(statement.Sql, [parameter, session]);
         await using var reader = await command.RelationalCommand.ExecuteReaderAsync(
             new RelationalCommandParameterObject(
                 db.GetService<IRelationalConnection>(), command.ParameterValues, readerColumns: null, db,
@@ -32,18 +38,20 @@ public sealed record UserWithRoles(IdentityUser User, IReadOnlyList<string> Role
             cancellationToken);
 
         IdentityUser? user = null;
+        var sessionEnded = false;
         var roles = new List<string>(2);
         while (await reader.ReadAsync(cancellationToken))
         {
             var row = reader.DbDataReader;
             user ??= Read(row);
+            sessionEnded = !row.IsDBNull(Statement.SessionEndedColumn);
             if (!row.IsDBNull(Statement.RoleColumn))
             {
                 roles.Add(row.GetString(Statement.RoleColumn));
             }
         }
 
-        return user is null ? null : new UserWithRoles(user, roles);
+        return user is null ? null : new UserWithRoles(user, roles, sessionEnded);
     }
 
     private static IdentityUser Read(DbDataReader row) => new()
@@ -71,6 +79,7 @@ public sealed record UserWithRoles(IdentityUser User, IReadOnlyList<string> Role
     private sealed class Statement
     {
         public const int RoleColumn = 15;
+        public const int SessionEndedColumn = 16;
 
         private static readonly ConditionalWeakTable<IModel, Statement> s_byModel = [];
 
@@ -88,11 +97,14 @@ public sealed record UserWithRoles(IdentityUser User, IReadOnlyList<string> Role
             var users = model.FindEntityType(typeof(IdentityUser))!;
             var links = model.FindEntityType(typeof(IdentityUserRole<string>))!;
             var roles = model.FindEntityType(typeof(IdentityRole))!;
+            var sessions = model.FindEntityType(typeof(BrowserSession))!;
             string Table(IEntityType entity) => sql.DelimitIdentifier(entity.GetTableName()!, entity.GetSchema());
             string Column(IEntityType entity, string property) => sql.DelimitIdentifier(entity.FindProperty(property)!.GetColumnName());
 
             UserKey = users.FindProperty(nameof(IdentityUser.Id))!;
-            Sql = $"SELECT {string.Join(", ", s_userColumns.Select(c => "u." + Column(users, c)))}, r.{Column(roles, nameof(IdentityRole.Name))} "
+            SessionKey = sessions.FindProperty(nameof(BrowserSession.Id))!;
+            Sql = $"SELECT {string.Join(", ", s_userColumns.Select(c => "u." + Column(users, c)))}, r.{Column(roles, nameof(IdentityRole.Name))}, "
+                + $"(SELECT s.{Column(sessions, nameof(BrowserSession.EndedAt))} FROM {Table(sessions)} AS s WHERE s.{Column(sessions, nameof(BrowserSession.Id))} = @sid) "
                 + $"FROM {Table(users)} AS u "
                 + $"LEFT JOIN {Table(links)} AS ur ON ur.{Column(links, nameof(IdentityUserRole<string>.UserId))} = u.{Column(users, nameof(IdentityUser.Id))} "
                 + $"LEFT JOIN {Table(roles)} AS r ON r.{Column(roles, nameof(IdentityRole.Id))} = ur.{Column(links, nameof(IdentityUserRole<string>.RoleId))} "
@@ -102,6 +114,8 @@ public sealed record UserWithRoles(IdentityUser User, IReadOnlyList<string> Role
         public string Sql { get; }
 
         public IProperty UserKey { get; }
+
+        public IProperty SessionKey { get; }
 
         public static Statement For(DbContext db) =>
             s_byModel.GetValue(db.Model, model => new Statement(model, db.GetService<ISqlGenerationHelper>()));
