@@ -54,7 +54,7 @@ public sealed class CatalogSync(IServiceProvider services, IOptions<CatalogOptio
             {
                 return await action(scope.ServiceProvider);
             }
-            catch (Exception ex) when (attempt < Attempts && ex is OpenIddictExceptions.ConcurrencyException or DbUpdateException)
+            catch (Exception ex) when (attempt < Attempts && ex is OpenIddictExceptions.ConcurrencyException or OpenIddictExceptions.ValidationException or DbUpdateException)
             {
                 CatalogLog.SyncRaced(logger, attempt);
             }

@@ -6,11 +6,39 @@ namespace AuthServer.Persistence;
 /// <summary>
 /// Brings the schema up to date at start where configured (SQLite by default); otherwise refuses to
 /// serve from a schema older than the code, so a forgotten `migrate` fails loudly instead of per request.
+/// First it takes the start-up lock, held until the host has started: every start-up writer registered after this one
+/// (client catalog, demo seed, keys, the Data Protection ring) runs while no other instance runs its own.
 /// </summary>
-public sealed partial class DatabaseInitializer(IServiceProvider services, IOptions<DatabaseOptions> options)
+public sealed partial class DatabaseInitializer(
+    IServiceProvider services, IOptions<DatabaseOptions> options, IHostApplicationLifetime lifetime, ILogger<DatabaseInitializer> logger)
     : IHostedService
 {
+    private StartupLock? _lock;
+
     public async Task StartAsync(CancellationToken cancellationToken)
+    {
+        await using (var scope = services.CreateAsyncScope())
+        {
+            _lock = await StartupLock.AcquireAsync(
+                scope.ServiceProvider.GetRequiredService<AuthDbContext>(), options.Value.StartupLockTimeout, logger, cancellationToken);
+        }
+
+        lifetime.ApplicationStarted.Register(() => _ = ReleaseAsync());
+        await InitializeAsync(cancellationToken);
+    }
+
+    /// <summary>Also on a failed start: the host stops its services, and the next instance must not wait for a process that gave up.</summary>
+    public Task StopAsync(CancellationToken cancellationToken) => ReleaseAsync();
+
+    private async Task ReleaseAsync()
+    {
+        if (Interlocked.Exchange(ref _lock, null) is { } held)
+        {
+            await held.DisposeAsync();
+        }
+    }
+
+    private async Task InitializeAsync(CancellationToken cancellationToken)
     {
         if (options.Value.ShouldMigrateOnStartup)
         {
@@ -27,8 +55,6 @@ public sealed partial class DatabaseInitializer(IServiceProvider services, IOpti
                 $"The database is missing {pending.Count} migration(s), starting with '{pending[0]}'. Run `AuthServer migrate` or apply deploy/sql/migrate.sql first.");
         }
     }
-
-    public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
 
     /// <summary>Applies every pending migration; the `migrate` command and migrate-on-start both come here.</summary>
     public static async Task MigrateAsync(IServiceProvider services, CancellationToken cancellationToken)

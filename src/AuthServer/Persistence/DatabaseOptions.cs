@@ -37,6 +37,10 @@ public sealed class DatabaseOptions
     /// <summary>SQLite durability: Normal (default, WAL) survives process crashes; Full also survives power loss, at an fsync per commit.</summary>
     public SqliteSynchronous SqliteSynchronous { get; set; } = SqliteSynchronous.Normal;
 
+    /// <summary>How long an instance waits for others starting on the same database to finish their start-up writes (StartupLock).</summary>
+    [Range(typeof(TimeSpan), "00:00:01", "01:00:00")]
+    public TimeSpan StartupLockTimeout { get; set; } = TimeSpan.FromMinutes(2);
+
     /// <summary>Pooled contexts avoid rebuilding services per request; the pool bounds the contexts kept for reuse.</summary>
     [Range(8, 4096)]
     public int ContextPoolSize { get; set; } = 256;

@@ -1,0 +1,146 @@
+using System.Data;
+using System.Data.Common;
+using Microsoft.EntityFrameworkCore;
+
+namespace AuthServer.Persistence;
+
+/// <summary>
+/// Instances that start together on one database take turns through their start-up writes (migrations, the client
+/// catalog, the demo seed, the first keys, the Data Protection ring): the first does them, the others find them done.
+/// SQL Server: an application lock (<c>sp_getapplock</c>) owned by a connection of its own. SQLite: an exclusive lock on a
+/// file beside the database, which holds for processes on one host (the only way to share a SQLite file safely). The lock
+/// is released once the host has started, and dies with the process if it crashes, so no instance can leave it held.
+/// </summary>
+public sealed partial class StartupLock : IAsyncDisposable
+{
+    private const string Resource = "AuthServer.Startup";
+
+    /// <summary>By name: a server on SQLite never loads SQL Server's provider (issue 16: memory).</summary>
+    private const string SqlServerProvider = "Microsoft.EntityFrameworkCore.SqlServer";
+    private static readonly TimeSpan s_retry = TimeSpan.FromMilliseconds(50);
+
+    private readonly FileStream? _file;
+    private readonly DbConnection? _connection;
+
+    private StartupLock(FileStream? file, DbConnection? connection)
+    {
+        _file = file;
+        _connection = connection;
+    }
+
+    /// <summary>Waits for the lock at most <paramref name="timeout"/>, then fails the start with a message that says why.</summary>
+    public static async Task<StartupLock> AcquireAsync(AuthDbContext db, TimeSpan timeout, ILogger logger, CancellationToken cancellationToken)
+    {
+        var started = DateTime.UtcNow;
+        StartupLock held;
+        if (db.Database.IsSqlite())
+        {
+            held = new StartupLock(await LockFileAsync(db.Database.GetDbConnection().DataSource, timeout, cancellationToken), connection: null);
+        }
+        else if (db.Database.ProviderName == SqlServerProvider)
+        {
+            held = new StartupLock(file: null, await AppLockAsync(db, timeout, cancellationToken));
+        }
+        else
+        {
+            return new StartupLock(null, null);
+        }
+
+        LogAcquired(logger, (DateTime.UtcNow - started).TotalMilliseconds);
+        return held;
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (_file is not null)
+        {
+            await _file.DisposeAsync();
+        }
+
+        if (_connection is not null)
+        {
+            // Closing the session releases a session-owned application lock as well; the explicit release says so in traces.
+            try
+            {
+                await using var command = _connection.CreateCommand();
+                command.CommandText = $"EXEC sp_releaseapplock @Resource = '{Resource}', @LockOwner = 'Session'";
+                await command.ExecuteNonQueryAsync();
+            }
+            catch (DbException)
+            {
+                // The connection is gone, and the lock with it.
+            }
+
+            await _connection.DisposeAsync();
+        }
+    }
+
+    private static async Task<FileStream?> LockFileAsync(string? database, TimeSpan timeout, CancellationToken cancellationToken)
+    {
+        if (database is not { Length: > 0 } || database == ":memory:")
+        {
+            return null;
+        }
+
+        var path = Path.GetFullPath(database) + ".startup-lock";
+        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        deadline.CancelAfter(timeout);
+        while (true)
+        {
+            try
+            {
+                // FileShare.None takes an exclusive advisory lock that every other process opening the file respects.
+                return new FileStream(path, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None, bufferSize: 1, FileOptions.None);
+            }
+            catch (IOException) when (!deadline.IsCancellationRequested)
+            {
+                await Task.Delay(s_retry, CancellationToken.None);
+            }
+            catch (IOException ex)
+            {
+                cancellationToken.ThrowIfCancellationRequested();
+                throw new InvalidOperationException(
+                    $"Another instance held the start-up lock '{path}' for more than {timeout.TotalSeconds:0} s; is one stuck starting?", ex);
+            }
+        }
+    }
+
+    private static async Task<DbConnection> AppLockAsync(AuthDbContext db, TimeSpan timeout, CancellationToken cancellationToken)
+    {
+        // A connection of its own, outside the context's pool, so the lock outlives every unit of work of the start.
+        var connection = db.Database.GetDbConnection();
+        var own = (DbConnection)((ICloneable)connection).Clone();
+        try
+        {
+            await own.OpenAsync(cancellationToken);
+            await using var command = own.CreateCommand();
+            command.CommandText = "DECLARE @result int; "
+                + $"EXEC @result = sp_getapplock @Resource = '{Resource}', @LockMode = 'Exclusive', @LockOwner = 'Session', @LockTimeout = @timeout; "
+                + "SELECT @result;";
+            command.CommandTimeout = (int)timeout.TotalSeconds + 30;
+            var parameter = command.CreateParameter();
+            parameter.ParameterName = "@timeout";
+            parameter.DbType = DbType.Int32;
+            parameter.Value = (int)timeout.TotalMilliseconds;
+            command.Parameters.Add(parameter);
+
+            // 0: granted at once, 1: granted after waiting; negative: timed out, cancelled, deadlock victim or error.
+            var result = Convert.ToInt32(await command.ExecuteScalarAsync(cancellationToken), System.Globalization.CultureInfo.InvariantCulture);
+            if (result < 0)
+            {
+                throw new InvalidOperationException(
+                    $"Another instance held the start-up application lock '{Resource}' for more than {timeout.TotalSeconds:0} s (sp_getapplock returned {result}); is one stuck starting?");
+            }
+
+            return own;
+        }
+        catch
+        {
+            await own.DisposeAsync();
+            throw;
+        }
+    }
+
+    [LoggerMessage(EventId = 1002, Level = LogLevel.Debug, Message = "Start-up lock acquired after {Milliseconds:0} ms")]
+    private static partial void LogAcquired(ILogger logger, double milliseconds);
+}
