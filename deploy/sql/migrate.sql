@@ -996,3 +996,46 @@ END;
 COMMIT;
 GO
 
+BEGIN TRANSACTION;
+IF NOT EXISTS (
+    SELECT * FROM [__EFMigrationsHistory]
+    WHERE [MigrationId] = N'20261207044316_UniqueEmail'
+)
+BEGIN
+    DECLARE @duplicates nvarchar(max) = (SELECT STRING_AGG(CONVERT(nvarchar(max), [NormalizedEmail]), N', ')
+        FROM (SELECT [NormalizedEmail] FROM [AspNetUsers] WHERE [NormalizedEmail] IS NOT NULL GROUP BY [NormalizedEmail] HAVING COUNT(*) > 1) AS d);
+    IF @duplicates IS NOT NULL
+    BEGIN
+        DECLARE @message nvarchar(2048) = LEFT(N'Several users share an e-mail address; give each its own (admin API or CLI) before this upgrade: ' + @duplicates, 2048);
+        THROW 50000, @message, 1;
+    END
+END;
+
+IF NOT EXISTS (
+    SELECT * FROM [__EFMigrationsHistory]
+    WHERE [MigrationId] = N'20261207044316_UniqueEmail'
+)
+BEGIN
+    DROP INDEX [EmailIndex] ON [AspNetUsers];
+END;
+
+IF NOT EXISTS (
+    SELECT * FROM [__EFMigrationsHistory]
+    WHERE [MigrationId] = N'20261207044316_UniqueEmail'
+)
+BEGIN
+    EXEC(N'CREATE UNIQUE INDEX [EmailIndex] ON [AspNetUsers] ([NormalizedEmail]) WHERE [NormalizedEmail] IS NOT NULL');
+END;
+
+IF NOT EXISTS (
+    SELECT * FROM [__EFMigrationsHistory]
+    WHERE [MigrationId] = N'20261207044316_UniqueEmail'
+)
+BEGIN
+    INSERT INTO [__EFMigrationsHistory] ([MigrationId], [ProductVersion])
+    VALUES (N'20261207044316_UniqueEmail', N'10.0.15');
+END;
+
+COMMIT;
+GO
+

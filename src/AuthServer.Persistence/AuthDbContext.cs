@@ -36,10 +36,14 @@ public sealed class AuthDbContext(DbContextOptions<AuthDbContext> options)
         base.OnModelCreating(builder);
         builder.UseOpenIddict();
 
-        // Identity already indexes NormalizedUserName (unique) and NormalizedEmail. OpenIddict indexes its keys,
+        // Identity already indexes NormalizedUserName (unique) and NormalizedEmail (made unique below). OpenIddict indexes its keys,
         // ReferenceId (unique) and (ApplicationId, Status, Subject, Type) on both tables; CompactStorage says which of the
         // token table's stay. What it lacks: pruning's ExpirationDate, and revocation by user's authorization Subject.
         builder.Entity<OpenIddictEntityFrameworkCoreToken>(token => token.HasIndex(t => t.ExpirationDate));
+
+        // An e-mail names one user (sign-in and admin lookups by e-mail): unique in the schema, so two concurrent creations
+        // cannot both pass the validator's check. E-mail is optional: SQL Server filters NULLs out (EF's convention), SQLite allows many.
+        builder.Entity<IdentityUser>(user => user.HasIndex(u => u.NormalizedEmail).HasDatabaseName("EmailIndex").IsUnique());
         builder.Entity<OpenIddictEntityFrameworkCoreAuthorization>(authorization =>
         {
             authorization.HasIndex(a => a.Subject);

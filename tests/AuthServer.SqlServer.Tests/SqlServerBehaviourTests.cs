@@ -24,3 +24,7 @@ public sealed class SqlServerExpiryTests(SqlServerInstance sql, SqlServerAuthSer
 [Collection(SqlServerInstance.Collection)]
 public sealed class SqlServerRevocationRaceTests(SqlServerInstance sql, SqlServerAuthServerFactory server)
     : RevocationRaceBehaviour(server.On(sql)), IClassFixture<SqlServerAuthServerFactory>;
+
+[Collection(SqlServerInstance.Collection)]
+public sealed class SqlServerUniqueUsersTests(SqlServerInstance sql, SqlServerAuthServerFactory server)
+    : UniqueUsersBehaviour(server.On(sql)), IClassFixture<SqlServerAuthServerFactory>;

@@ -56,7 +56,7 @@ public static class UserAdmin
         return TypedResults.Ok(new Page<UserView>([.. rows.Select(u => View(u, clock))], number, size, total));
     }
 
-    private static async Task<Results<Created<UserView>, ValidationProblem>> CreateAsync(
+    private static async Task<Results<Created<UserView>, ValidationProblem, ProblemHttpResult>> CreateAsync(
         CreateUserRequest request, UserManager<IdentityUser> users, TimeProvider clock, ClaimsPrincipal actor, ILoggerFactory loggers)
     {
         // Required (and not blank) was checked by the framework's validation before this ran.
@@ -64,10 +64,22 @@ public static class UserAdmin
         ArgumentException.ThrowIfNullOrWhiteSpace(request.Password);
         var email = string.IsNullOrWhiteSpace(request.Email) ? null : request.Email.Trim();
         var user = new IdentityUser { UserName = request.UserName.Trim(), Email = email, EmailConfirmed = email is not null };
-        var result = await users.CreateAsync(user, request.Password);
+        IdentityResult result;
+        try
+        {
+            result = await users.CreateAsync(user, request.Password);
+        }
+        catch (DbUpdateException ex) when (UniqueViolation.Is(ex))
+        {
+            // Another creation with this name or e-mail passed the same check at the same moment; the unique indexes decided.
+            return Taken();
+        }
+
         if (!result.Succeeded)
         {
-            return Problem(result);
+            return result.Errors.Any(e => e.Code is nameof(IdentityErrorDescriber.DuplicateUserName) or nameof(IdentityErrorDescriber.DuplicateEmail))
+                ? Taken()
+                : Problem(result);
         }
 
         AdminAudit.Action(loggers, actor, "user-created", user.Id);
@@ -229,6 +241,10 @@ public static class UserAdmin
     /// <summary>The key is not repeated: an answer never echoes what the caller sent (it could be markup or a very long string).</summary>
     internal static ProblemHttpResult UnknownUser() =>
         TypedResults.Problem(statusCode: StatusCodes.Status404NotFound, title: "Unknown user", detail: "No user has this id, user name or email.");
+
+    /// <summary>RFC 9110 §15.5.10: the name or e-mail belongs to another user, whoever won the race for it.</summary>
+    private static ProblemHttpResult Taken() => TypedResults.Problem(
+        statusCode: StatusCodes.Status409Conflict, title: "Taken", detail: "Another user has this user name or e-mail address.");
 
     private static ValidationProblem Problem(IdentityResult result) => TypedResults.ValidationProblem(
         result.Errors.GroupBy(e => e.Code).ToDictionary(g => g.Key, g => g.Select(e => e.Description).ToArray()));

@@ -40,6 +40,8 @@ public sealed partial class ProtocolExceptionHandler(ILogger<ProtocolExceptionHa
         _ when IsRevokedMeanwhile(exception) => path.StartsWithSegments(Tokens.Endpoints.Token)
             ? (StatusCodes.Status400BadRequest, Errors.InvalidGrant, "The grant was revoked while this request was under way.")
             : (StatusCodes.Status409Conflict, Errors.InvalidRequest, "The grant was revoked while this request was under way; start again."),
+        _ when Persistence.UniqueViolation.Is(exception) =>
+            (StatusCodes.Status409Conflict, "conflict", "Another request created the same thing at the same moment; read it again before retrying."),
         _ when IsDatabaseOutage(exception) =>
             (StatusCodes.Status503ServiceUnavailable, Errors.TemporarilyUnavailable, "The server is temporarily unable to handle the request."),
         _ => (StatusCodes.Status500InternalServerError, Errors.ServerError, "The server encountered an unexpected error."),

@@ -64,6 +64,12 @@ public sealed partial class DatabaseInitializer(
         var logger = scope.ServiceProvider.GetRequiredService<ILogger<DatabaseInitializer>>();
 
         var pending = (await db.Database.GetPendingMigrationsAsync(cancellationToken)).ToList();
+        // Only on a database that has users already: a new one has no table to look in.
+        if (pending.Any(id => id.EndsWith(UniqueEmailMigration, StringComparison.Ordinal)) && db.Database.GetMigrations().Count() > pending.Count)
+        {
+            await RefuseDuplicateEmailsAsync(db, cancellationToken);
+        }
+
         if (pending.Count > 0)
         {
             // Only when there is work: MigrateAsync also diffs the model against the snapshot (about 0.15 s of every
@@ -78,6 +84,23 @@ public sealed partial class DatabaseInitializer(
         }
 
         LogMigrated(logger, pending.Count, db.Database.ProviderName ?? "unknown");
+    }
+
+    private const string UniqueEmailMigration = "_UniqueEmail";
+
+    /// <summary>
+    /// The migration that makes e-mails unique cannot pick which of two accounts keeps an address: that is an operator's
+    /// call, so the upgrade stops and names them (SQLite cannot name them from inside the migration; SQL Server's does too).
+    /// </summary>
+    private static async Task RefuseDuplicateEmailsAsync(AuthDbContext db, CancellationToken cancellationToken)
+    {
+        var duplicates = await db.Users.Where(u => u.NormalizedEmail != null)
+            .GroupBy(u => u.NormalizedEmail).Where(g => g.Count() > 1).Select(g => g.Key!).Take(20).ToListAsync(cancellationToken);
+        if (duplicates.Count > 0)
+        {
+            throw new InvalidOperationException(
+                $"Several users share an e-mail address; give each its own (admin API or CLI) before this upgrade: {string.Join(", ", duplicates)}.");
+        }
     }
 
     [LoggerMessage(EventId = 1001, Level = LogLevel.Information, Message = "Database schema is current: applied {Count} migration(s) on {Provider}")]

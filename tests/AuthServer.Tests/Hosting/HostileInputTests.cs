@@ -202,18 +202,18 @@ public sealed class HostileInputTests(AdminServerFactory server, ITestOutputHelp
         var victim = await server.CreateUserAsync();
         var victimEmail = victim.Email!;
 
-        // Another user's e-mail or id as a user name, or an e-mail that is already taken: refused.
-        foreach (var shadow in new object[]
+        // Another user's e-mail or id as a user name, or an e-mail that is already taken (409: issue 33): refused.
+        foreach (var (shadow, expected) in new (object, HttpStatusCode)[]
         {
-            new { userName = victimEmail, password = TestUsers.Password },
-            new { userName = victim.Id, password = TestUsers.Password },
-            new { userName = "shadow-" + Guid.NewGuid().ToString("N")[..8], email = victimEmail, password = TestUsers.Password },
-            new { userName = new string('n', 5000), password = TestUsers.Password },
-            new { userName = "long-mail", email = new string('e', 60_000) + "@example.test", password = TestUsers.Password },
+            (new { userName = victimEmail, password = TestUsers.Password }, HttpStatusCode.BadRequest),
+            (new { userName = victim.Id, password = TestUsers.Password }, HttpStatusCode.BadRequest),
+            (new { userName = "shadow-" + Guid.NewGuid().ToString("N")[..8], email = victimEmail, password = TestUsers.Password }, HttpStatusCode.Conflict),
+            (new { userName = new string('n', 5000), password = TestUsers.Password }, HttpStatusCode.BadRequest),
+            (new { userName = "long-mail", email = new string('e', 60_000) + "@example.test", password = TestUsers.Password }, HttpStatusCode.BadRequest),
         })
         {
             var (status, body) = await admin.SendAsync(HttpMethod.Post, "/admin/users", shadow);
-            Assert.True(status == HttpStatusCode.BadRequest, $"{JsonSerializer.Serialize(shadow)[..Math.Min(80, JsonSerializer.Serialize(shadow).Length)]}: {(int)status} {Shorten(body.ToString())}");
+            Assert.True(status == expected, $"{JsonSerializer.Serialize(shadow)[..Math.Min(80, JsonSerializer.Serialize(shadow).Length)]}: {(int)status} {Shorten(body.ToString())}");
         }
 
         // Lookups by e-mail and by id still find the one user they name; sign-in by e-mail too.
