@@ -34,6 +34,12 @@ internal sealed record KeyList(string Source, IReadOnlyList<KeyEntry> Keys);
 
 internal sealed record RotateKeysRequest(string? Use);
 
+internal sealed record LogoutNoticeClientView(string ClientId, int Pending, int Abandoned, int Delivered, DateTime? OldestPending, DateTime? LastAbandoned, string? LastError);
+
+internal sealed record LogoutNoticeView(
+    Guid Id, string ClientId, string Uri, string Subject, string SessionId, string State, DateTime Created, int Attempts,
+    DateTime? NextAttempt, string? LastError, DateTime? Delivered, DateTime? Abandoned);
+
 /// <summary>What `--json` prints for the commands whose answer has no body (lock, unlock, reset-password, delete).</summary>
 internal sealed record UserStatus(string User, string Status);
 
@@ -49,6 +55,8 @@ internal sealed record TokenResponse(
 [JsonSerializable(typeof(Page<UserView>))]
 [JsonSerializable(typeof(Page<SessionView>))]
 [JsonSerializable(typeof(Page<BrowserSessionView>))]
+[JsonSerializable(typeof(Page<LogoutNoticeView>))]
+[JsonSerializable(typeof(IReadOnlyList<LogoutNoticeClientView>))]
 [JsonSerializable(typeof(UserView))]
 [JsonSerializable(typeof(CreateUserRequest))]
 [JsonSerializable(typeof(ResetPasswordRequest))]

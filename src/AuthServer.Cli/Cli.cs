@@ -57,7 +57,7 @@ public static class Cli
             root.Add(option);
         }
 
-        foreach (var command in RevocationCommands.Create(run).Concat(ClientCommands.Create(run)).Concat(UserCommands.Create(run)).Append(KeyCommands.Create(run)))
+        foreach (var command in RevocationCommands.Create(run).Concat(ClientCommands.Create(run)).Concat(UserCommands.Create(run)).Append(KeyCommands.Create(run)).Append(LogoutNoticeCommands.Create(run)))
         {
             root.Add(command);
         }

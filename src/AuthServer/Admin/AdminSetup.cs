@@ -61,6 +61,7 @@ public static class AdminSetup
         admin.MapClientAdmin();
         admin.MapMaintenanceAdmin();
         admin.MapKeyAdmin();
+        admin.MapLogoutNoticeAdmin();
         return app;
     }
 
