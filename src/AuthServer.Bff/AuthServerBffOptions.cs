@@ -1,4 +1,5 @@
 using System.ComponentModel.DataAnnotations;
+using AuthServer.Bff.Sessions;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Options;
 
@@ -44,6 +45,9 @@ public sealed class AuthServerBffOptions
 
     /// <summary>The session database (and its Data Protection key ring); required unless <see cref="SessionStore"/> is Memory.</summary>
     public string? ConnectionString { get; set; }
+
+    /// <summary>How the Data Protection key ring in the session database is encrypted at rest: one block, filled once per deployment.</summary>
+    public BffKeyRingOptions DataProtection { get; set; } = new();
 
     /// <summary>Unset: SQLite migrates at start, SQL Server does not (apply the migrations first, as for the server).</summary>
     public bool? MigrateOnStartup { get; set; }

@@ -17,6 +17,8 @@ public static class BffProblems
     public const string AuthorityUnavailable = "urn:authserver:bff:authority-unavailable";
     public const string ApiUnavailable = "urn:authserver:bff:api-unavailable";
     public const string BadLogoutToken = "urn:authserver:bff:bad-logout-token";
+    public const string BadSignOutState = "urn:authserver:bff:bad-sign-out-state";
+    public const string BodyTooLarge = "urn:authserver:bff:body-too-large";
 
     internal static ProblemHttpResult CsrfHeader() => Problem(StatusCodes.Status400BadRequest, CsrfHeaderMissing, "The anti-forgery header is missing.",
         $"Send '{BffPaths.CsrfHeader}: {BffPaths.CsrfHeaderValue}' with every call to the BFF.");
