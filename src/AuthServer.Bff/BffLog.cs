@@ -43,4 +43,10 @@ internal static partial class BffLog
 
     [LoggerMessage(EventId = 3012, Level = LogLevel.Debug, Message = "Pruned {Count} expired BFF session(s)")]
     public static partial void Pruned(ILogger logger, int count);
+
+    [LoggerMessage(EventId = 3013, Level = LogLevel.Warning, Message = "Sign-out callback refused: its state was not issued by this BFF")]
+    public static partial void SignOutCallbackRefused(ILogger logger);
+
+    [LoggerMessage(EventId = 3014, Level = LogLevel.Warning, Message = "BFF session of subject {Subject} removed: the request that stored it failed with {Status}")]
+    public static partial void StoredSessionRemoved(ILogger logger, string subject, int status);
 }

@@ -1,5 +1,6 @@
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Authentication.Cookies;
+using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
@@ -29,6 +30,25 @@ public sealed class SessionTicketStore(ISessionStore store, SessionTickets ticke
             Ticket = tickets.Protect(key, ticket),
             ExpiresAt = Expiry(ticket, now),
         }, CancellationToken.None);
+        return key;
+    }
+
+    /// <summary>
+    /// The cookie handler's call. A request that stores a session and then fails never delivers its cookie, so the row
+    /// (refresh token included) would be an orphan nobody can end: it is removed once that failed answer is complete.
+    /// </summary>
+    public async Task<string> StoreAsync(AuthenticationTicket ticket, HttpContext httpContext, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(httpContext);
+        var key = await StoreAsync(ticket);
+        httpContext.Response.OnCompleted(async () =>
+        {
+            if (httpContext.Response.StatusCode >= StatusCodes.Status500InternalServerError)
+            {
+                await store.RemoveAsync(key, CancellationToken.None);
+                BffLog.StoredSessionRemoved(logger, Subject(ticket), httpContext.Response.StatusCode);
+            }
+        });
         return key;
     }
 
