@@ -125,6 +125,9 @@ public static class AuthServerBff
         });
         services.AddHostedService<BffDatabaseInitializer<TContext>>();
 
+        // After the migrations, so the ring's table exists.
+        services.AddHostedService<BffKeyRingCheck>();
+
         // Cookies, session tickets and OIDC state must decrypt on every instance: one key ring, in the session database,
         // protected at rest (Bff:DataProtection) because a reader of that database would otherwise hold every session.
         services.AddDataProtection().SetApplicationName(DataProtectionApplicationName).PersistKeysToDbContext<TContext>();

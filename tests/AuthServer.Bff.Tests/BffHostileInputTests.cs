@@ -155,14 +155,15 @@ public sealed class BffHostileInputTests(BffHostileInputFixture fixture) : IClas
             fixture.FaultAfterStore = false;
         }
 
-        // The row and its refresh token must not outlive the failed answer (removed once the response completed).
+        // The row must not outlive the failed answer (removed once the response completed), and its refresh token dies at the server.
         var deadline = DateTime.UtcNow.AddSeconds(10);
-        while ((await Bff.SessionKeysAsync()).Count > 0 && DateTime.UtcNow < deadline)
+        while (!Bff.Logs.Any(line => line.Contains(" 3014: ", StringComparison.Ordinal)) && DateTime.UtcNow < deadline)
         {
             await Task.Delay(100);
         }
 
         Assert.Empty(await Bff.SessionKeysAsync());
+        Assert.Contains(Bff.Logs, line => line.Contains(" 3014: ", StringComparison.Ordinal) && line.Contains("revoked at the server: True", StringComparison.Ordinal));
     }
 
     /// <summary>Starts a sign-in with <paramref name="returnUrl"/>, signs alice in, and answers the BFF's callback response.</summary>

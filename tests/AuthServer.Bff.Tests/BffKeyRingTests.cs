@@ -49,15 +49,9 @@ public sealed class BffKeyRingTests : IDisposable
             Copy("right-protection");
         }
 
-        await using (var none = Host("no-protection", []))
-        {
-            Assert.Null(await none.TicketAsync(key));
-        }
-
-        await using (var wrong = Host("wrong-protection", Protection(mode, "wrong")))
-        {
-            Assert.Null(await wrong.TicketAsync(key));
-        }
+        // Without the protection, or with another certificate or key, the copy is refused at start and says why.
+        AssertCannotDecrypt("no-protection", []);
+        AssertCannotDecrypt("wrong-protection", Protection(mode, "wrong"));
 
         await using var restored = Host("right-protection", right);
         var ticket = await restored.TicketAsync(key);
@@ -181,7 +175,7 @@ public sealed class BffKeyRingTests : IDisposable
     }
 
     /// <summary>A BFF instance on its own database file in the test folder; it never calls the server.</summary>
-    private BffHost Host(string database, Dictionary<string, string?> protection)
+    private BffHost Host(string database, Dictionary<string, string?> protection, System.Collections.Concurrent.ConcurrentQueue<string>? logs = null)
     {
         var settings = new Dictionary<string, string?>(protection, StringComparer.Ordinal)
         {
@@ -193,8 +187,38 @@ public sealed class BffKeyRingTests : IDisposable
             ["Bff:ConnectionString"] = $"Data Source={DatabaseFile(database)}",
         };
         var host = new BffHost(RunningProcess.FreePort(), new Uri($"http://localhost:{BffSystem.DeadPort}/"), settings);
-        host.StartServer();
-        return host;
+        try
+        {
+            host.StartServer();
+            return host;
+        }
+        catch (Exception)
+        {
+            foreach (var line in host.Logs)
+            {
+                logs?.Enqueue(line);
+            }
+
+            host.Dispose();
+            throw;
+        }
+    }
+
+    private void AssertCannotDecrypt(string database, Dictionary<string, string?> protection)
+    {
+        var logs = new System.Collections.Concurrent.ConcurrentQueue<string>();
+        var failure = Record.Exception(() => Host(database, protection, logs).Dispose());
+        Assert.NotNull(failure);
+        Assert.Contains(logs, line => line.Contains(" 3015: ", StringComparison.Ordinal));
+        Assert.Contains("cannot be decrypted", (failure.InnerException ?? failure).Message, StringComparison.Ordinal);
+
+        // Nothing the copy holds decrypts elsewhere either: the session's bytes are sealed under keys only the protection opens.
+        using var connection = new SqliteConnection($"Data Source={DatabaseFile(database)};Pooling=False");
+        connection.Open();
+        using var command = connection.CreateCommand();
+        command.CommandText = "SELECT Ticket FROM BffSessions";
+        var ticket = (byte[])command.ExecuteScalar()!;
+        Assert.DoesNotContain(RefreshToken, System.Text.Encoding.UTF8.GetString(ticket), StringComparison.Ordinal);
     }
 
     private string DatabaseFile(string name) => Path.Combine(_folder.FullName, name + ".db");

@@ -1,3 +1,4 @@
+using AuthServer.Bff.Tokens;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Authentication.Cookies;
 using Microsoft.AspNetCore.Http;
@@ -8,7 +9,7 @@ namespace AuthServer.Bff.Sessions;
 
 /// <summary>The cookie handler's server-side session store: the cookie carries the row's key, the row carries the rest.</summary>
 public sealed class SessionTicketStore(ISessionStore store, SessionTickets tickets, IOptions<AuthServerBffOptions> options, TimeProvider clock,
-    ILogger<SessionTicketStore> logger) : ITicketStore
+    AuthorityClient authority, ILogger<SessionTicketStore> logger) : ITicketStore
 {
     public async Task<string> StoreAsync(AuthenticationTicket ticket)
     {
@@ -43,10 +44,14 @@ public sealed class SessionTicketStore(ISessionStore store, SessionTickets ticke
         var key = await StoreAsync(ticket);
         httpContext.Response.OnCompleted(async () =>
         {
-            if (httpContext.Response.StatusCode >= StatusCodes.Status500InternalServerError)
+            var status = httpContext.Response.StatusCode;
+            if (status >= StatusCodes.Status500InternalServerError)
             {
                 await store.RemoveAsync(key, CancellationToken.None);
-                BffLog.StoredSessionRemoved(logger, Subject(ticket), httpContext.Response.StatusCode);
+
+                // Nobody holds that refresh token any more; revoking it ends its chain at the server too (RFC 7009).
+                var revoked = ticket.Properties.GetTokenValue("refresh_token") is { } refreshToken && await authority.RevokeAsync(refreshToken);
+                BffLog.StoredSessionRemoved(logger, Subject(ticket), status, revoked);
             }
         });
         return key;
