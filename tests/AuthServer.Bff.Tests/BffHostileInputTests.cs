@@ -38,7 +38,7 @@ public sealed class BffHostileInputTests(BffHostileInputFixture fixture) : IClas
     [Theory]
     [InlineData("a 5 MB logout_token")]
     [InlineData("1,025 form fields")]
-    [InlineData("a 2,048-character key")]
+    [InlineData("a key over 2,048 characters")]
     [InlineData("a broken multipart body")]
     [InlineData("a chunked body over the limit")]
     public async Task A_hostile_back_channel_logout_body_is_a_400_oauth_error_without_authentication(string body)
@@ -48,7 +48,7 @@ public sealed class BffHostileInputTests(BffHostileInputFixture fixture) : IClas
         {
             "a 5 MB logout_token" => Form("logout_token=" + new string('a', 5 * 1024 * 1024)),
             "1,025 form fields" => Form(string.Join('&', Enumerable.Range(0, 1_025).Select(i => $"f{i}=1")) + "&logout_token=a.b.c"),
-            "a 2,048-character key" => Form(new string('k', 2_048) + "=1&logout_token=a.b.c"),
+            "a key over 2,048 characters" => Form(new string('k', 2_049) + "=1&logout_token=a.b.c"),
             "a broken multipart body" => Raw("--x\r\nContent-Disposition: form-data; name=\"logout_token\"\r\n\r\na.b.c\r\n--x", "multipart/form-data; boundary=x"),
             _ => new StreamContent(new MemoryStream(Encoding.ASCII.GetBytes("logout_token=" + new string('a', 5 * 1024 * 1024)))),
         };
