@@ -6,6 +6,7 @@ using Microsoft.AspNetCore.Authentication.Cookies;
 using Microsoft.AspNetCore.Authentication.OpenIdConnect;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.DataProtection;
+using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Data.Sqlite;
 using Microsoft.EntityFrameworkCore;
@@ -38,7 +39,7 @@ public static class AuthServerBff
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<AuthServerBffOptions>, AuthServerBffOptionsValidator>());
         services.TryAddSingleton(TimeProvider.System);
 
-        // The store decides the DbContext type and where the key ring lives, so it is read now rather than per request.
+        // The store (the DbContext type, where the key ring lives) and the ring's protection decide registrations, so they are read now.
         // A value that does not convert is reported with every other problem when the options are validated at start.
         var probe = new AuthServerBffOptions();
         try
@@ -63,6 +64,12 @@ public static class AuthServerBff
                     builder.UseSqlite(InContentRoot(connection, provider.GetRequiredService<IHostEnvironment>().ContentRootPath)));
                 break;
         }
+
+        // Wherever the ring is kept, it is encrypted as Bff:DataProtection says (refused at start outside Development when not).
+        services.AddDataProtection().ProtectKeyRing(probe.DataProtection);
+
+        // Ahead of the host's own pipeline, so they hold whether or not the host remembers a Use call.
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IStartupFilter, BffRequestLimits>());
 
         services.AddSingleton<SessionTickets>();
         services.AddSingleton<SessionTicketStore>();
@@ -118,7 +125,11 @@ public static class AuthServerBff
         });
         services.AddHostedService<BffDatabaseInitializer<TContext>>();
 
-        // Cookies, session tickets and OIDC state must decrypt on every instance: one key ring, in the session database.
+        // After the migrations, so the ring's table exists.
+        services.AddHostedService<BffKeyRingCheck>();
+
+        // Cookies, session tickets and OIDC state must decrypt on every instance: one key ring, in the session database,
+        // protected at rest (Bff:DataProtection) because a reader of that database would otherwise hold every session.
         services.AddDataProtection().SetApplicationName(DataProtectionApplicationName).PersistKeysToDbContext<TContext>();
     }
 }

@@ -1,4 +1,5 @@
 using System.ComponentModel.DataAnnotations;
+using AuthServer.Bff.Sessions;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Options;
 
@@ -44,6 +45,16 @@ public sealed class AuthServerBffOptions
 
     /// <summary>The session database (and its Data Protection key ring); required unless <see cref="SessionStore"/> is Memory.</summary>
     public string? ConnectionString { get; set; }
+
+    /// <summary>How the Data Protection key ring in the session database is encrypted at rest: one block, filled once per deployment.</summary>
+    public BffKeyRingOptions DataProtection { get; set; } = new();
+
+    /// <summary>
+    /// The largest body the BFF reads or forwards (Kestrel's own default is 30 MB): 1 MB; a larger one is refused with 413
+    /// before anything reads it. The back-channel logout takes at most 16 KB whatever this says.
+    /// </summary>
+    [Range(typeof(long), "4096", "104857600")]
+    public long MaxRequestBodyBytes { get; set; } = 1024 * 1024;
 
     /// <summary>Unset: SQLite migrates at start, SQL Server does not (apply the migrations first, as for the server).</summary>
     public bool? MigrateOnStartup { get; set; }
@@ -118,6 +129,8 @@ public sealed class AuthServerBffOptionsValidator(IHostEnvironment environment) 
         {
             failures.Add($"Bff:ConnectionString is required for the {options.SessionStore} session store.");
         }
+
+        failures.AddRange(BffKeyRingSetup.Validate(options, environment));
 
         if (options.SessionLifetime <= TimeSpan.Zero)
         {

@@ -43,4 +43,13 @@ internal static partial class BffLog
 
     [LoggerMessage(EventId = 3012, Level = LogLevel.Debug, Message = "Pruned {Count} expired BFF session(s)")]
     public static partial void Pruned(ILogger logger, int count);
+
+    [LoggerMessage(EventId = 3013, Level = LogLevel.Warning, Message = "Sign-out callback refused: its state was not issued by this BFF")]
+    public static partial void SignOutCallbackRefused(ILogger logger);
+
+    [LoggerMessage(EventId = 3014, Level = LogLevel.Warning, Message = "BFF session of subject {Subject} removed: the request that stored it failed with {Status}; refresh token revoked at the server: {Revoked}")]
+    public static partial void StoredSessionRemoved(ILogger logger, string subject, int status, bool revoked);
+
+    [LoggerMessage(EventId = 3015, Level = LogLevel.Error, Message = "BFF key ring key {KeyId} cannot be decrypted ({Reason}): this instance's Bff:DataProtection is not the one that protected it")]
+    public static partial void KeyRingUndecryptable(ILogger logger, Guid keyId, string reason);
 }

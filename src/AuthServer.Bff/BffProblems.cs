@@ -17,6 +17,8 @@ public static class BffProblems
     public const string AuthorityUnavailable = "urn:authserver:bff:authority-unavailable";
     public const string ApiUnavailable = "urn:authserver:bff:api-unavailable";
     public const string BadLogoutToken = "urn:authserver:bff:bad-logout-token";
+    public const string BadSignOutState = "urn:authserver:bff:bad-sign-out-state";
+    public const string BodyTooLarge = "urn:authserver:bff:body-too-large";
 
     internal static ProblemHttpResult CsrfHeader() => Problem(StatusCodes.Status400BadRequest, CsrfHeaderMissing, "The anti-forgery header is missing.",
         $"Send '{BffPaths.CsrfHeader}: {BffPaths.CsrfHeaderValue}' with every call to the BFF.");
@@ -38,8 +40,23 @@ public static class BffProblems
     internal static ProblemHttpResult Api() => Problem(StatusCodes.Status424FailedDependency, ApiUnavailable,
         "The API is not reachable.", "The BFF could not reach the API behind this path; try again shortly.");
 
+    /// <summary>Back-Channel Logout 1.0 §2.8: a 400 whose body carries an OAuth error (RFC 6749 §5.2) beside the problem's fields.</summary>
     internal static ProblemHttpResult LogoutToken(string reason) => Problem(StatusCodes.Status400BadRequest, BadLogoutToken,
-        "The logout token was refused.", reason, new Dictionary<string, object?> { ["error"] = "invalid_request" });
+        "The logout token was refused.", reason, new Dictionary<string, object?> { ["error"] = "invalid_request", ["error_description"] = reason });
+
+    internal static ProblemHttpResult SignOutState() => Problem(StatusCodes.Status400BadRequest, BadSignOutState, "Sign-out did not come from this site.",
+        "The sign-out callback carries no state this BFF issued; nothing was changed.");
+
+    internal static ProblemHttpResult TooLarge(long max) => Problem(StatusCodes.Status413PayloadTooLarge, BodyTooLarge, "The request body is too large.",
+        $"The BFF accepts bodies of at most {max} bytes.");
+
+    /// <summary>An error status with no body of its own (no route, wrong method, the cookie handler's 401/403): the status, as a problem.</summary>
+    internal static ProblemHttpResult Status(int status) => TypedResults.Problem(status switch
+    {
+        StatusCodes.Status404NotFound => "Nothing is served at this path.",
+        StatusCodes.Status405MethodNotAllowed => "This path does not accept this method.",
+        _ => null,
+    }, statusCode: status);
 
     /// <summary>Writes a problem from middleware, where no endpoint returns a result.</summary>
     internal static Task WriteAsync(HttpContext context, ProblemHttpResult problem)

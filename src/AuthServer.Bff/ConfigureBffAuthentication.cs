@@ -99,6 +99,8 @@ internal sealed class ConfigureBffOpenIdConnect(IOptions<AuthServerBffOptions> s
 
         options.Events.OnTicketReceived = context =>
         {
+            // Runs before the session is stored: the redirect after it must not fail (a state minted before encoding, or not by /bff/login).
+            context.ReturnUri = BffEndpoints.LocalReturnUrl(context.ReturnUri ?? "/") ?? "/";
             BffLog.SignedIn(logger, context.Principal?.FindFirst("sub")?.Value ?? "-", context.Principal?.FindFirst("sid")?.Value ?? "-");
             return Task.CompletedTask;
         };
@@ -111,6 +113,19 @@ internal sealed class ConfigureBffOpenIdConnect(IOptions<AuthServerBffOptions> s
             await BffProblems.WriteAsync(context.HttpContext, outage
                 ? BffProblems.Authority()
                 : BffProblems.SignIn($"The server's answer could not be accepted; start again at {BffPaths.Login}."));
+        };
+        options.Events.OnSignedOutCallbackRedirect = async context =>
+        {
+            // Every sign-out this BFF starts carries a state it protected, naming where to go; anything else is answered, not an empty 200.
+            if (context.Properties?.RedirectUri is { Length: > 0 } target)
+            {
+                context.Properties.RedirectUri = BffEndpoints.LocalReturnUrl(target) ?? "/";
+                return;
+            }
+
+            context.HandleResponse();
+            BffLog.SignOutCallbackRefused(logger);
+            await BffProblems.WriteAsync(context.HttpContext, BffProblems.SignOutState());
         };
         options.Events.OnRedirectToIdentityProviderForSignOut = async context =>
         {

@@ -168,7 +168,7 @@ public sealed class BffSessionTests : IAsyncLifetime
 
         using var content = new FormUrlEncodedContent(form.Fields);
         using var posted = await browser.SendAsync(new HttpRequestMessage(HttpMethod.Post, form.Action) { Content = content });
-        Assert.True(Spa.IsRedirect(posted.StatusCode), $"End-session answered {(int)posted.StatusCode}.");
+        Assert.True(Spa.IsRedirect(posted.StatusCode), $"End-session answered {(int)posted.StatusCode}: {await posted.Content.ReadAsStringAsync()}");
         var (final, visited) = await browser.FollowAsync(posted.Headers.Location!);
         using (final)
         {

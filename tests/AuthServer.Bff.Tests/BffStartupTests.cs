@@ -25,13 +25,16 @@ public sealed class BffStartupTests
         var (exitCode, output) = await ServerProcess.RunUntilExitAsync(start, TimeSpan.FromSeconds(60));
 
         Assert.True(exitCode == 2, $"Exit code {exitCode}:\n{output}");
-        Assert.Contains("Cannot start: 4 setting(s) need attention.", output, StringComparison.Ordinal);
-        foreach (var setting in new[] { "Bff:Authority", "Bff:ClientId", "Bff:ClientSecret", "Bff:CookieName" })
+        Assert.Contains("Cannot start: 5 setting(s) need attention.", output, StringComparison.Ordinal);
+        foreach (var setting in new[] { "Bff:Authority", "Bff:ClientId", "Bff:ClientSecret", "Bff:CookieName", "Bff:DataProtection:Protection" })
         {
             Assert.Contains($"  {setting}  (environment variable {setting.Replace(":", "__", StringComparison.Ordinal)})", output, StringComparison.Ordinal);
         }
 
         Assert.Contains("must start with __Host-", output, StringComparison.Ordinal);
+
+        // The key ring would sit unencrypted beside the tickets it protects.
+        Assert.Contains("must be Certificate, KeyFile or Environment outside Development", output, StringComparison.Ordinal);
         Assert.Contains("See docs/spa.md", output, StringComparison.Ordinal);
         Assert.DoesNotContain("   at ", output, StringComparison.Ordinal);
     }

@@ -2,12 +2,14 @@ using System.Text.Json;
 using AuthServer.Bff.Sessions;
 using AuthServer.Bff.Tokens;
 using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.Features;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Microsoft.IdentityModel.JsonWebTokens;
 using Microsoft.IdentityModel.Protocols.OpenIdConnect;
 using Microsoft.IdentityModel.Tokens;
+using Microsoft.Net.Http.Headers;
 
 namespace AuthServer.Bff.Endpoints;
 
@@ -20,7 +22,22 @@ public static class BackchannelLogoutReceiver
 {
     public const string LogoutEvent = "http://schemas.openid.net/event/backchannel-logout";
 
+    /// <summary>A logout token is a signed JWT of about 1 KB (§2.4), and nothing else is posted: 16 KB leaves room and no more.</summary>
+    public const int MaxBodyBytes = 16 * 1024;
+
+    private const string FormType = "application/x-www-form-urlencoded";
+
     private static readonly JsonWebTokenHandler Handler = new() { MapInboundClaims = false };
+
+    /// <summary>The form of a notice: logout_token and perhaps a few more fields, short names, one value that fits the body.</summary>
+    private static readonly FormOptions FormLimits = new()
+    {
+        ValueCountLimit = 8,
+        KeyLengthLimit = 64,
+        ValueLengthLimit = MaxBodyBytes,
+        BufferBodyLengthLimit = MaxBodyBytes,
+        MultipartBodyLengthLimit = MaxBodyBytes,
+    };
 
     internal static async Task<IResult> ReceiveAsync(HttpContext context, AuthorityClient authority, ISessionStore store,
         IOptions<AuthServerBffOptions> options, ILoggerFactory loggers)
@@ -28,12 +45,34 @@ public static class BackchannelLogoutReceiver
         // §2.8: the answer must not be cached.
         context.Response.Headers.CacheControl = "no-store";
         var logger = loggers.CreateLogger(typeof(BackchannelLogoutReceiver));
-        if (!context.Request.HasFormContentType)
+
+        // §2.5: the notice is posted as application/x-www-form-urlencoded; nothing else is parsed (no multipart reader at all).
+        if (!MediaTypeHeaderValue.TryParse(context.Request.ContentType, out var type) || !type.MediaType.Equals(FormType, StringComparison.OrdinalIgnoreCase))
         {
-            return Refuse(logger, "not a form post");
+            return Refuse(logger, "not an application/x-www-form-urlencoded post");
         }
 
-        var form = await context.Request.ReadFormAsync(context.RequestAborted);
+        if (context.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } limit && (limit.MaxRequestBodySize ?? long.MaxValue) > MaxBodyBytes)
+        {
+            limit.MaxRequestBodySize = MaxBodyBytes;
+        }
+
+        if (context.Request.ContentLength > MaxBodyBytes)
+        {
+            return Refuse(logger, $"body over {MaxBodyBytes} bytes");
+        }
+
+        IFormCollection form;
+        try
+        {
+            form = await new FormFeature(context.Request, FormLimits).ReadFormAsync(context.RequestAborted);
+        }
+        catch (Exception ex) when (ex is InvalidDataException or IOException)
+        {
+            // Too many fields, a key or value too long, a body over the limit (BadHttpRequestException is an IOException).
+            return Refuse(logger, $"the form does not fit the limits of a logout notice ({ex.GetType().Name})");
+        }
+
         if (form["logout_token"] is not { Count: 1 } values || string.IsNullOrEmpty(values[0]))
         {
             return Refuse(logger, "logout_token missing or repeated");

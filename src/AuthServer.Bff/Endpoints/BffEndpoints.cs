@@ -1,4 +1,7 @@
+using System.Buffers;
+using System.Globalization;
 using System.Security.Claims;
+using System.Text;
 using AuthServer.Bff.Sessions;
 using AuthServer.Bff.Tokens;
 using Microsoft.AspNetCore.Authentication;
@@ -50,11 +53,49 @@ public static class BffEndpoints
         && (url.Length == 1 || (url[1] != '/' && url[1] != '\\'))
         && !url.Any(char.IsControl);
 
+    /// <summary>
+    /// A local return URL as a Location header can carry it, or null: every character outside printable ASCII is
+    /// percent-encoded as UTF-8 (RFC 3986 §2.1), so the redirect that follows a stored session cannot fail on it.
+    /// </summary>
+    public static string? LocalReturnUrl(string url)
+    {
+        ArgumentNullException.ThrowIfNull(url);
+        if (!IsLocalReturnUrl(url))
+        {
+            return null;
+        }
+
+        var encoded = new StringBuilder(url.Length);
+        Span<byte> utf8 = stackalloc byte[4];
+        for (var rest = url.AsSpan(); !rest.IsEmpty;)
+        {
+            // A lone surrogate is not text: no encoding of it means anything.
+            if (Rune.DecodeFromUtf16(rest, out var rune, out var consumed) != OperationStatus.Done)
+            {
+                return null;
+            }
+
+            rest = rest[consumed..];
+            if (rune.Value is > 0x20 and < 0x7F)
+            {
+                encoded.Append((char)rune.Value);
+                continue;
+            }
+
+            foreach (var b in utf8[..rune.EncodeToUtf8(utf8)])
+            {
+                encoded.Append('%').Append(b.ToString("X2", CultureInfo.InvariantCulture));
+            }
+        }
+
+        return encoded.Length <= MaxReturnUrlLength ? encoded.ToString() : null;
+    }
+
     private static async Task<IResult> LoginAsync(HttpContext context, AuthorityClient authority, ILoggerFactory loggers, string? returnUrl = null)
     {
         context.Response.Headers.CacheControl = "no-store";
-        returnUrl = string.IsNullOrEmpty(returnUrl) ? "/" : returnUrl;
-        if (!IsLocalReturnUrl(returnUrl))
+        returnUrl = LocalReturnUrl(string.IsNullOrEmpty(returnUrl) ? "/" : returnUrl);
+        if (returnUrl is null)
         {
             BffLog.SignInFailed(loggers.CreateLogger(typeof(BffEndpoints)), "return URL not local");
             return BffProblems.ReturnUrl();

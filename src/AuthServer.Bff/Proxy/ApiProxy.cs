@@ -2,9 +2,11 @@ using System.Net.Http.Headers;
 using AuthServer.Bff.Endpoints;
 using AuthServer.Bff.Tokens;
 using Microsoft.AspNetCore.Authentication;
+using Microsoft.AspNetCore.Diagnostics;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
 using Yarp.ReverseProxy.Forwarder;
 using Yarp.ReverseProxy.Transforms;
 using Yarp.ReverseProxy.Transforms.Builder;
@@ -71,12 +73,26 @@ public static class ApiProxy
         }
 
         context.Items[TokenItem] = token.Token;
+
+        // An API's own answers pass through as it gave them, empty ones included: problem bodies are for the BFF's own answers.
+        if (context.Features.Get<IStatusCodePagesFeature>() is { } pages)
+        {
+            pages.Enabled = false;
+        }
+
         await next(context);
 
         if (context.GetForwarderErrorFeature() is { Error: not ForwarderError.None and not ForwarderError.RequestCanceled } error && !context.Response.HasStarted)
         {
-            BffLog.ApiUnavailable(logger, context.GetRouteModel()?.Config.RouteId ?? "?", error.Error.ToString());
             context.Response.Clear();
+            if ((error.Exception as BadHttpRequestException ?? error.Exception?.InnerException as BadHttpRequestException) is { StatusCode: StatusCodes.Status413PayloadTooLarge })
+            {
+                // A body of unknown length (chunked) that outgrew the BFF's limit while it was forwarded: the caller's doing, not the API's.
+                await BffProblems.WriteAsync(context, BffProblems.TooLarge(context.RequestServices.GetRequiredService<IOptions<AuthServerBffOptions>>().Value.MaxRequestBodyBytes));
+                return;
+            }
+
+            BffLog.ApiUnavailable(logger, context.GetRouteModel()?.Config.RouteId ?? "?", error.Error.ToString());
             await BffProblems.WriteAsync(context, BffProblems.Api());
         }
     }

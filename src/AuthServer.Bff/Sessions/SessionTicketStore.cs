@@ -1,5 +1,7 @@
+using AuthServer.Bff.Tokens;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Authentication.Cookies;
+using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
@@ -7,7 +9,7 @@ namespace AuthServer.Bff.Sessions;
 
 /// <summary>The cookie handler's server-side session store: the cookie carries the row's key, the row carries the rest.</summary>
 public sealed class SessionTicketStore(ISessionStore store, SessionTickets tickets, IOptions<AuthServerBffOptions> options, TimeProvider clock,
-    ILogger<SessionTicketStore> logger) : ITicketStore
+    AuthorityClient authority, ILogger<SessionTicketStore> logger) : ITicketStore
 {
     public async Task<string> StoreAsync(AuthenticationTicket ticket)
     {
@@ -29,6 +31,29 @@ public sealed class SessionTicketStore(ISessionStore store, SessionTickets ticke
             Ticket = tickets.Protect(key, ticket),
             ExpiresAt = Expiry(ticket, now),
         }, CancellationToken.None);
+        return key;
+    }
+
+    /// <summary>
+    /// The cookie handler's call. A request that stores a session and then fails never delivers its cookie, so the row
+    /// (refresh token included) would be an orphan nobody can end: it is removed once that failed answer is complete.
+    /// </summary>
+    public async Task<string> StoreAsync(AuthenticationTicket ticket, HttpContext httpContext, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(httpContext);
+        var key = await StoreAsync(ticket);
+        httpContext.Response.OnCompleted(async () =>
+        {
+            var status = httpContext.Response.StatusCode;
+            if (status >= StatusCodes.Status500InternalServerError)
+            {
+                await store.RemoveAsync(key, CancellationToken.None);
+
+                // Nobody holds that refresh token any more; revoking it ends its chain at the server too (RFC 7009).
+                var revoked = ticket.Properties.GetTokenValue("refresh_token") is { } refreshToken && await authority.RevokeAsync(refreshToken);
+                BffLog.StoredSessionRemoved(logger, Subject(ticket), status, revoked);
+            }
+        });
         return key;
     }
 

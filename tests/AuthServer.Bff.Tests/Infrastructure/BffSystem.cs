@@ -211,6 +211,9 @@ public sealed class BffHost : WebApplicationFactory<BffSample::Program>
 
     public FakeTimeProvider Clock { get; } = new(DateTimeOffset.UtcNow);
 
+    /// <summary>Services a test replaces or adds after the sample's own (a fault injected at a chosen point).</summary>
+    public Action<IServiceCollection>? TestServices { get; set; }
+
     /// <summary>Every message this instance logged, at every level, for the check that no token is ever written.</summary>
     public ConcurrentQueue<string> Logs { get; } = new();
 
@@ -250,6 +253,7 @@ public sealed class BffHost : WebApplicationFactory<BffSample::Program>
         {
             services.AddSingleton<TimeProvider>(Clock);
             services.AddSingleton<ILoggerProvider>(new QueueLoggerProvider(Logs));
+            TestServices?.Invoke(services);
         });
     }
 }
