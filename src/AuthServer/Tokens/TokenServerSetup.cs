@@ -83,6 +83,7 @@ public static class TokenServerSetup
                 server.AddEventHandler(AuthorizationParameterChecks.SizeDescriptor);
                 server.AddEventHandler(AuthorizationParameterChecks.MaxAgeDescriptor);
                 server.AddEventHandler(AuthorizationErrorRedirect.Descriptor);
+                server.AddEventHandler(Authorization.HintOutlivesItsChain.Descriptor);
                 server.AddEventHandler(AuthorizationErrorRedirect.OversizedStateDescriptor);
                 server.CheckBasicClientCredentials();
                 server.AddEventHandler(ScopeRequestChecks.ClientMayUseDescriptor);
