@@ -70,6 +70,12 @@ internal sealed class CommandRunner(TextWriter output, TextReader input, HttpCli
                 throw new UsageException($"'{url}' is not an http(s) URL.");
             }
 
+            // The client secret goes out with the first request: in clear text only to this machine.
+            if (server.Scheme == Uri.UriSchemeHttp && !server.IsLoopback)
+            {
+                throw new UsageException($"'{url}' is plain http to another machine, which would send the client secret in clear text: use https (http only for localhost, 127.0.0.1 or ::1).");
+            }
+
             var clientId = parse.GetValue(ClientId) ?? environment(Cli.ClientIdVariable)
                 ?? throw new UsageException($"The client id is missing: pass --client-id or set {Cli.ClientIdVariable}.");
             var secret = parse.GetValue(ClientSecret) ?? environment(Cli.ClientSecretVariable)

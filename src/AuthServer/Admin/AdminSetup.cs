@@ -31,7 +31,9 @@ public static class AdminSetup
             validation.UseAspNetCore()
                 .DisableAccessTokenExtractionFromQueryString()
                 .DisableAccessTokenExtractionFromBodyForm();
+            validation.AddEventHandler(CallerRecheck.Descriptor);
         });
+        services.AddOpenIddict().AddServer(server => server.AddEventHandler(OperatorTokenGrant.Descriptor));
         services.AddSingleton<IConfigureOptions<OpenIddictValidationOptions>, ConfigureAudience>();
 
         services.AddSingleton<IAuthorizationHandler, OperatorScopeHandler>();
@@ -76,12 +78,19 @@ public static class AdminSetup
 
     private sealed class OperatorScopeRequirement : IAuthorizationRequirement;
 
-    /// <summary>A valid token without the operator scope is authenticated but not allowed: 403, not 401.</summary>
+    /// <summary>
+    /// A valid token without the operator scope is authenticated but not allowed: 403, not 401. The audience is checked
+    /// here by name, not left to the scope's resources in the catalog: the validation also accepts the feed's audience.
+    /// </summary>
     private sealed class OperatorScopeHandler(IOptions<AdminOptions> admin) : AuthorizationHandler<OperatorScopeRequirement>
     {
         protected override Task HandleRequirementAsync(AuthorizationHandlerContext context, OperatorScopeRequirement requirement)
         {
-            if (context.User.HasScope(admin.Value.Scope))
+            if (!context.User.GetAudiences().Contains(admin.Value.Audience, StringComparer.Ordinal))
+            {
+                context.Fail(new AuthorizationFailureReason(this, OtherAudience));
+            }
+            else if (context.User.HasScope(admin.Value.Scope))
             {
                 context.Succeed(requirement);
             }
@@ -89,6 +98,8 @@ public static class AdminSetup
             return Task.CompletedTask;
         }
     }
+
+    private const string OtherAudience = "The access token is not for the admin API.";
 
     /// <summary>
     /// RFC 6750 §3.1: a valid token without the operator scope is `insufficient_scope`, naming the scope it needs
@@ -103,6 +114,17 @@ public static class AdminSetup
             if (!authorizeResult.Forbidden || !policy.Requirements.OfType<OperatorScopeRequirement>().Any())
             {
                 await _default.HandleAsync(next, context, policy, authorizeResult);
+                return;
+            }
+
+            // RFC 6750 §3.1: a token for another resource is not a valid token here at all.
+            if (authorizeResult.AuthorizationFailure?.FailureReasons.Any(reason => reason.Message == OtherAudience) == true)
+            {
+                context.Response.StatusCode = StatusCodes.Status401Unauthorized;
+                context.Response.Headers.CacheControl = "no-store";
+                context.Response.Headers.WWWAuthenticate = $"Bearer error=\"{Errors.InvalidToken}\", error_description=\"{OtherAudience}\"";
+                await TypedResults.Problem(statusCode: StatusCodes.Status401Unauthorized, title: "Invalid token", detail: OtherAudience,
+                    extensions: new Dictionary<string, object?> { ["error"] = Errors.InvalidToken }).ExecuteAsync(context);
                 return;
             }
 

@@ -51,7 +51,16 @@ public static class SessionAdmin
             return TypedResults.Problem(statusCode: StatusCodes.Status404NotFound, title: "Unknown client", detail: "No client has this id.");
         }
 
-        var counts = await revoker.RevokeClientAsync(clientId, cancellationToken);
+        RevocationCounts counts;
+        try
+        {
+            counts = await revoker.RevokeClientAsync(clientId, cancellationToken);
+        }
+        catch (DbUpdateConcurrencyException)
+        {
+            return TypedResults.Problem(statusCode: StatusCodes.Status409Conflict, title: "Client changed meanwhile", detail: "Other changes to the client kept winning the race; try again.");
+        }
+
         AdminAudit.Revoked(loggers, metrics, actor, "client", clientId, counts);
         return TypedResults.Ok(counts);
     }

@@ -8,6 +8,7 @@ using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Identity;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
+using OpenIddict.Abstractions;
 using OpenIddict.EntityFrameworkCore.Models;
 using static OpenIddict.Abstractions.OpenIddictConstants;
 
@@ -151,6 +152,14 @@ public static class UserAdmin
         if (await FindAsync(users, user) is not { } found)
         {
             return UnknownUser();
+        }
+
+        // A locked operator's token is refused before this runs (CallerRecheck); this also stops an unlock of oneself
+        // already in flight when the lock lands from undoing it.
+        if (string.Equals(found.Id, actor.GetClaim(Claims.Subject), StringComparison.Ordinal))
+        {
+            return TypedResults.Problem(statusCode: StatusCodes.Status403Forbidden, title: "Not your own account",
+                detail: "An operator cannot unlock their own account; another operator must.");
         }
 
         var result = await users.SetLockoutEndDateAsync(found, null);

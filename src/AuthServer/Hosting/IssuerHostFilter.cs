@@ -1,4 +1,3 @@
-using AuthServer.Observability;
 using AuthServer.Tokens;
 using Microsoft.Extensions.Options;
 
@@ -7,8 +6,10 @@ namespace AuthServer.Hosting;
 /// <summary>
 /// Outside Development, only requests for the issuer's host are answered (400 otherwise, as ASP.NET Core's own host
 /// filtering answers): nothing built from a forged Host header (a link, a cached copy, a log line) can then exist.
-/// The operators' probes are left out, since kubelets and scrapers address an instance by its IP; they answer
-/// nothing derived from the host. Development accepts any host, so the server is reachable under any local name.
+/// The health probes are left out, since kubelets address an instance by its IP; they answer nothing derived from the
+/// host. The metrics endpoint is not (issue 25): it is scraped under the issuer's name like everything else, so a
+/// request that reached the server under another name learns nothing from it either. Development accepts any host, so
+/// the server is reachable under any local name.
 /// The issuer is required and validated outside Development (TokenOptionsValidator), so the host is always known there.
 /// </summary>
 public static class IssuerHostFilter
@@ -23,15 +24,10 @@ public static class IssuerHostFilter
             return app;
         }
 
-        var metrics = app.ApplicationServices.GetRequiredService<IOptions<MetricsOptions>>().Value;
-        PathString metricsPath = metrics.Enabled ? metrics.Path : "/";
         var host = issuer.IdnHost;
         return app.Use((context, next) =>
         {
-            var path = context.Request.Path;
-            if (string.Equals(context.Request.Host.Host, host, StringComparison.OrdinalIgnoreCase)
-                || path.StartsWithSegments(s_health)
-                || (metrics.Enabled && path.StartsWithSegments(metricsPath)))
+            if (string.Equals(context.Request.Host.Host, host, StringComparison.OrdinalIgnoreCase) || context.Request.Path.StartsWithSegments(s_health))
             {
                 return next(context);
             }

@@ -46,12 +46,16 @@ public sealed class TokenRevoker(AuthDbContext db, TimeProvider clock, SecurityE
             return counts with { BrowserSessions = ended };
         }, cancellationToken);
 
-    /// <summary>Everything issued to the client; the event also covers its client-credentials access tokens, which have no rows.</summary>
+    /// <summary>
+    /// Everything issued to the client; the event (for the feed's receivers) and the stamp (for the admin API and the feed
+    /// itself) also cover its client-credentials access tokens, which have no rows.
+    /// </summary>
     public Task<RevocationCounts> RevokeClientAsync(string clientId, CancellationToken cancellationToken) =>
         UnitOfWork.RunAsync(db, async token =>
         {
             var (counts, _) = await RevokeAsync(
                 Authorizations.Where(a => a.Application!.ClientId == clientId), Tokens.Where(t => t.Application!.ClientId == clientId), token);
+            await ClientRevocationStamp.WriteAsync(db, clientId, clock.GetUtcNow(), token);
             await events.ClientRevokedAsync(clientId, "operator", token);
             return counts;
         }, cancellationToken);

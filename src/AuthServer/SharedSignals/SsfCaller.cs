@@ -6,8 +6,8 @@ using static OpenIddict.Abstractions.OpenIddictConstants;
 namespace AuthServer.SharedSignals;
 
 /// <summary>
-/// Who is calling the feed: a client whose access token (validated in process, like the admin API's) was issued for the
-/// feed's audience with its scope. Refusals use the SET error shape (RFC 8935 §2.3, which RFC 8936 §2.4 reuses) with the
+/// Who is calling the feed: a client whose access token (validated in process, like the admin API's, and its client
+/// re-checked at every request by Admin/CallerRecheck) was issued for the feed's audience with its scope. Refusals use the SET error shape (RFC 8935 §2.3, which RFC 8936 §2.4 reuses) with the
 /// RFC 6750 §3 challenge.
 /// </summary>
 internal static class SsfCaller

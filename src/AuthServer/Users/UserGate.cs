@@ -117,14 +117,8 @@ public sealed class UserGate(
     /// </summary>
     public async Task<UserWithRoles?> RecheckAsync(ClaimsPrincipal principal, CancellationToken cancellationToken)
     {
-        if (principal.FindFirst(Claims.Subject)?.Value is not { } subject
-            || await UserWithRoles.FindAsync(db, subject, principal.FindFirst(Sessions.BrowserSessions.SessionIdClaim)?.Value, cancellationToken)
-                is not { User: var user, SessionEnded: false } current)
-        {
-            return null;
-        }
-
-        if (await users.IsLockedOutAsync(user))
+        if (await FindActiveAsync(principal.FindFirst(Claims.Subject)?.Value, cancellationToken, principal.FindFirst(Sessions.BrowserSessions.SessionIdClaim)?.Value)
+            is not { User: var user, SessionEnded: false } current)
         {
             return null;
         }
@@ -134,6 +128,15 @@ public sealed class UserGate(
             ? null
             : current;
     }
+
+    /// <summary>
+    /// The user if they exist and no operator locked them, with their roles, in one statement: what every token of theirs
+    /// needs; with <paramref name="sessionId"/>, whether that browser session has ended, read in the same statement.
+    /// </summary>
+    public async Task<UserWithRoles?> FindActiveAsync(string? userId, CancellationToken cancellationToken, string? sessionId = null) =>
+        userId is not null && await UserWithRoles.FindAsync(db, userId, sessionId, cancellationToken) is { } current && !await users.IsLockedOutAsync(current.User)
+            ? current
+            : null;
 
     public Task<IList<string>> GetRolesAsync(IdentityUser user) => users.GetRolesAsync(user);
 

@@ -139,6 +139,41 @@ public sealed class CliTests(AdminServerFactory server) : IClassFixture<AdminSer
         Assert.Equal(ExitCodes.Success, (await RunAsync("--help")).Code);
     }
 
+    // Issue 25 item 7: the CLI sends the ops secret; over plain http only the local machine may hear it.
+    [Theory]
+    [InlineData("http://auth.example.test/")]
+    [InlineData("http://10.0.0.5:8080")]
+    [InlineData("HTTP://Auth.Example.Test:80/admin")]
+    public async Task Plain_http_to_anything_but_loopback_is_refused_before_the_secret_is_sent(string url)
+    {
+        using var handler = new CountingHandler();
+        using var http = new HttpClient(handler);
+        using var output = new StringWriter();
+        using var error = new StringWriter();
+
+        var code = await Cli.Cli.RunAsync(["prune", "--url", url, "--client-id", "ops", "--client-secret", "x"], output, error, http, _ => null);
+
+        Assert.Equal(ExitCodes.Usage, code);
+        Assert.Contains("https", error.ToString(), StringComparison.Ordinal);
+        Assert.Equal(0, handler.Requests);
+    }
+
+    [Theory]
+    [InlineData("http://127.0.0.1:9/")]
+    [InlineData("http://[::1]:9/")]
+    [InlineData("http://localhost:9/")]
+    public async Task Plain_http_to_loopback_is_allowed(string url)
+    {
+        using var handler = new CountingHandler();
+        using var http = new HttpClient(handler);
+        using var output = new StringWriter();
+        using var error = new StringWriter();
+
+        await Cli.Cli.RunAsync(["prune", "--url", url, "--client-id", "ops", "--client-secret", "x"], output, error, http, _ => null);
+
+        Assert.Equal(1, handler.Requests);
+    }
+
     [Fact]
     public async Task Settings_come_from_the_environment_when_not_given_as_arguments()
     {
@@ -165,5 +200,17 @@ public sealed class CliTests(AdminServerFactory server) : IClassFixture<AdminSer
         using var reader = new StringReader(input);
         var code = await Cli.Cli.RunAsync([.. args, "--client-id", clientId, "--client-secret", secret], output, error, server.CreateClient(), _ => null, reader);
         return (code, output.ToString(), error.ToString());
+    }
+
+    /// <summary>Counts what the CLI would have sent, and answers like an unreachable server.</summary>
+    private sealed class CountingHandler : HttpMessageHandler
+    {
+        public int Requests { get; private set; }
+
+        protected override Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
+        {
+            Requests++;
+            throw new HttpRequestException("Nothing listens here.");
+        }
     }
 }
