@@ -1,4 +1,3 @@
-using AuthServer.Migrations.Sqlite;
 using AuthServer.Tests.Infrastructure;
 using Microsoft.Data.Sqlite;
 using Microsoft.EntityFrameworkCore;
@@ -18,14 +17,14 @@ public sealed class UniqueEmailUpgradeTests
         var folder = Directory.CreateTempSubdirectory("authserver-unique-email-");
         try
         {
-            using (var before = Server(folder.FullName))
+            using (var before = SqliteFolder.Server(folder.FullName))
             {
                 await before.CreateUserAsync(userName: "twin-one");
                 await before.CreateUserAsync(userName: "twin-two");
             }
 
             SqliteConnection.ClearAllPools();
-            await using (var db = Context(folder.FullName))
+            await using (var db = SqliteFolder.Context(folder.FullName))
             {
                 await db.GetService<IMigrator>().MigrateAsync(PreviousMigration);
                 await db.Database.ExecuteSqlRawAsync(
@@ -48,13 +47,13 @@ public sealed class UniqueEmailUpgradeTests
 
             // The operator gives one of them another address; the next start applies the migration.
             SqliteConnection.ClearAllPools();
-            await using (var db = Context(folder.FullName))
+            await using (var db = SqliteFolder.Context(folder.FullName))
             {
                 await db.Database.ExecuteSqlRawAsync("UPDATE AspNetUsers SET Email = 'two@example.test', NormalizedEmail = 'TWO@EXAMPLE.TEST' WHERE UserName = 'twin-two'");
             }
 
             SqliteConnection.ClearAllPools();
-            using var after = Server(folder.FullName);
+            using var after = SqliteFolder.Server(folder.FullName);
             after.CreateClient();
             Assert.Empty(await after.WithDbAsync(db => db.Database.GetPendingMigrationsAsync()));
         }
@@ -64,14 +63,4 @@ public sealed class UniqueEmailUpgradeTests
             folder.Delete(recursive: true);
         }
     }
-
-    private static AuthServerFactory Server(string folder) => new AuthServerFactory()
-        .Set("Database:ConnectionString", $"Data Source={Path.Combine(folder, "auth.db")}")
-        .Set("Keys:DevelopmentKeyFolder", Path.Combine(folder, "keys"));
-
-    private static Persistence.AuthDbContext Context(string folder) => new(
-        new DbContextOptionsBuilder<Persistence.AuthDbContext>()
-            .UseSqlite($"Data Source={Path.Combine(folder, "auth.db")}", sqlite => sqlite.MigrationsAssembly(typeof(DesignTimeFactory).Assembly.GetName().Name))
-            .UseOpenIddict()
-            .Options);
 }

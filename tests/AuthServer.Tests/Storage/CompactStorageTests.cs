@@ -1,5 +1,4 @@
 using System.Net;
-using AuthServer.Migrations.Sqlite;
 using AuthServer.Tests.Infrastructure;
 using Microsoft.Data.Sqlite;
 using Microsoft.EntityFrameworkCore;
@@ -63,7 +62,7 @@ public sealed class CompactStorageTests
         try
         {
             string live, replayed, userName, userId;
-            using (var before = SharedFolder(folder.FullName))
+            using (var before = SqliteFolder.Server(folder.FullName))
             {
                 var client = before.CreateTokenClient();
                 var user = await before.CreateUserAsync();
@@ -75,7 +74,7 @@ public sealed class CompactStorageTests
 
             // Back to the previous schema, with the rows as that schema wrote them: ids and dates as text, type URNs.
             SqliteConnection.ClearAllPools();
-            await using (var db = Context(folder.FullName))
+            await using (var db = SqliteFolder.Context(folder.FullName))
             {
                 await db.GetService<IMigrator>().MigrateAsync(PreviousMigration);
             }
@@ -91,7 +90,7 @@ public sealed class CompactStorageTests
 
             // The server migrates at start; the refresh token issued before the upgrade still refreshes, and its redeemed
             // predecessor is still recognised as a replay.
-            using var after = SharedFolder(folder.FullName);
+            using var after = SqliteFolder.Server(folder.FullName);
             var afterClient = after.CreateTokenClient();
             var next = (await afterClient.RefreshAsync(live)).ShouldSucceed();
             (await afterClient.PasswordAsync(userName, TestUsers.Password)).ShouldSucceed();
@@ -106,16 +105,6 @@ public sealed class CompactStorageTests
             folder.Delete(recursive: true);
         }
     }
-
-    private static AuthServerFactory SharedFolder(string folder) => new AuthServerFactory()
-        .Set("Database:ConnectionString", $"Data Source={Path.Combine(folder, "auth.db")}")
-        .Set("Keys:DevelopmentKeyFolder", Path.Combine(folder, "keys"));
-
-    private static Persistence.AuthDbContext Context(string folder) => new(
-        new DbContextOptionsBuilder<Persistence.AuthDbContext>()
-            .UseSqlite($"Data Source={Path.Combine(folder, "auth.db")}", sqlite => sqlite.MigrationsAssembly(typeof(DesignTimeFactory).Assembly.GetName().Name))
-            .UseOpenIddict()
-            .Options);
 
     private static SqliteConnection Open(string folder)
     {
