@@ -20,7 +20,7 @@ public sealed partial class DatabaseInitializer(
         await using (var scope = services.CreateAsyncScope())
         {
             _lock = await StartupLock.AcquireAsync(
-                scope.ServiceProvider.GetRequiredService<AuthDbContext>(), options.Value.StartupLockTimeout, logger, cancellationToken);
+                scope.ServiceProvider.GetRequiredService<AuthDbContext>(), options.Value.ConnectionString, options.Value.StartupLockTimeout, logger, cancellationToken);
         }
 
         lifetime.ApplicationStarted.Register(() => _ = ReleaseAsync());
