@@ -55,13 +55,15 @@ public static class EndSessionEndpoint
             }
         }
 
+        var confirmed = HttpMethods.IsPost(context.Request.Method) && context.Request.HasFormContentType && context.Request.Form[ConfirmField] == "yes";
         if (cookie?.GetClaim(Claims.Subject) is not { } signedIn)
         {
-            // Nothing to end: only the redirect OpenIddict has already checked against the client's registration.
-            return Finish(request);
+            // A cross-site POST leaves the Lax cookie behind: with a valid hint, ask, and our own (same-site) form brings the
+            // cookie if this browser has a session. Otherwise nothing to end: only the redirect OpenIddict has already checked.
+            return request.IdTokenHint is not null && !confirmed ? LogoutPages.Confirm(context.Request) : Finish(request);
         }
 
-        if (!HttpMethods.IsPost(context.Request.Method) || !context.Request.HasFormContentType || context.Request.Form[ConfirmField] != "yes")
+        if (!confirmed)
         {
             return LogoutPages.Confirm(context.Request);
         }

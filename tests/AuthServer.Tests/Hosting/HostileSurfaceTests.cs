@@ -171,10 +171,16 @@ public sealed class HostileSurfaceTests(AdminServerFactory server) : IClassFixtu
         var tokens = (await browser.CodeFlowAsync(user.UserName!, TestUsers.Password)).ShouldSucceed();
         server.Clock.Advance(TimeSpan.FromMinutes(30));
 
-        // Another party holding the (expired) ID token: no cookie, no client_id.
+        // Another party holding the (expired) ID token: no session cookie, no client_id. It is asked, and confirming
+        // from a browser without that session ends nothing either.
+        var logoutUrl = $"{Endpoints.EndSession}?id_token_hint={tokens.Get("id_token")}";
         using var stranger = server.CreateClient(new() { AllowAutoRedirect = false, HandleCookies = false });
-        using var logout = await stranger.GetAsync($"{Endpoints.EndSession}?id_token_hint={tokens.Get("id_token")}");
-        Assert.True((int)logout.StatusCode < 500, $"{(int)logout.StatusCode}");
+        using var logout = await stranger.GetAsync(logoutUrl);
+        Assert.True(logout.StatusCode == HttpStatusCode.OK, $"{(int)logout.StatusCode}");
+        Assert.Contains("Sign out?", await logout.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        using var strangersBrowser = new BrowserClient(server);
+        using var confirmed = await strangersBrowser.SubmitFormAsync(logoutUrl);
+        Assert.True((int)confirmed.StatusCode < 400, $"{(int)confirmed.StatusCode}");
 
         (await browser.Tokens.RefreshAsync(tokens.RefreshToken!)).ShouldSucceed();
         Assert.True(BrowserClient.QueryOf(await SilentAsync(browser)).ContainsKey("code"), "The browser's session was ended by a hint alone.");
