@@ -11,7 +11,7 @@ namespace AuthServer.ResourceServer;
 /// </summary>
 public static partial class BearerResponses
 {
-    private const string Scheme = "Bearer ";
+    private const string Scheme = "Bearer";
 
     /// <summary>
     /// Before authentication: `Bearer` followed by one or more spaces is one header (RFC 6750 §2.1, 1*SP), whichever
@@ -61,12 +61,12 @@ public static partial class BearerResponses
         }
     });
 
-    /// <summary>The header with one space after the scheme, or null when it needs no change (or is no bearer header).</summary>
+    /// <summary>The header with one space after the scheme (a run of spaces or tabs folded, as on the server), or null when it is no bearer header.</summary>
     public static string? NormalizeSpacing(string? value) =>
         value is { Length: > 7 }
         && value.StartsWith(Scheme, StringComparison.OrdinalIgnoreCase)
         && value[Scheme.Length] is ' ' or '\t'
-            ? string.Concat(value.AsSpan(0, Scheme.Length), value.AsSpan(Scheme.Length).TrimStart(" \t"))
+            ? string.Concat(value.AsSpan(0, Scheme.Length), " ", value.AsSpan(Scheme.Length).TrimStart(" \t"))
             : null;
 
     [GeneratedRegex("error=\"([a-z_]{1,64})\"")]

@@ -20,7 +20,7 @@ public sealed class HostileSampleApiTests(ResourceServers servers, ITestOutputHe
     {
         var token = await servers.AccessTokenAsync("alice", TestUsers.AlicePassword, "openid api");
 
-        foreach (var header in new[] { "Bearer " + token, "Bearer  " + token, "Bearer     " + token, "bearer  " + token })
+        foreach (var header in new[] { "Bearer " + token, "Bearer  " + token, "Bearer     " + token, "bearer  " + token, "Bearer\t" + token, "Bearer \t " + token })
         {
             var context = await servers.SendRawAsync(sample, request =>
             {

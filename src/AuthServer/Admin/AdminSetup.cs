@@ -52,7 +52,8 @@ public static class AdminSetup
 
     public static IEndpointRouteBuilder MapAdmin(this IEndpointRouteBuilder app)
     {
-        app.MapOpenApi(Prefix + "/openapi/{documentName}.json").RequireAuthorization(Policy);
+        // Only the one document's name is routed: the framework's own 404 for another name echoes it as text/plain.
+        app.MapOpenApi(Prefix + "/openapi/{documentName:regex(^" + Policy + "$)}.json").RequireAuthorization(Policy);
 
         // Every refusal is problem details (RFC 9457): 401 and 403 from ErrorHandling and InsufficientScopeAnswer.
         var admin = app.MapGroup(Prefix).RequireAuthorization(Policy).WithTags("Admin")

@@ -12,9 +12,11 @@ using static OpenIddict.Abstractions.OpenIddictConstants;
 namespace AuthServer.Authorization;
 
 /// <summary>
-/// OIDC RP-Initiated Logout 1.0. Ending a session is a state change a cross-site link must not cause (§2, §6): with a
-/// valid id_token_hint the hinted session ends; without one the user is asked, and only the confirmation's
-/// antiforgery-checked POST ends the browser session. Ending it revokes what was issued inside it (decision 008).
+/// OIDC RP-Initiated Logout 1.0. Ending a session is a state change a cross-site link must not cause (§2, §6): a valid
+/// id_token_hint for this browser's own session ends it at once; otherwise the user is asked, and only the
+/// confirmation's antiforgery-checked POST ends this browser's session. A hint never ends a session by itself: ID tokens
+/// reach every relying party (and sometimes logs), and §2 requires asking when the hint is not the current session's.
+/// Ending a session revokes what was issued inside it (decision 008).
 /// </summary>
 public static class EndSessionEndpoint
 {
@@ -43,19 +45,25 @@ public static class EndSessionEndpoint
                 return LogoutPages.Error(StatusCodes.Status400BadRequest, "The logout request names a session this server cannot confirm.");
             }
 
-            var sameUser = cookie?.GetClaim(Claims.Subject) == subject;
-            var sessionId = hint.GetClaim(BrowserSessions.SessionIdClaim) ?? (sameUser ? cookie!.GetClaim(BrowserSessions.SessionIdClaim) : null);
-            await EndAsync(context, sessions, logger, subject, sessionId, signOutCookie: sameUser && (cookie!.GetClaim(BrowserSessions.SessionIdClaim) == sessionId || sessionId is null));
-            return Finish(request);
+            // The hint is this browser's session only when the cookie names the same user and (if the hint has one) the same sid.
+            if (cookie?.GetClaim(Claims.Subject) == subject
+                && hint.GetClaim(BrowserSessions.SessionIdClaim) is var hinted
+                && (hinted is null || hinted == cookie.GetClaim(BrowserSessions.SessionIdClaim)))
+            {
+                await EndAsync(context, sessions, logger, subject, cookie.GetClaim(BrowserSessions.SessionIdClaim), signOutCookie: true);
+                return Finish(request);
+            }
         }
 
+        var confirmed = HttpMethods.IsPost(context.Request.Method) && context.Request.HasFormContentType && context.Request.Form[ConfirmField] == "yes";
         if (cookie?.GetClaim(Claims.Subject) is not { } signedIn)
         {
-            // Nothing to end: only the redirect OpenIddict has already checked against the client's registration.
-            return Finish(request);
+            // A cross-site POST leaves the Lax cookie behind: with a valid hint, ask, and our own (same-site) form brings the
+            // cookie if this browser has a session. Otherwise nothing to end: only the redirect OpenIddict has already checked.
+            return request.IdTokenHint is not null && !confirmed ? LogoutPages.Confirm(context.Request) : Finish(request);
         }
 
-        if (!HttpMethods.IsPost(context.Request.Method) || !context.Request.HasFormContentType || context.Request.Form[ConfirmField] != "yes")
+        if (!confirmed)
         {
             return LogoutPages.Confirm(context.Request);
         }

@@ -5,6 +5,7 @@ using AuthServer.Sessions;
 using AuthServer.Throttling;
 using AuthServer.Tokens;
 using AuthServer.Users;
+using Microsoft.AspNetCore.Antiforgery;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.WebUtilities;
@@ -18,6 +19,8 @@ public static class LoginPage
     public const string Path = "/account/login";
     public const string ReturnUrlParameter = "returnUrl";
     public const string AntiforgeryField = "__RequestVerificationToken";
+
+    private const string UnreadableForm = "The form could not be read: a field holds a control character (such as NUL) or there are too many fields. Check what you typed and try again.";
 
     private const string InvalidCredentials = "The user name or password is incorrect, or the account cannot sign in right now.";
 
@@ -36,6 +39,12 @@ public static class LoginPage
     {
         if (!context.HasValidAntiforgeryToken())
         {
+            if (IsUnreadableForm(context))
+            {
+                // The token may be fine: the framework refuses the whole form (a NUL or other control character, too many fields).
+                return Render("/", userName: "", UnreadableForm, StatusCodes.Status400BadRequest);
+            }
+
             return TypedResults.Problem(statusCode: StatusCodes.Status400BadRequest, title: "The form expired or did not come from this site. Reload the page and try again.");
         }
 
@@ -78,11 +87,19 @@ public static class LoginPage
         return TypedResults.Redirect(returnUrl);
     }
 
-    /// <summary>Only a path on this server: anything else would make the login page an open redirector (RFC 9700 §4.11).</summary>
+    /// <summary>
+    /// Only a path on this server: anything else would make the login page an open redirector (RFC 9700 §4.11). Printable
+    /// ASCII only: a Location header cannot carry anything else (the server would fail after the session began), and the
+    /// return URLs this server builds are percent-encoded, so anything else was typed by hand.
+    /// </summary>
     public static string SafeReturnUrl(string? returnUrl) =>
-        returnUrl is { Length: > 0 } url && url[0] == '/' && (url.Length == 1 || (url[1] != '/' && url[1] != '\\')) && !url.Any(char.IsControl)
+        returnUrl is { Length: > 0 } url && url[0] == '/' && (url.Length == 1 || (url[1] != '/' && url[1] != '\\')) && url.All(c => c is >= '!' and <= '~')
             ? url
             : "/";
+
+    private static bool IsUnreadableForm(HttpContext context) =>
+        context.Features.Get<IAntiforgeryValidationFeature>() is { IsValid: false, Error: { } error }
+        && (error is InvalidDataException || error.InnerException is InvalidDataException);
 
     /// <summary>
     /// The client whose authorization request sent the user here, for the session record and the audit trail. The form

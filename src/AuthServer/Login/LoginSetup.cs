@@ -12,6 +12,10 @@ public static class LoginSetup
     /// <summary>Unix seconds of the password check, for OIDC max_age (OIDC Core §3.1.2.1).</summary>
     public const string AuthTimeClaim = "auth_time";
 
+    public const string SessionCookie = "authserver.session";
+    public const string AntiforgeryCookie = "authserver.antiforgery";
+    public const string HostPrefix = "__Host-";
+
     public static IServiceCollection AddLogin(this IServiceCollection services)
     {
         services.BindSettings<LoginOptions>(LoginOptions.Section);
@@ -21,7 +25,8 @@ public static class LoginSetup
         services.AddScoped<Sessions.SessionCookieEvents>();
         services.AddOptions<CookieAuthenticationOptions>(Scheme).Configure<IOptions<LoginOptions>, IHostEnvironment>((cookie, login, environment) =>
         {
-            cookie.Cookie.Name = "authserver.session";
+            cookie.Cookie.Name = CookieName(environment, SessionCookie);
+            cookie.Cookie.Path = "/";
             cookie.Cookie.HttpOnly = true;
 
             // Lax, not Strict: the cookie must come along when a client redirects the browser to /connect/authorize.
@@ -39,12 +44,20 @@ public static class LoginSetup
         services.AddAntiforgery();
         services.AddOptions<Microsoft.AspNetCore.Antiforgery.AntiforgeryOptions>().Configure<IHostEnvironment>((antiforgery, environment) =>
         {
-            antiforgery.Cookie.Name = "authserver.antiforgery";
+            antiforgery.Cookie.Name = CookieName(environment, AntiforgeryCookie);
+            antiforgery.Cookie.Path = "/";
             antiforgery.Cookie.SecurePolicy = SecurePolicy(environment);
             antiforgery.FormFieldName = LoginPage.AntiforgeryField;
         });
         return services;
     }
+
+    /// <summary>
+    /// `__Host-` (RFC 6265bis §4.1.3.2): the browser keeps such a cookie only if it is Secure, for Path=/ and without a
+    /// Domain, so a sibling subdomain can neither set nor overwrite it (no login CSRF by a tossed session or antiforgery
+    /// cookie). Development runs on plain HTTP, where a Secure cookie would be refused, and keeps the bare name.
+    /// </summary>
+    public static string CookieName(IHostEnvironment environment, string name) => environment.IsDevelopment() ? name : HostPrefix + name;
 
     // Plain HTTP only for the local Development issuer; everywhere else the cookie never leaves TLS.
     private static CookieSecurePolicy SecurePolicy(IHostEnvironment environment) =>

@@ -104,8 +104,14 @@ public static partial class SharedSignalsEndpoints
         var surplus = await owned.CountAsync(context.RequestAborted) - settings.MaxStreamsPerClient + 1;
         if (surplus > 0)
         {
-            var oldest = owned.OrderBy(s => s.LastPolledAt).Take(surplus).Select(s => s.Id);
-            await db.SecurityEventStreams.Where(s => oldest.Contains(s.Id)).ExecuteDeleteAsync(context.RequestAborted);
+            // Only idle streams make room: a live API instance's stream is never dropped for a new one.
+            var idleBefore = now - settings.LiveStreamWindow;
+            var oldest = owned.Where(s => s.LastPolledAt < idleBefore).OrderBy(s => s.LastPolledAt).Take(surplus).Select(s => s.Id);
+            if (await db.SecurityEventStreams.Where(s => oldest.Contains(s.Id)).ExecuteDeleteAsync(context.RequestAborted) < surplus)
+            {
+                return SsfResults.Error(StatusCodes.Status409Conflict, "invalid_request",
+                    $"This client already holds {settings.MaxStreamsPerClient} streams polled within the last {settings.LiveStreamWindow.TotalMinutes:0} minutes; delete one it no longer uses.");
+            }
         }
 
         db.SecurityEventStreams.Add(stream);
@@ -165,7 +171,7 @@ public static partial class SharedSignalsEndpoints
     /// `returnImmediately`.
     /// </summary>
     private static async Task<IResult> PollAsync(string streamId, HttpContext context, AuthDbContext db, TimeProvider clock, SecurityEventTokens sets,
-        IOptions<SharedSignalsOptions> options, IOptions<TokenOptions> tokens, ILogger<EventStreamRegistration> logger)
+        LongPollSlots slots, IOptions<SharedSignalsOptions> options, IOptions<TokenOptions> tokens, ILogger<EventStreamRegistration> logger)
     {
         var settings = options.Value;
         var (clientId, refusal) = await SsfCaller.AuthenticateAsync(context, settings);
@@ -214,23 +220,35 @@ public static partial class SharedSignalsEndpoints
             return TypedResults.Json(answer);
         }
 
-        // The wait is the request's, in wall time; which events are live is the domain clock's.
+        // The wait is the request's, in wall time; which events are live is the domain clock's. A client already holding
+        // its share of open polls on this instance is answered at once (RFC 8936 §2.4 lets the transmitter not wait).
         var wait = request.ReturnImmediately ? TimeSpan.Zero : settings.LongPollWait;
-        var held = System.Diagnostics.Stopwatch.StartNew();
+        var slot = wait > TimeSpan.Zero && slots.TryTake(stream.ClientId, settings.MaxLongPollsPerClient);
         List<SecurityEvent> due;
-        while (true)
+        try
         {
-            var current = clock.GetUtcNow().UtcDateTime;
-            due = await db.SecurityEvents.AsNoTracking()
-                .Where(e => e.ExpiresAt > current && !db.SecurityEventAcks.Any(a => a.StreamId == stream.Id && a.EventId == e.Id))
-                .OrderBy(e => e.Id).Take(take + 1)
-                .ToListAsync(context.RequestAborted);
-            if (due.Count > 0 || held.Elapsed >= wait)
+            var held = System.Diagnostics.Stopwatch.StartNew();
+            while (true)
             {
-                break;
-            }
+                var current = clock.GetUtcNow().UtcDateTime;
+                due = await db.SecurityEvents.AsNoTracking()
+                    .Where(e => e.ExpiresAt > current && !db.SecurityEventAcks.Any(a => a.StreamId == stream.Id && a.EventId == e.Id))
+                    .OrderBy(e => e.Id).Take(take + 1)
+                    .ToListAsync(context.RequestAborted);
+                if (due.Count > 0 || !slot || held.Elapsed >= wait)
+                {
+                    break;
+                }
 
-            await Task.Delay(settings.LongPollCheckInterval, context.RequestAborted);
+                await Task.Delay(settings.LongPollCheckInterval, context.RequestAborted);
+            }
+        }
+        finally
+        {
+            if (slot)
+            {
+                slots.Return(stream.ClientId);
+            }
         }
 
         answer["sets"] = due.Take(take).ToDictionary(e => e.Jti, e => sets.Create(e, issuer, stream.ClientId), StringComparer.Ordinal);
@@ -290,13 +308,52 @@ public static partial class SharedSignalsEndpoints
         try
         {
             using var document = await JsonDocument.ParseAsync(context.Request.Body, new JsonDocumentOptions { MaxDepth = 8 }, context.RequestAborted);
-            return document.RootElement.ValueKind == JsonValueKind.Object
-                ? (document.RootElement.Clone(), null)
-                : (null, SsfResults.Error(StatusCodes.Status400BadRequest, "invalid_request", "The request body must be a JSON object."));
+            if (document.RootElement.ValueKind != JsonValueKind.Object)
+            {
+                return (null, SsfResults.Error(StatusCodes.Status400BadRequest, "invalid_request", "The request body must be a JSON object."));
+            }
+
+            ReadEveryString(document.RootElement);
+            return (document.RootElement.Clone(), null);
         }
         catch (JsonException)
         {
             return (null, SsfResults.Error(StatusCodes.Status400BadRequest, "invalid_request", "The request body is not valid JSON."));
+        }
+        catch (InvalidOperationException)
+        {
+            return (null, SsfResults.Error(StatusCodes.Status400BadRequest, "invalid_request", "The request body holds a string that is not valid UTF-8 (a lone surrogate or a broken byte sequence)."));
+        }
+    }
+
+    /// <summary>
+    /// The parser accepts a lone surrogate escape ("\ud800") or invalid UTF-8 inside a string and throws only when the
+    /// string is read (InvalidOperationException), so every name and string is read once here, before any handler does.
+    /// </summary>
+    private static void ReadEveryString(JsonElement element)
+    {
+        switch (element.ValueKind)
+        {
+            case JsonValueKind.Object:
+                foreach (var property in element.EnumerateObject())
+                {
+                    _ = property.Name;
+                    ReadEveryString(property.Value);
+                }
+
+                break;
+            case JsonValueKind.Array:
+                foreach (var item in element.EnumerateArray())
+                {
+                    ReadEveryString(item);
+                }
+
+                break;
+            case JsonValueKind.String:
+                _ = element.GetString();
+                break;
+            default:
+                break;
         }
     }
 

@@ -40,11 +40,23 @@ public sealed class SharedSignalsOptions
     public TimeSpan LongPollCheckInterval { get; set; } = TimeSpan.FromMilliseconds(250);
 
     /// <summary>
-    /// Streams one client may hold; creating one more drops its least recently polled stream (most likely an API instance
-    /// that is gone; if not, its next poll is refused, it creates a new stream and is served every live event again).
+    /// Polls of one client held open at once on one instance (each holds a connection and queries every check interval);
+    /// beyond it a poll is answered at once with what is due, as with `returnImmediately` (RFC 8936 §2.4 allows it).
+    /// </summary>
+    [Range(1, 1_000)]
+    public int MaxLongPollsPerClient { get; set; } = 10;
+
+    /// <summary>
+    /// Streams one client may hold; creating one more drops its least recently polled stream if that one is idle (not
+    /// polled within <see cref="LiveStreamWindow"/>: most likely an API instance that is gone), and is refused (409) if
+    /// every stream is live, so a runaway receiver cannot push a working API instance off the feed.
     /// </summary>
     [Range(1, 10_000)]
     public int MaxStreamsPerClient { get; set; } = 100;
+
+    /// <summary>A stream polled within this window is live and never dropped for a new one (a poll is recorded at most once a minute).</summary>
+    [Range(typeof(TimeSpan), "00:02:00", "1.00:00:00")]
+    public TimeSpan LiveStreamWindow { get; set; } = TimeSpan.FromMinutes(10);
 
     /// <summary>SSF 1.0 §8.1.1 inactivity_timeout: a stream nobody polled for this long is pruned.</summary>
     [Range(typeof(TimeSpan), "00:30:00", "30.00:00:00")]
@@ -68,6 +80,11 @@ public sealed class SharedSignalsOptionsValidator(IOptionsMonitor<TokenOptions> 
         if (options.StreamInactivityTimeout <= eventLifetime)
         {
             failures.Add("SharedSignals:StreamInactivityTimeout must be longer than Tokens:AccessTokenLifetime plus SharedSignals:EventLifetimeMargin.");
+        }
+
+        if (options.LiveStreamWindow >= options.StreamInactivityTimeout)
+        {
+            failures.Add("SharedSignals:LiveStreamWindow must be shorter than SharedSignals:StreamInactivityTimeout.");
         }
 
         if (options.LongPollCheckInterval > options.LongPollWait && options.LongPollWait > TimeSpan.Zero)

@@ -16,6 +16,7 @@ public static class SharedSignalsSetup
         services.AddSingleton<IValidateOptions<SharedSignalsOptions>, SharedSignalsOptionsValidator>();
         services.AddScoped<SecurityEventLog>();
         services.AddSingleton<SecurityEventTokens>();
+        services.AddSingleton<LongPollSlots>();
         services.AddSingleton<IConfigureOptions<OpenIddictValidationOptions>, ConfigureAudience>();
         return services;
     }

@@ -10,8 +10,9 @@ namespace AuthServer.Tokens;
 
 /// <summary>
 /// RFC 7636 as written, where OpenIddict is lenient: an S256 challenge is exactly 43 base64url characters (§4.2), a
-/// verifier 43 to 128 characters of the unreserved set (§4.1), and a code presented with a wrong or malformed verifier
-/// is burnt (§4.6 with RFC 6749 §10.5: a code is good for one attempt), so a stolen code cannot be tried against guesses.
+/// verifier 43 to 128 characters of the unreserved set (§4.1), and a code presented with a wrong, malformed or missing
+/// verifier is burnt (§4.6 with RFC 6749 §4.1.2 and §10.5: a code is good for one attempt), so a stolen code cannot be
+/// tried against guesses.
 /// </summary>
 public static class ProofKeyChecks
 {
@@ -32,6 +33,16 @@ public static class ProofKeyChecks
         .SetOrder(OpenIddictServerHandlers.Exchange.ValidateCodeVerifier.Descriptor.Order - 1)
         .SetType(OpenIddictServerHandlerType.Custom)
         .Build();
+
+    /// <summary>
+    /// OpenIddict refuses a token request without `code_verifier` before it reads the code (two early checks it calls
+    /// optimisations: the global and the per-client PKCE requirement), so that code stayed redeemable. Without them the
+    /// code is read first and <see cref="VerifierOrBurn"/> burns it. Nothing is lost: every code carries a challenge
+    /// (PKCE is required at the authorization endpoint), and OpenIddict's ValidateCodeVerifier still runs after ours.
+    /// </summary>
+    public static OpenIddictServerBuilder BurnCodesPresentedWithoutVerifier(this OpenIddictServerBuilder server) => server
+        .RemoveEventHandler(OpenIddictServerHandlers.Exchange.ValidateProofKeyForCodeExchangeParameters.Descriptor)
+        .RemoveEventHandler(OpenIddictServerHandlers.Exchange.ValidateProofKeyForCodeExchangeRequirement.Descriptor);
 
     public sealed class WellFormedChallenge : IOpenIddictServerHandler<ValidateAuthorizationRequestContext>
     {
@@ -69,9 +80,12 @@ public static class ProofKeyChecks
                 await tokens.TryRevokeAsync(entry, context.CancellationToken);
             }
 
-            context.Reject(wellFormed ? Errors.InvalidGrant : Errors.InvalidRequest, wellFormed
-                ? "The 'code_verifier' does not match the 'code_challenge'; the code is no longer valid."
-                : "The 'code_verifier' must be 43 to 128 characters of A-Z a-z 0-9 - . _ ~ (RFC 7636 §4.1); the code is no longer valid.");
+            context.Reject(wellFormed ? Errors.InvalidGrant : Errors.InvalidRequest, (wellFormed, verifier) switch
+            {
+                (true, _) => "The 'code_verifier' does not match the 'code_challenge'; the code is no longer valid.",
+                (false, null) => "The mandatory 'code_verifier' parameter is missing; the code is no longer valid.",
+                _ => "The 'code_verifier' must be 43 to 128 characters of A-Z a-z 0-9 - . _ ~ (RFC 7636 §4.1); the code is no longer valid.",
+            });
         }
 
         private static bool IsWellFormed(string? verifier) =>

@@ -50,5 +50,7 @@ public static class SingleValuedParametersSetup
         .AddEventHandler(Descriptor<ExtractRevocationRequestContext>(
             OpenIddictServerAspNetCoreHandlers.ExtractPostRequest<ExtractRevocationRequestContext>.Descriptor.Order))
         .AddEventHandler(Descriptor<ExtractAuthorizationRequestContext>(
-            OpenIddictServerAspNetCoreHandlers.ExtractGetOrPostRequest<ExtractAuthorizationRequestContext>.Descriptor.Order));
+            OpenIddictServerAspNetCoreHandlers.ExtractGetOrPostRequest<ExtractAuthorizationRequestContext>.Descriptor.Order))
+        .AddEventHandler(Descriptor<ExtractEndSessionRequestContext>(
+            OpenIddictServerAspNetCoreHandlers.ExtractGetOrPostRequest<ExtractEndSessionRequestContext>.Descriptor.Order));
 }

@@ -78,7 +78,7 @@ public static class TokenServerSetup
                 server.AddEventHandler(AudiencesFollowScopes.Descriptor);
                 server.AddEventHandler(NoOpenIdForClients.Descriptor);
                 server.AddEventHandler(ProofKeyChecks.ChallengeDescriptor);
-                server.AddEventHandler(ProofKeyChecks.VerifierDescriptor);
+                server.AddEventHandler(ProofKeyChecks.VerifierDescriptor).BurnCodesPresentedWithoutVerifier();
                 server.RefuseRepeatedParameters();
                 server.AddEventHandler(AuthorizationParameterChecks.SizeDescriptor);
                 server.AddEventHandler(AuthorizationParameterChecks.MaxAgeDescriptor);

@@ -21,5 +21,9 @@ public sealed class ReturnUrlTests
     [InlineData("evil.example")]
     [InlineData("/ok\r\nLocation: https://evil.example/")]
     [InlineData("/tab\there")]
+    [InlineData("/é")]
+    [InlineData("/\uFF0F\uFF0Fevil.example")]
+    [InlineData("/connect/authorize?client_id=spa&state=é")]
+    [InlineData("/a b")]
     public void Anything_else_becomes_the_root(string? url) => Assert.Equal("/", LoginPage.SafeReturnUrl(url));
 }
