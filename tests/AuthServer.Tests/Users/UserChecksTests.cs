@@ -58,6 +58,23 @@ public abstract class UserChecksBehaviour(AuthServerFactory server)
     }
 
     [SkippableFact]
+    public async Task A_name_typed_with_surrounding_spaces_names_the_same_account_and_counts_on_the_same_pair()
+    {
+        var user = await server.CreateUserAsync();
+        (await _client.PasswordAsync($"{user.UserName} ", TestUsers.Password)).ShouldSucceed();
+        (await _client.PasswordAsync($" {user.Email}", TestUsers.Password)).ShouldSucceed();
+
+        // Every spelling of the account is one (account, source) pair: five failures between them, then 429.
+        string[] spellings = [user.UserName!, $"{user.UserName} ", user.Email!.ToUpperInvariant(), $"{user.UserName!.ToUpperInvariant()}  ", user.Email!];
+        foreach (var spelling in spellings)
+        {
+            (await _client.PasswordAsync(spelling, "wrong-password")).ShouldFail(HttpStatusCode.BadRequest, "invalid_grant");
+        }
+
+        (await _client.PasswordAsync(user.UserName!, TestUsers.Password)).ShouldFail(HttpStatusCode.TooManyRequests, "temporarily_unavailable");
+    }
+
+    [SkippableFact]
     public async Task User_can_sign_in_with_email_as_well_as_user_name()
     {
         var user = await server.CreateUserAsync();
