@@ -30,6 +30,21 @@ public sealed class MultiInstanceTests(TwoInstances servers) : IClassFixture<Two
     }
 
     [Fact]
+    public async Task Thirty_wrong_passwords_for_one_account_sent_at_once_to_both_instances_get_at_most_five_checks()
+    {
+        using var httpA = servers.A.CreateClient();
+        using var httpB = servers.B.CreateClient();
+
+        var answers = await Task.WhenAll(Enumerable.Range(0, 30)
+            .Select(i => new TokenClient(i % 2 == 0 ? httpA : httpB).PasswordAsync("bob", "Wrong-Guess-0000")));
+
+        // Bob's account is far from its own back-off, so every 400 is a password checked; the rest were refused before a hash.
+        Assert.All(answers, a => Assert.True(a.Status is HttpStatusCode.BadRequest or HttpStatusCode.TooManyRequests, $"{(int)a.Status} {a.Body}"));
+        var checks = answers.Count(a => a.Status == HttpStatusCode.BadRequest);
+        Assert.True(checks <= 5, $"{checks} password checks for 30 guesses at two instances (FreeFailuresPerSource is 5).");
+    }
+
+    [Fact]
     public async Task Both_instances_publish_the_same_signing_keys()
     {
         using var httpA = servers.A.CreateClient();

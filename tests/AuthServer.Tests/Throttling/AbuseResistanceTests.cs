@@ -52,7 +52,7 @@ public sealed class AbuseResistanceTests(AbuseResistanceTests.Server server) : I
     {
         var user = await server.CreateUserAsync();
         const string source = "203.0.113.20";
-        for (var attempt = 0; attempt < 6; attempt++)
+        for (var attempt = 0; attempt < Server.FreeFailuresPerSource; attempt++)
         {
             (await SignInAsync(user.UserName!, WrongPassword, source)).ShouldFail(HttpStatusCode.BadRequest, "invalid_grant");
         }
@@ -197,8 +197,8 @@ public sealed class AbuseResistanceTests(AbuseResistanceTests.Server server) : I
         var madeUp = "made-up-" + Guid.NewGuid().ToString("N")[..8];
         (await SignInAsync(user.UserName!, TestUsers.Password, "198.51.100.60")).ShouldSucceed();
         (await SignInAsync(madeUp, WrongPassword, "203.0.113.60")).ShouldFail(HttpStatusCode.BadRequest, "invalid_grant");
-        string[] madeUpKeys = [SignInThrottle.PairKey(madeUp.ToUpperInvariant(), "203.0.113.60"), SignInThrottle.AccountKey(null, madeUp.ToUpperInvariant())];
-        var knownSource = SignInThrottle.PairKey(user.UserName!.ToUpperInvariant(), "198.51.100.60");
+        string[] madeUpKeys = [SignInThrottle.PairKey(null, madeUp.ToUpperInvariant(), "203.0.113.60"), SignInThrottle.AccountKey(null, madeUp.ToUpperInvariant())];
+        var knownSource = SignInThrottle.PairKey(user.Id, "", "198.51.100.60");
         Assert.Equal(2, await server.WithDbAsync(db => db.SignInThrottles.CountAsync(t => madeUpKeys.Contains(t.Key))));
 
         server.Clock.Advance(TimeSpan.FromHours(1) + TimeSpan.FromMinutes(1));
@@ -276,10 +276,19 @@ public sealed class AbuseResistanceTests(AbuseResistanceTests.Server server) : I
         Assert.Equal(HttpStatusCode.Redirect, await PostLoginFromAsync(known, user.UserName!, "198.51.100.150"));
         await BackOffAccountAsync(user.UserName!, "192.0.5.");
 
-        // The account is backing off: a browser that never signed in is refused from a new network; the known one is not.
+        // The account is backing off: a browser known only for another account, or with a made-up cookie, is refused from
+        // a new network; the user's own browser is not.
         using (var stranger = new BrowserClient(server))
         {
-            Assert.Equal(HttpStatusCode.OK, await PostLoginFromAsync(stranger, user.UserName!, "198.51.100.151"));
+            var other = await server.CreateUserAsync();
+            Assert.Equal(HttpStatusCode.Redirect, await PostLoginFromAsync(stranger, other.UserName!, "198.51.100.151"));
+            Assert.Equal(HttpStatusCode.OK, await PostLoginFromAsync(stranger, user.UserName!, "198.51.100.152"));
+        }
+
+        using (var forger = new BrowserClient(server))
+        {
+            forger.Cookies.Add(new Uri("http://localhost/"), new Cookie("authserver.device", "CfDJ8" + new string('A', 200)));
+            Assert.Equal(HttpStatusCode.OK, await PostLoginFromAsync(forger, user.UserName!, "198.51.100.153"));
         }
 
         for (var minute = 0; minute < 10; minute++)

@@ -16,7 +16,7 @@ public abstract class UserChecksBehaviour(AuthServerFactory server)
     public async Task Failures_slow_the_guessing_source_down_but_never_lock_the_account()
     {
         var user = await server.CreateUserAsync();
-        for (var attempt = 0; attempt < 6; attempt++)
+        for (var attempt = 0; attempt < 5; attempt++)
         {
             (await _client.PasswordAsync(user.UserName!, "wrong-password")).ShouldFail(HttpStatusCode.BadRequest, "invalid_grant");
         }
