@@ -8,6 +8,7 @@ using Microsoft.AspNetCore.TestHost;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 using OpenIddict.EntityFrameworkCore.Models;
+using Xunit.Abstractions;
 
 namespace AuthServer.Tests;
 
@@ -16,7 +17,7 @@ namespace AuthServer.Tests;
 /// attack on one account, and the answers and work of every refusal. Sources are set per request (the test host
 /// has no TCP peer); 10.0.0.5 is the configured proxy, whose X-Forwarded-For is believed.
 /// </summary>
-public sealed class AbuseResistanceTests(AbuseResistanceTests.Server server) : IClassFixture<AbuseResistanceTests.Server>
+public sealed class AbuseResistanceTests(AbuseResistanceTests.Server server, ITestOutputHelper output) : IClassFixture<AbuseResistanceTests.Server>
 {
     private const string Proxy = "10.0.0.5";
     private const string WrongPassword = "Wrong-Guess-0000";
@@ -222,6 +223,7 @@ public sealed class AbuseResistanceTests(AbuseResistanceTests.Server server) : I
         }));
 
         var checks = server.Hasher.Verifications - before;
+        output.WriteLine($"30 guesses at once: {checks} password checks, {answers.Count(a => a.Answer.Status == HttpStatusCode.TooManyRequests)} × 429");
         Assert.True(checks <= Server.FreeFailuresPerSource, $"{checks} password checks for 30 guesses sent at once.");
         Assert.All(answers, a => Assert.True(a.Answer.Status is HttpStatusCode.BadRequest or HttpStatusCode.TooManyRequests, $"{(int)a.Answer.Status} {a.Answer.Body}"));
         Assert.All(answers.Where(a => a.Answer.Status == HttpStatusCode.TooManyRequests), a => Assert.NotNull(a.RetryAfter?.Delta));
@@ -263,6 +265,8 @@ public sealed class AbuseResistanceTests(AbuseResistanceTests.Server server) : I
             signedIn.Add(answer.Status == HttpStatusCode.OK);
             server.Clock.Advance(TimeSpan.FromSeconds(30));
         }
+
+        output.WriteLine($"Signed in from a new network at minutes: {string.Join(", ", signedIn)}");
 
         // One failure a minute cannot hold the account shut: the user gets in within every five minutes of it.
         Assert.True(signedIn.Take(5).Contains(true) && signedIn.Skip(5).Contains(true), $"Signed in at minutes: {string.Join(", ", signedIn)}");

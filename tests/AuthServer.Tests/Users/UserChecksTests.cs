@@ -58,6 +58,19 @@ public abstract class UserChecksBehaviour(AuthServerFactory server)
     }
 
     [SkippableFact]
+    public async Task Thirty_wrong_passwords_sent_at_once_get_no_more_checks_than_five_sent_one_after_another()
+    {
+        var user = await server.CreateUserAsync();
+
+        var answers = await Task.WhenAll(Enumerable.Range(0, 30).Select(_ => _client.PasswordAsync(user.UserName!, "wrong-password")));
+
+        // The account is far from its own back-off, so every 400 is a password checked; the rest were refused before a hash.
+        Assert.All(answers, a => Assert.True(a.Status is HttpStatusCode.BadRequest or HttpStatusCode.TooManyRequests, $"{(int)a.Status} {a.Body}"));
+        var checks = answers.Count(a => a.Status == HttpStatusCode.BadRequest);
+        Assert.True(checks <= 5, $"{checks} password checks for 30 guesses sent at once (FreeFailuresPerSource is 5).");
+    }
+
+    [SkippableFact]
     public async Task A_name_typed_with_surrounding_spaces_names_the_same_account_and_counts_on_the_same_pair()
     {
         var user = await server.CreateUserAsync();
