@@ -35,7 +35,7 @@ public static class LoginPage
 
     private static RazorComponentResult<LoginForm> Show(string? returnUrl) => Render(SafeReturnUrl(returnUrl), userName: "", error: null);
 
-    private static async Task<IResult> SubmitAsync(HttpContext context, UserGate gate, BrowserSessions sessions, TimeProvider clock)
+    private static async Task<IResult> SubmitAsync(HttpContext context, UserGate gate, BrowserSessions sessions, KnownDevices devices, TimeProvider clock)
     {
         if (!context.HasValidAntiforgeryToken())
         {
@@ -57,7 +57,7 @@ public static class LoginPage
         var userName = form["username"].ToString().Trim();
         var returnUrl = SafeReturnUrl(form[ReturnUrlParameter]);
         var clientId = ClientOf(returnUrl);
-        var attempt = new SignInAttempt(userName, form["password"].ToString(), clientId, SourceAddress.Of(context));
+        var attempt = new SignInAttempt(userName, form["password"].ToString(), clientId, SourceAddress.Of(context), devices.Read(context.Request));
         var signIn = await gate.CheckPasswordAsync(attempt, context.RequestAborted);
         if (signIn.IsThrottled)
         {
@@ -72,6 +72,7 @@ public static class LoginPage
         }
 
         var user = signIn.User!;
+        devices.Remember(context, user.Id);
         var session = await sessions.StartAsync(user.Id, clientId, context, context.RequestAborted);
         var identity = new ClaimsIdentity(LoginSetup.Scheme, Claims.Name, Claims.Role);
         identity.AddClaim(new Claim(Claims.Subject, user.Id));

@@ -21,19 +21,39 @@ public sealed class SqliteWriteGate : DbCommandInterceptor, IDbTransactionInterc
     private readonly ConditionalWeakTable<object, object> _holders = [];
 
     // Explicit transactions (several statements) hold the gate from BEGIN to COMMIT, ROLLBACK or the connection closing.
+    // The BEGIN runs here: EF reports no failure of a BEGIN (another process holding the lock past the busy timeout),
+    // and a gate not given back then would hold every later write of this process.
     public async ValueTask<InterceptionResult<DbTransaction>> TransactionStartingAsync(
         DbConnection connection, TransactionStartingEventData eventData, InterceptionResult<DbTransaction> result, CancellationToken cancellationToken = default)
     {
         await _writer.WaitAsync(cancellationToken);
-        _holders.AddOrUpdate(connection, s_held);
-        return result;
+        try
+        {
+            var transaction = result.HasResult ? result.Result : await connection.BeginTransactionAsync(eventData.IsolationLevel, cancellationToken);
+            _holders.AddOrUpdate(connection, s_held);
+            return InterceptionResult<DbTransaction>.SuppressWithResult(transaction);
+        }
+        catch
+        {
+            _writer.Release();
+            throw;
+        }
     }
 
     public InterceptionResult<DbTransaction> TransactionStarting(DbConnection connection, TransactionStartingEventData eventData, InterceptionResult<DbTransaction> result)
     {
         _writer.Wait();
-        _holders.AddOrUpdate(connection, s_held);
-        return result;
+        try
+        {
+            var transaction = result.HasResult ? result.Result : connection.BeginTransaction(eventData.IsolationLevel);
+            _holders.AddOrUpdate(connection, s_held);
+            return InterceptionResult<DbTransaction>.SuppressWithResult(transaction);
+        }
+        catch
+        {
+            _writer.Release();
+            throw;
+        }
     }
 
     public Task TransactionCommittedAsync(DbTransaction transaction, TransactionEndEventData eventData, CancellationToken cancellationToken = default) =>

@@ -19,15 +19,18 @@ public sealed class ThrottlingOptions
     [Range(1, 100_000)]
     public int FailedClientAuthenticationsPerMinute { get; set; } = 10;
 
-    /// <summary>Failures for one account name from one source before that pair backs off.</summary>
+    /// <summary>Failures for one account (or name, when no account has it) from one source; the last of them starts that pair's back-off.</summary>
     [Range(1, 1000)]
     public int FreeFailuresPerSource { get; set; } = 5;
 
-    /// <summary>Failures for one account from all sources together before the account backs off (distributed guessing).</summary>
+    /// <summary>
+    /// Failures for one account from all unknown sources and browsers together that start one account back-off (distributed
+    /// guessing); each further as many start the next. Failures refused during a back-off are not counted.
+    /// </summary>
     [Range(1, 10_000)]
     public int FreeFailuresPerAccount { get; set; } = 20;
 
-    /// <summary>The first back-off; each further failure doubles it.</summary>
+    /// <summary>A pair's first back-off; each further failure doubles it.</summary>
     [Range(typeof(TimeSpan), "00:00:00.100", "01:00:00")]
     public TimeSpan BackoffBase { get; set; } = TimeSpan.FromSeconds(1);
 
@@ -35,7 +38,10 @@ public sealed class ThrottlingOptions
     [Range(typeof(TimeSpan), "00:00:01", "1.00:00:00")]
     public TimeSpan MaxSourceBackoff { get; set; } = TimeSpan.FromMinutes(15);
 
-    /// <summary>Longest back-off of an account across sources: it slows a distributed attack, it must not become a lock.</summary>
+    /// <summary>
+    /// How long one account back-off lasts. It slows a distributed attack and must not become a lock: it is earned by
+    /// FreeFailuresPerAccount failures, never renewed by one, so holding an account shut costs that many real guesses each time.
+    /// </summary>
     [Range(typeof(TimeSpan), "00:00:01", "01:00:00")]
     public TimeSpan MaxAccountBackoff { get; set; } = TimeSpan.FromMinutes(1);
 
@@ -43,7 +49,10 @@ public sealed class ThrottlingOptions
     [Range(typeof(TimeSpan), "00:01:00", "30.00:00:00")]
     public TimeSpan ForgetFailuresAfter { get; set; } = TimeSpan.FromHours(1);
 
-    /// <summary>A source the account signed in from within this time skips the account's back-off (not its own).</summary>
+    /// <summary>
+    /// A source, or a browser (known-device cookie), the account signed in from within this time skips the account's
+    /// back-off (not the pair's, nor the per-source limit); 0 turns both off.
+    /// </summary>
     [Range(typeof(TimeSpan), "00:00:00", "365.00:00:00")]
     public TimeSpan KnownSourceLifetime { get; set; } = TimeSpan.FromDays(30);
 

@@ -11,6 +11,7 @@ public static class ThrottlingSetup
         services.AddSingleton<IValidateOptions<ThrottlingOptions>, ThrottlingOptionsValidator>();
         services.AddSingleton<SignInLimits>();
         services.AddScoped<SignInThrottle>();
+        services.AddSingleton<KnownDevices>();
         services.AddOpenIddict().AddServer(server => server
             .AddEventHandler(ClientAuthenticationThrottle.TokenDescriptor)
             .AddEventHandler(ClientAuthenticationThrottle.RevocationDescriptor));

@@ -27,8 +27,11 @@ public enum SignInOutcome
     Busy,
 }
 
-/// <summary>One password attempt, through the grant or the login form: who, and from where (after trusted proxies).</summary>
-public sealed record SignInAttempt(string Login, string Password, string? ClientId, string Source);
+/// <summary>
+/// One password attempt, through the grant or the login form: who, from where (after trusted proxies), and the accounts
+/// the browser signed in to before (login form only; see <see cref="KnownDevices"/>).
+/// </summary>
+public sealed record SignInAttempt(string Login, string Password, string? ClientId, string Source, IReadOnlySet<string>? KnownDeviceOf = null);
 
 public sealed record SignInResult(SignInOutcome Outcome, IdentityUser? User, TimeSpan RetryAfter = default)
 {
@@ -76,34 +79,40 @@ public sealed class UserGate(
             return Throttled(attempt, SignInOutcome.Busy, TimeSpan.FromSeconds(1), "hashing-busy");
         }
 
-        var normalized = users.NormalizeName(attempt.Login) ?? "";
-        var user = await FindAsync(attempt.Login);
-        var pairKey = SignInThrottle.PairKey(normalized, attempt.Source);
-        var accountKey = SignInThrottle.AccountKey(user?.Id, normalized);
-        var state = await throttle.ReadAsync(pairKey, accountKey, cancellationToken);
-        if (state.PairBlockedFor > TimeSpan.Zero)
+        // Surrounding spaces are never part of a name or an address (UserKeys); SQL Server would ignore trailing ones, SQLite not.
+        var login = UserKeys.Trim(attempt.Login);
+        var normalized = users.NormalizeName(login) ?? "";
+        var user = await FindAsync(login);
+        var knownDevice = user is not null && attempt.KnownDeviceOf?.Contains(user.Id) == true;
+        var reservation = await throttle.ReserveAsync(
+            SignInThrottle.PairKey(user?.Id, normalized, attempt.Source), SignInThrottle.AccountKey(user?.Id, normalized), knownDevice, cancellationToken);
+        switch (reservation.Admission)
         {
-            return Throttled(attempt, SignInOutcome.SourceThrottled, state.PairBlockedFor, "account-and-source");
+            case Admission.PairBlocked:
+                return Throttled(attempt, SignInOutcome.SourceThrottled, reservation.RetryAfter, "account-and-source");
+            case Admission.Contended:
+                return Throttled(attempt, SignInOutcome.Busy, reservation.RetryAfter, "contended");
         }
 
         SignInOutcome outcome;
-        using (var hashing = await limits.AcquireHashingAsync(cancellationToken))
+        using (var hashing = await AcquireHashingAsync(reservation, cancellationToken))
         {
             if (!hashing.IsAcquired)
             {
+                await throttle.ReleaseAsync(reservation, CancellationToken.None);
                 return Throttled(attempt, SignInOutcome.Busy, TimeSpan.FromSeconds(1), "hashing-busy");
             }
 
-            outcome = await VerifyAsync(user, attempt.Password, state.AccountBlocked);
+            outcome = await VerifyAsync(user, attempt.Password, reservation.Admission == Admission.AccountBackingOff);
         }
 
         if (outcome == SignInOutcome.Succeeded)
         {
-            await throttle.RecordSuccessAsync(state, pairKey, cancellationToken);
+            await throttle.RecordSuccessAsync(reservation, cancellationToken);
             return new SignInResult(outcome, user);
         }
 
-        await throttle.RecordFailureAsync(state, pairKey, accountKey, cancellationToken);
+        // The failure was counted when the attempt was admitted; a refusal by the account's back-off counts nothing.
         metrics.SignInFailed();
         Audit.SignInFailed(logger, outcome.ToString(), attempt.ClientId, user?.Id);
         return new SignInResult(outcome, user);
@@ -163,6 +172,20 @@ public sealed class UserGate(
     private string DecoyHash() => s_decoys.GetOrAdd(
         (hashing.Value.IterationCount, hashing.Value.CompatibilityMode),
         _ => new PasswordHasher<IdentityUser>(hashing).HashPassword(new IdentityUser(), Guid.NewGuid().ToString()));
+
+    /// <summary>An attempt that leaves while queued for a slot was never checked: what it reserved goes back.</summary>
+    private async Task<System.Threading.RateLimiting.RateLimitLease> AcquireHashingAsync(SignInReservation reservation, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await limits.AcquireHashingAsync(cancellationToken);
+        }
+        catch (OperationCanceledException)
+        {
+            await throttle.ReleaseAsync(reservation, CancellationToken.None);
+            throw;
+        }
+    }
 
     private SignInResult Throttled(SignInAttempt attempt, SignInOutcome outcome, TimeSpan retryAfter, string reason)
     {

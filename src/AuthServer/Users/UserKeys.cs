@@ -23,17 +23,24 @@ public static class UserKeys
 
     public static bool LooksLikeEmail(string key) => key.Contains('@', StringComparison.Ordinal);
 
+    /// <summary>
+    /// A key without the whitespace around it. No name or address holds whitespace (the validators below), so this never
+    /// changes which user a key names, and every provider compares the same text: SQL Server ignores trailing spaces in
+    /// `=`, SQLite does not, so "bob " would otherwise find bob on one and nobody on the other.
+    /// </summary>
+    public static string Trim(string key) => key.Trim();
+
     /// <summary>An operator's key: an id, an e-mail or a user name, told apart by shape alone.</summary>
     public static async Task<IdentityUser?> FindAsync(UserManager<IdentityUser> users, string key) =>
-        key.Length > MaxUserNameLength ? null
-        : LooksLikeId(key) ? await users.FindByIdAsync(key)
-        : await FindBySignInNameAsync(users, key);
+        Trim(key) is var trimmed && trimmed.Length > MaxUserNameLength ? null
+        : LooksLikeId(trimmed) ? await users.FindByIdAsync(trimmed)
+        : await FindBySignInNameAsync(users, trimmed);
 
     /// <summary>What a user types at sign-in: an e-mail or a user name (never an id).</summary>
     public static async Task<IdentityUser?> FindBySignInNameAsync(UserManager<IdentityUser> users, string login) =>
-        login.Length > MaxUserNameLength ? null
-        : LooksLikeEmail(login) ? await users.FindByEmailAsync(login)
-        : await users.FindByNameAsync(login);
+        Trim(login) is var trimmed && trimmed.Length > MaxUserNameLength ? null
+        : LooksLikeEmail(trimmed) ? await users.FindByEmailAsync(trimmed)
+        : await users.FindByNameAsync(trimmed);
 
     /// <summary>The rules above, on every create and update (admin API, CLI, demo seeding alike).</summary>
     public sealed class Validator : IUserValidator<IdentityUser>
@@ -63,7 +70,7 @@ public static class UserKeys
             {
                 errors.Add(new IdentityError { Code = "EmailTooLong", Description = $"An e-mail address has at most {MaxEmailLength} characters." });
             }
-            else if (!s_email.IsValid(email))
+            else if (!s_email.IsValid(email) || email.Any(char.IsWhiteSpace))
             {
                 errors.Add(new IdentityError { Code = "InvalidEmail", Description = "The e-mail address is not valid." });
             }

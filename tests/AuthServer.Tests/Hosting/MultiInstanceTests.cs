@@ -2,6 +2,7 @@ using System.Net;
 using System.Xml.Linq;
 using AuthServer.Tests.Infrastructure;
 using Microsoft.Data.Sqlite;
+using Xunit.Abstractions;
 
 namespace AuthServer.Tests;
 
@@ -9,7 +10,7 @@ namespace AuthServer.Tests;
 /// Two real server processes (Kestrel on loopback) on one SQLite file and one key folder, as two replicas behind a
 /// load balancer share one database and one key set: they must behave as one server.
 /// </summary>
-public sealed class MultiInstanceTests(TwoInstances servers) : IClassFixture<TwoInstances>
+public sealed class MultiInstanceTests(TwoInstances servers, ITestOutputHelper output) : IClassFixture<TwoInstances>
 {
     [Fact]
     public async Task Refresh_token_issued_by_A_is_redeemed_at_B_and_a_replay_at_B_revokes_the_chain_at_A()
@@ -27,6 +28,22 @@ public sealed class MultiInstanceTests(TwoInstances servers) : IClassFixture<Two
 
         // The newest token of the chain was never replayed; A refuses it because B revoked the chain in the shared store.
         (await atA.RefreshAsync(rotatedAtB.RefreshToken!)).ShouldFail(HttpStatusCode.BadRequest, "invalid_grant");
+    }
+
+    [Fact]
+    public async Task Thirty_wrong_passwords_for_one_account_sent_at_once_to_both_instances_get_at_most_five_checks()
+    {
+        using var httpA = servers.A.CreateClient();
+        using var httpB = servers.B.CreateClient();
+
+        var answers = await Task.WhenAll(Enumerable.Range(0, 30)
+            .Select(i => new TokenClient(i % 2 == 0 ? httpA : httpB).PasswordAsync("bob", "Wrong-Guess-0000")));
+
+        // Bob's account is far from its own back-off, so every 400 is a password checked; the rest were refused before a hash.
+        Assert.All(answers, a => Assert.True(a.Status is HttpStatusCode.BadRequest or HttpStatusCode.TooManyRequests, $"{(int)a.Status} {a.Body}"));
+        var checks = answers.Count(a => a.Status == HttpStatusCode.BadRequest);
+        output.WriteLine($"30 guesses at two instances: {checks} password checks, {answers.Count(a => a.Status == HttpStatusCode.TooManyRequests)} × 429");
+        Assert.True(checks <= 5, $"{checks} password checks for 30 guesses at two instances (FreeFailuresPerSource is 5).");
     }
 
     [Fact]

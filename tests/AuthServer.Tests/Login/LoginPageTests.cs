@@ -33,6 +33,23 @@ public sealed class LoginPageTests(AuthServerFactory factory) : IClassFixture<Au
     }
 
     [Fact]
+    public async Task The_known_device_cookie_is_set_only_after_a_correct_password_and_is_http_only_and_same_site_strict()
+    {
+        var user = await factory.CreateUserAsync();
+        using var browser = new BrowserClient(factory);
+
+        using var refused = await browser.PostLoginAsync("/account/login", user.UserName!, "Wrong-Password-1!");
+        Assert.False(refused.Headers.TryGetValues("Set-Cookie", out var none) && none.Any(value => value.StartsWith("authserver.device=", StringComparison.Ordinal)));
+
+        using var response = await browser.PostLoginAsync("/account/login", user.UserName!, TestUsers.Password);
+        var cookie = response.Headers.GetValues("Set-Cookie").Single(value => value.StartsWith("authserver.device=", StringComparison.Ordinal));
+        Assert.Contains("httponly", cookie, StringComparison.OrdinalIgnoreCase);
+        Assert.Contains("samesite=strict", cookie, StringComparison.OrdinalIgnoreCase);
+        Assert.Contains("path=/", cookie, StringComparison.OrdinalIgnoreCase);
+        Assert.DoesNotContain(user.Id, cookie, StringComparison.OrdinalIgnoreCase);
+    }
+
+    [Fact]
     public async Task The_login_session_ends_after_its_configured_lifetime_even_when_used()
     {
         using var browser = new BrowserClient(factory);
@@ -125,7 +142,7 @@ public sealed class LoginPageTests(AuthServerFactory factory) : IClassFixture<Au
     {
         var user = await factory.CreateUserAsync();
         using var browser = new BrowserClient(factory);
-        for (var attempt = 0; attempt < 6; attempt++)
+        for (var attempt = 0; attempt < 5; attempt++)
         {
             await FailedLoginMessageAsync(browser, user.UserName!, "Wrong-Password-1!");
         }

@@ -8,6 +8,7 @@ using Microsoft.AspNetCore.TestHost;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 using OpenIddict.EntityFrameworkCore.Models;
+using Xunit.Abstractions;
 
 namespace AuthServer.Tests;
 
@@ -16,7 +17,7 @@ namespace AuthServer.Tests;
 /// attack on one account, and the answers and work of every refusal. Sources are set per request (the test host
 /// has no TCP peer); 10.0.0.5 is the configured proxy, whose X-Forwarded-For is believed.
 /// </summary>
-public sealed class AbuseResistanceTests(AbuseResistanceTests.Server server) : IClassFixture<AbuseResistanceTests.Server>
+public sealed class AbuseResistanceTests(AbuseResistanceTests.Server server, ITestOutputHelper output) : IClassFixture<AbuseResistanceTests.Server>
 {
     private const string Proxy = "10.0.0.5";
     private const string WrongPassword = "Wrong-Guess-0000";
@@ -52,7 +53,7 @@ public sealed class AbuseResistanceTests(AbuseResistanceTests.Server server) : I
     {
         var user = await server.CreateUserAsync();
         const string source = "203.0.113.20";
-        for (var attempt = 0; attempt < 6; attempt++)
+        for (var attempt = 0; attempt < Server.FreeFailuresPerSource; attempt++)
         {
             (await SignInAsync(user.UserName!, WrongPassword, source)).ShouldFail(HttpStatusCode.BadRequest, "invalid_grant");
         }
@@ -197,8 +198,8 @@ public sealed class AbuseResistanceTests(AbuseResistanceTests.Server server) : I
         var madeUp = "made-up-" + Guid.NewGuid().ToString("N")[..8];
         (await SignInAsync(user.UserName!, TestUsers.Password, "198.51.100.60")).ShouldSucceed();
         (await SignInAsync(madeUp, WrongPassword, "203.0.113.60")).ShouldFail(HttpStatusCode.BadRequest, "invalid_grant");
-        string[] madeUpKeys = [SignInThrottle.PairKey(madeUp.ToUpperInvariant(), "203.0.113.60"), SignInThrottle.AccountKey(null, madeUp.ToUpperInvariant())];
-        var knownSource = SignInThrottle.PairKey(user.UserName!.ToUpperInvariant(), "198.51.100.60");
+        string[] madeUpKeys = [SignInThrottle.PairKey(null, madeUp.ToUpperInvariant(), "203.0.113.60"), SignInThrottle.AccountKey(null, madeUp.ToUpperInvariant())];
+        var knownSource = SignInThrottle.PairKey(user.Id, "", "198.51.100.60");
         Assert.Equal(2, await server.WithDbAsync(db => db.SignInThrottles.CountAsync(t => madeUpKeys.Contains(t.Key))));
 
         server.Clock.Advance(TimeSpan.FromHours(1) + TimeSpan.FromMinutes(1));
@@ -207,6 +208,118 @@ public sealed class AbuseResistanceTests(AbuseResistanceTests.Server server) : I
         // The made-up name's pair and account rows are gone; the user's known source stays (30 days).
         Assert.Equal(0, await server.WithDbAsync(db => db.SignInThrottles.CountAsync(t => madeUpKeys.Contains(t.Key))));
         Assert.True(await server.WithDbAsync(db => db.SignInThrottles.AnyAsync(t => t.Key == knownSource)));
+    }
+
+    [Fact]
+    public async Task Thirty_wrong_passwords_sent_at_once_for_one_account_from_one_source_get_at_most_the_free_failures_checked()
+    {
+        var user = await server.CreateUserAsync();
+        var before = server.Hasher.Verifications;
+
+        var answers = await Task.WhenAll(Enumerable.Range(0, 30).Select(async _ =>
+        {
+            using var response = await SendAsync(user.UserName!, WrongPassword, Proxy, forwardedFor: "203.0.113.121");
+            return (Answer: await TokenClient.ReadAsync(response), response.Headers.RetryAfter);
+        }));
+
+        var checks = server.Hasher.Verifications - before;
+        output.WriteLine($"30 guesses at once: {checks} password checks, {answers.Count(a => a.Answer.Status == HttpStatusCode.TooManyRequests)} × 429");
+        Assert.True(checks <= Server.FreeFailuresPerSource, $"{checks} password checks for 30 guesses sent at once.");
+        Assert.All(answers, a => Assert.True(a.Answer.Status is HttpStatusCode.BadRequest or HttpStatusCode.TooManyRequests, $"{(int)a.Answer.Status} {a.Answer.Body}"));
+        Assert.All(answers.Where(a => a.Answer.Status == HttpStatusCode.TooManyRequests), a => Assert.NotNull(a.RetryAfter?.Delta));
+        Assert.Equal(checks, answers.Count(a => a.Answer.Status == HttpStatusCode.BadRequest));
+    }
+
+    [Fact]
+    public async Task Attempts_refused_by_the_account_back_off_are_not_failures_and_do_not_renew_it()
+    {
+        var user = await server.CreateUserAsync();
+        await BackOffAccountAsync(user.UserName!, "192.0.2.");
+
+        // The user, from a network they never used, is refused while the account backs off, six times...
+        const string victim = "198.51.100.130";
+        server.Clock.Advance(TimeSpan.FromSeconds(30));
+        for (var attempt = 0; attempt < 6; attempt++)
+        {
+            (await SignInAsync(user.UserName!, TestUsers.Password, victim)).ShouldFail(HttpStatusCode.BadRequest, "invalid_grant");
+        }
+
+        // ...and those refusals neither renewed the account's back-off nor blocked their own (account, source) pair.
+        server.Clock.Advance(TimeSpan.FromSeconds(31));
+        (await SignInAsync(user.UserName!, TestUsers.Password, victim)).ShouldSucceed();
+    }
+
+    [Fact]
+    public async Task A_trickle_of_one_failure_a_minute_from_fresh_addresses_leaves_the_user_a_way_in_from_a_new_network()
+    {
+        var user = await server.CreateUserAsync();
+        await BackOffAccountAsync(user.UserName!, "192.0.3.");
+
+        var signedIn = new List<bool>();
+        for (var minute = 0; minute < 10; minute++)
+        {
+            (await SignInAsync(user.UserName!, WrongPassword, $"192.0.4.{minute + 1}")).ShouldFail(HttpStatusCode.BadRequest, "invalid_grant");
+            server.Clock.Advance(TimeSpan.FromSeconds(30));
+            var answer = await SignInAsync(user.UserName!, TestUsers.Password, $"198.51.100.{140 + minute}");
+            Assert.True(answer.Status is HttpStatusCode.OK or HttpStatusCode.BadRequest, $"{(int)answer.Status} {answer.Body}");
+            signedIn.Add(answer.Status == HttpStatusCode.OK);
+            server.Clock.Advance(TimeSpan.FromSeconds(30));
+        }
+
+        output.WriteLine($"Signed in from a new network at minutes: {string.Join(", ", signedIn)}");
+
+        // One failure a minute cannot hold the account shut: the user gets in within every five minutes of it.
+        Assert.True(signedIn.Take(5).Contains(true) && signedIn.Skip(5).Contains(true), $"Signed in at minutes: {string.Join(", ", signedIn)}");
+    }
+
+    [Fact]
+    public async Task A_browser_that_signed_in_before_gets_in_from_any_network_while_a_trickle_keeps_the_account_backing_off()
+    {
+        var user = await server.CreateUserAsync();
+        using var known = new BrowserClient(server);
+        Assert.Equal(HttpStatusCode.Redirect, await PostLoginFromAsync(known, user.UserName!, "198.51.100.150"));
+        await BackOffAccountAsync(user.UserName!, "192.0.5.");
+
+        // The account is backing off: a browser known only for another account, or with a made-up cookie, is refused from
+        // a new network; the user's own browser is not.
+        using (var stranger = new BrowserClient(server))
+        {
+            var other = await server.CreateUserAsync();
+            Assert.Equal(HttpStatusCode.Redirect, await PostLoginFromAsync(stranger, other.UserName!, "198.51.100.151"));
+            Assert.Equal(HttpStatusCode.OK, await PostLoginFromAsync(stranger, user.UserName!, "198.51.100.152"));
+        }
+
+        using (var forger = new BrowserClient(server))
+        {
+            forger.Cookies.Add(new Uri("http://localhost/"), new Cookie("authserver.device", "CfDJ8" + new string('A', 200)));
+            Assert.Equal(HttpStatusCode.OK, await PostLoginFromAsync(forger, user.UserName!, "198.51.100.153"));
+        }
+
+        for (var minute = 0; minute < 10; minute++)
+        {
+            (await SignInAsync(user.UserName!, WrongPassword, $"192.0.6.{minute + 1}")).ShouldFail(HttpStatusCode.BadRequest, "invalid_grant");
+            server.Clock.Advance(TimeSpan.FromSeconds(30));
+            Assert.Equal(HttpStatusCode.Redirect, await PostLoginFromAsync(known, user.UserName!, $"198.51.100.{160 + minute}"));
+            server.Clock.Advance(TimeSpan.FromSeconds(30));
+        }
+    }
+
+    /// <summary>Enough failures from fresh addresses, at one instant, to bring the account's back-off to its ceiling.</summary>
+    private async Task BackOffAccountAsync(string login, string network)
+    {
+        for (var source = 1; source <= Server.FreeFailuresPerAccount + 7; source++)
+        {
+            (await SignInAsync(login, WrongPassword, network + source)).ShouldFail(HttpStatusCode.BadRequest, "invalid_grant");
+        }
+    }
+
+    /// <summary>The login form posted from <paramref name="source"/>: 302 when signed in, 200 with the message when refused.</summary>
+    private static async Task<HttpStatusCode> PostLoginFromAsync(BrowserClient browser, string login, string source)
+    {
+        browser.Http.DefaultRequestHeaders.Remove(AuthServerFactory.PeerHeader);
+        browser.Http.DefaultRequestHeaders.Add(AuthServerFactory.PeerHeader, source);
+        using var response = await browser.PostLoginAsync("/account/login", login, TestUsers.Password);
+        return response.StatusCode;
     }
 
     private async Task<(int Wait, int RetryAfter)> ThrottledAsync(string login, string password, string source)
@@ -261,9 +374,11 @@ public sealed class AbuseResistanceTests(AbuseResistanceTests.Server server) : I
     public sealed class Server : AuthServerFactory
     {
         public const int FreeFailuresPerAccount = 20;
+        public const int FreeFailuresPerSource = 5;
 
         public Server()
         {
+            Set("Throttling:FreeFailuresPerSource", FreeFailuresPerSource.ToString(System.Globalization.CultureInfo.InvariantCulture));
             Set("Throttling:SignInsPerSourcePerMinute", "30");
             Set("Throttling:FreeFailuresPerAccount", FreeFailuresPerAccount.ToString(System.Globalization.CultureInfo.InvariantCulture));
             Set("ForwardedHeaders:KnownProxies:0", Proxy);

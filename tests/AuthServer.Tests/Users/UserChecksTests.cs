@@ -16,7 +16,7 @@ public abstract class UserChecksBehaviour(AuthServerFactory server)
     public async Task Failures_slow_the_guessing_source_down_but_never_lock_the_account()
     {
         var user = await server.CreateUserAsync();
-        for (var attempt = 0; attempt < 6; attempt++)
+        for (var attempt = 0; attempt < 5; attempt++)
         {
             (await _client.PasswordAsync(user.UserName!, "wrong-password")).ShouldFail(HttpStatusCode.BadRequest, "invalid_grant");
         }
@@ -55,6 +55,36 @@ public abstract class UserChecksBehaviour(AuthServerFactory server)
         }
 
         (await _client.PasswordAsync(user.UserName!, TestUsers.Password)).ShouldSucceed();
+    }
+
+    [SkippableFact]
+    public async Task Thirty_wrong_passwords_sent_at_once_get_no_more_checks_than_five_sent_one_after_another()
+    {
+        var user = await server.CreateUserAsync();
+
+        var answers = await Task.WhenAll(Enumerable.Range(0, 30).Select(_ => _client.PasswordAsync(user.UserName!, "wrong-password")));
+
+        // The account is far from its own back-off, so every 400 is a password checked; the rest were refused before a hash.
+        Assert.All(answers, a => Assert.True(a.Status is HttpStatusCode.BadRequest or HttpStatusCode.TooManyRequests, $"{(int)a.Status} {a.Body}"));
+        var checks = answers.Count(a => a.Status == HttpStatusCode.BadRequest);
+        Assert.True(checks <= 5, $"{checks} password checks for 30 guesses sent at once (FreeFailuresPerSource is 5).");
+    }
+
+    [SkippableFact]
+    public async Task A_name_typed_with_surrounding_spaces_names_the_same_account_and_counts_on_the_same_pair()
+    {
+        var user = await server.CreateUserAsync();
+        (await _client.PasswordAsync($"{user.UserName} ", TestUsers.Password)).ShouldSucceed();
+        (await _client.PasswordAsync($" {user.Email}", TestUsers.Password)).ShouldSucceed();
+
+        // Every spelling of the account is one (account, source) pair: five failures between them, then 429.
+        string[] spellings = [user.UserName!, $"{user.UserName} ", user.Email!.ToUpperInvariant(), $"{user.UserName!.ToUpperInvariant()}  ", user.Email!];
+        foreach (var spelling in spellings)
+        {
+            (await _client.PasswordAsync(spelling, "wrong-password")).ShouldFail(HttpStatusCode.BadRequest, "invalid_grant");
+        }
+
+        (await _client.PasswordAsync(user.UserName!, TestUsers.Password)).ShouldFail(HttpStatusCode.TooManyRequests, "temporarily_unavailable");
     }
 
     [SkippableFact]
