@@ -14,8 +14,11 @@ public sealed class SqlServerAuthServerFactory : AuthServerFactory
 
     public override string? UnavailableReason => _unavailableReason;
 
-    /// <summary>Points this server at a new database on <paramref name="instance"/>; the first call wins.</summary>
-    public SqlServerAuthServerFactory On(SqlServerInstance instance)
+    /// <summary>
+    /// Points this server at a new database on <paramref name="instance"/> (or the one named <paramref name="database"/>, for
+    /// several servers sharing one); the first call wins.
+    /// </summary>
+    public SqlServerAuthServerFactory On(SqlServerInstance instance, string? database = null)
     {
         if (_database is not null || _unavailableReason is not null)
         {
@@ -30,7 +33,7 @@ public sealed class SqlServerAuthServerFactory : AuthServerFactory
 
         _database = new SqlConnectionStringBuilder(instance.ConnectionString)
         {
-            InitialCatalog = $"authserver_tests_{Guid.NewGuid():N}",
+            InitialCatalog = database ?? $"authserver_tests_{Guid.NewGuid():N}",
             // The container's certificate is self-signed; the connection is still encrypted.
             TrustServerCertificate = true,
         };
