@@ -324,8 +324,12 @@ public sealed class HostileSurfaceTests(AdminServerFactory server) : IClassFixtu
         using var posted = await PostLoginAsync(http, "/", user.UserName!, TestUsers.Password, page);
         Assert.Equal(HttpStatusCode.Redirect, posted.StatusCode);
         var session = posted.Headers.GetValues("Set-Cookie").Single(c => c.Contains("session", StringComparison.Ordinal));
+        var device = posted.Headers.GetValues("Set-Cookie").Single(c => c.Contains("device", StringComparison.Ordinal));
 
-        foreach (var (cookie, name) in new[] { (antiforgery, "__Host-authserver.antiforgery="), (session, "__Host-authserver.session=") })
+        foreach (var (cookie, name) in new[]
+        {
+            (antiforgery, "__Host-authserver.antiforgery="), (session, "__Host-authserver.session="), (device, "__Host-authserver.device="),
+        })
         {
             Assert.StartsWith(name, cookie, StringComparison.Ordinal);
             var attributes = cookie.Split(';', StringSplitOptions.TrimEntries).Skip(1).ToList();
@@ -334,9 +338,11 @@ public sealed class HostileSurfaceTests(AdminServerFactory server) : IClassFixtu
             Assert.DoesNotContain(attributes, a => a.StartsWith("domain", StringComparison.OrdinalIgnoreCase));
         }
 
-        // The browser kept both (it drops a __Host- cookie without Secure, Path=/ or with Domain) and the session is read:
-        // end-session asks a signed-in browser to confirm.
-        Assert.Equal(2, cookies.GetCookies(http.BaseAddress!).Count(c => c.Name.StartsWith("__Host-authserver.", StringComparison.Ordinal)));
+        // The browser kept all three (it drops a __Host- cookie without Secure, Path=/ or with Domain) and the session is
+        // read: end-session asks a signed-in browser to confirm.
+        Assert.Equal(
+            ["__Host-authserver.antiforgery", "__Host-authserver.device", "__Host-authserver.session"],
+            cookies.GetCookies(http.BaseAddress!).Select(c => c.Name).Where(n => n.StartsWith("__Host-authserver.", StringComparison.Ordinal)).Order(StringComparer.Ordinal));
         using var logout = await http.GetAsync(Endpoints.EndSession);
         Assert.Contains("Sign out?", await logout.Content.ReadAsStringAsync(), StringComparison.Ordinal);
     }
