@@ -20,7 +20,7 @@ namespace AuthServer.Admin;
 /// The admin API and the revocation feed accept an access token only while what it was issued on still stands, read
 /// again at every request (issue 25): here a token reaches permanent credentials (a rotated secret, an unlocked account),
 /// so it must not outlive a lock, a demotion or a revocation by its 15 minutes. A user's token needs the user to exist,
-/// not be locked, still hold the roles of its scopes (ScopeCatalog's rule) and its grant or browser session to be live;
+/// not be locked, still hold the roles of its scopes (ScopeCatalog's rule) and its grant and browser session to be live;
 /// a client's token needs the client to exist with the grant and the scopes, and not to have been revoked as a whole
 /// since the token's `iat`. Refused as `invalid_token` (401, RFC 6750 §3.1) before any endpoint runs.
 /// </summary>
@@ -58,9 +58,16 @@ public sealed class CallerRecheck(AuthDbContext db, UserGate gate, ScopeCatalog 
 
     private async Task<string?> UserRefusalAsync(ClaimsPrincipal principal, string userId, CancellationToken cancellationToken)
     {
-        if (await gate.FindActiveAsync(userId, cancellationToken) is not { } user)
+        // The browser session's end is read in the same statement as the user (UserWithRoles): no round trip of its own.
+        var sessionId = principal.GetClaim(BrowserSessions.SessionIdClaim);
+        if (await gate.FindActiveAsync(userId, cancellationToken, sessionId) is not { } user)
         {
             return "The user no longer exists or is locked.";
+        }
+
+        if (user.SessionEnded)
+        {
+            return "The browser session this token was issued in has ended.";
         }
 
         var scopes = principal.GetScopes();
@@ -70,21 +77,15 @@ public sealed class CallerRecheck(AuthDbContext db, UserGate gate, ScopeCatalog 
         }
 
         var authorizationId = principal.GetAuthorizationId();
-        var sessionId = principal.GetClaim(BrowserSessions.SessionIdClaim);
         if (authorizationId is null && sessionId is null)
         {
             // OperatorTokenGrant gives every user token with the operator scope a grant, so this is a token from before it.
             return "The access token names no grant that could be revoked; sign in again.";
         }
 
-        if (authorizationId is not null && await db.Set<OpenIddictEntityFrameworkCoreAuthorization>().AsNoTracking()
-            .Where(a => a.Id == authorizationId).Select(a => a.Status).FirstOrDefaultAsync(cancellationToken) != Statuses.Valid)
-        {
-            return "The grant this token was issued under was revoked.";
-        }
-
-        return sessionId is not null && !await db.BrowserSessions.AsNoTracking().AnyAsync(s => s.Id == sessionId && s.EndedAt == null, cancellationToken)
-            ? "The browser session this token was issued in has ended."
+        return authorizationId is not null && await db.Set<OpenIddictEntityFrameworkCoreAuthorization>().AsNoTracking()
+            .Where(a => a.Id == authorizationId).Select(a => a.Status).FirstOrDefaultAsync(cancellationToken) != Statuses.Valid
+            ? "The grant this token was issued under was revoked."
             : null;
     }
 
