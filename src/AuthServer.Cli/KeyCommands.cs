@@ -25,7 +25,7 @@ internal static class KeyCommands
         var now = new Option<bool>("--now") { Description = "Required: this is the emergency rotation (the server rotates on its own schedule)" };
         var use = new Option<string>("--use") { Description = "Only the keys of one use (default: all three)" };
         use.AcceptOnlyFromAmong("access", "identity", "encryption");
-        var command = new Command("rotate", "Emergency rotation: new keys active at once, the old ones retired") { now, use };
+        var command = new Command("rotate", "Emergency rotation: new keys published at once and signing seconds later, the old ones retired") { now, use };
         command.Validators.Add(result =>
         {
             if (!result.GetValue(now))
@@ -37,7 +37,7 @@ internal static class KeyCommands
         {
             var body = AdminApi.Body(new RotateKeysRequest(parse.GetValue(use)), AdminJson.Context.RotateKeysRequest);
             var rotated = await api.SendAsync(HttpMethod.Post, "admin/keys/rotate", AdminJson.Context.KeyList, body);
-            var text = Table(rotated) + "Active now; every instance uses them within the server's Keys:RefreshInterval. The previous keys stay valid until their tokens expire.\n";
+            var text = Table(rotated) + RotationNote(rotated);
             return CommandOutput.Of(text, rotated, AdminJson.Context.KeyList);
         });
         return command;
@@ -52,9 +52,18 @@ internal static class KeyCommands
             var id = parse.GetRequiredValue(kid);
             var revoked = await api.SendAsync(HttpMethod.Post, $"admin/keys/{TextOutput.Segment(id)}/revoke", AdminJson.Context.KeyEntry);
             return CommandOutput.Of(
-                $"Key {id} revoked: unpublished, and what it signed or encrypted is refused (every instance within Keys:RefreshInterval).\n", revoked, AdminJson.Context.KeyEntry);
+                $"Key {id} revoked: unpublished, and what it signed or encrypted is refused (every instance within Keys:RefreshInterval, every API on the revocation feed within its poll interval).\n", revoked, AdminJson.Context.KeyEntry);
         });
         return command;
+    }
+
+    /// <summary>The server delays signing by its publication delay (the new keys' activation time says how long), so every API holds them first.</summary>
+    private static string RotationNote(KeyList rotated)
+    {
+        var activates = rotated.Keys.Select(k => k.Activates).Max();
+        return activates is { } at && at > DateTime.UtcNow
+            ? $"Published now; they sign from {TextOutput.Date(at)} UTC (the server's Keys:PublicationDelay), so every instance and every API on the revocation feed holds them before the first token they sign. The previous keys stay valid until their tokens expire.\n"
+            : "Active now; every instance uses them within the server's Keys:RefreshInterval. The previous keys stay valid until their tokens expire.\n";
     }
 
     private static string Table(KeyList list) => TextOutput.Table(["KID", "USE", "ALG", "STATE", "CREATED", "ACTIVATES", "RETIRED", "REMOVES", "REVOKED"],

@@ -5,7 +5,6 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 using Microsoft.IdentityModel.JsonWebTokens;
-using Microsoft.IdentityModel.Tokens;
 
 namespace AuthServer.ResourceServer;
 
@@ -27,27 +26,7 @@ public static class AuthServerJwtBearer
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IConfigureOptions<JwtBearerOptions>, ConfigureJwtBearer>());
         services.AddRevocationFeedServices();
         services.AddAuthorization();
-        var authentication = services.AddAuthentication(JwtBearerDefaults.AuthenticationScheme).AddJwtBearer();
-
-        // After JwtBearer's own post-configuration, which creates the configuration manager.
-        services.TryAddEnumerable(ServiceDescriptor.Singleton<IPostConfigureOptions<JwtBearerOptions>, NoLastKnownGoodKeys>());
-        return authentication;
-    }
-
-    /// <summary>
-    /// IdentityModel retries a token whose key left the JWKS with the previous ("last known good") metadata for up to an
-    /// hour. A key leaves AuthServer's JWKS only when it is revoked or when every token it signed has expired, so that
-    /// retry would only ever accept the tokens of a revoked key: turned off.
-    /// </summary>
-    private sealed class NoLastKnownGoodKeys : IPostConfigureOptions<JwtBearerOptions>
-    {
-        public void PostConfigure(string? name, JwtBearerOptions options)
-        {
-            if (options.ConfigurationManager is BaseConfigurationManager manager)
-            {
-                manager.UseLastKnownGoodConfiguration = false;
-            }
-        }
+        return services.AddAuthentication(JwtBearerDefaults.AuthenticationScheme).AddJwtBearer();
     }
 
     private sealed class ConfigureJwtBearer(IOptions<AuthServerJwtOptions> settings, IServiceProvider services) : IConfigureNamedOptions<JwtBearerOptions>
@@ -66,18 +45,18 @@ public static class AuthServerJwtBearer
             options.Authority = value.Authority!.AbsoluteUri;
             options.Audience = value.Audience;
             options.RequireHttpsMetadata = value.RequireHttpsMetadata;
-            options.AutomaticRefreshInterval = value.AutomaticRefreshInterval;
-            options.RefreshInterval = value.RefreshInterval;
+
+            // Keys fetched at once on the feed's key events, and on an unknown kid at most once per RefreshInterval (IssuerKeys).
+            var keys = services.GetRequiredService<IssuerKeys>();
+            options.ConfigurationManager = keys;
 
             // Claim names stay as the token spells them (sub, scope, role, client_id), not remapped to WS-* URIs.
             options.MapInboundClaims = false;
             var revoked = value.RevocationFeed.Enabled ? services.GetRequiredService<RevocationList>() : null;
-            if (value.ValidatedTokenCacheSize > 0 || revoked is not null)
-            {
-                var clock = services.GetService<TimeProvider>() ?? TimeProvider.System;
-                options.TokenHandlers.Clear();
-                options.TokenHandlers.Add(new ValidatedTokenCache(new JsonWebTokenHandler { MapInboundClaims = false }, clock, value.ValidatedTokenCacheSize, revoked));
-            }
+            var clock = services.GetService<TimeProvider>() ?? TimeProvider.System;
+            options.TokenHandlers.Clear();
+            options.TokenHandlers.Add(new ValidatedTokenCache(new FetchUnknownKeys(new JsonWebTokenHandler { MapInboundClaims = false }, keys), clock,
+                value.ValidatedTokenCacheSize, revoked));
 
             var parameters = options.TokenValidationParameters;
             parameters.ValidAudience = value.Audience;

@@ -27,7 +27,7 @@ public sealed class AuthServerJwtOptions
     [MinLength(1)]
     public IList<string> ValidAlgorithms { get; set; } = [SecurityAlgorithms.RsaSha256, SecurityAlgorithms.EcdsaSha256];
 
-    /// <summary>How long metadata and keys are cached before a routine refresh.</summary>
+    /// <summary>How long metadata and keys are kept before a routine refresh (in the background); the feed's key events refresh them at once.</summary>
     public TimeSpan AutomaticRefreshInterval { get; set; } = TimeSpan.FromHours(1);
 
     /// <summary>
@@ -37,8 +37,12 @@ public sealed class AuthServerJwtOptions
     [Range(0, 1_000_000)]
     public int ValidatedTokenCacheSize { get; set; } = 10_000;
 
-    /// <summary>At most one extra refresh per interval when a token names an unknown key, so garbage cannot amplify into JWKS fetches.</summary>
-    public TimeSpan RefreshInterval { get; set; } = TimeSpan.FromMinutes(5);
+    /// <summary>
+    /// Tokens naming a key the API does not hold cause at most one JWKS fetch per interval between them (none for a kid
+    /// the current set is known to lack), so forged kids cannot amplify into fetches, and a genuine new key is fetched
+    /// within one interval even while forged ones arrive (<see cref="IssuerKeys"/>).
+    /// </summary>
+    public TimeSpan RefreshInterval { get; set; } = TimeSpan.FromSeconds(1);
 
     /// <summary>The revocation feed: off unless `Enabled` (docs/resource-servers.md).</summary>
     public RevocationFeedSettings RevocationFeed { get; set; } = new();

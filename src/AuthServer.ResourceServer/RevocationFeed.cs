@@ -7,7 +7,6 @@ using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Microsoft.IdentityModel.JsonWebTokens;
-using Microsoft.IdentityModel.Protocols;
 using Microsoft.IdentityModel.Protocols.OpenIdConnect;
 using Microsoft.IdentityModel.Tokens;
 
@@ -30,6 +29,12 @@ public sealed partial class RevocationFeed : BackgroundService
     private const string SetType = "secevent+jwt";
     private const string SessionRevoked = "https://schemas.openid.net/secevent/caep/event-type/session-revoked";
 
+    /// <summary>AuthServer's own event: a published signing key was announced, activated or revoked (docs/resource-servers.md).</summary>
+    private const string KeyChange = "urn:authserver:secevent:key-change";
+
+    /// <summary>Polls a SET signed by a key not yet published everywhere is left for (unacknowledged) before it is rejected.</summary>
+    private const int UnknownKeyPolls = 5;
+
     /// <summary>When a SET names no retention, every token it could refuse has surely expired after this.</summary>
     private static readonly TimeSpan s_defaultRetention = TimeSpan.FromHours(1);
     private static readonly TimeSpan s_pruneInterval = TimeSpan.FromSeconds(30);
@@ -37,6 +42,7 @@ public sealed partial class RevocationFeed : BackgroundService
 
     private readonly IHttpClientFactory _http;
     private readonly RevocationList _list;
+    private readonly IssuerKeys _keys;
     private readonly TimeProvider _clock;
     private readonly AuthServerJwtOptions _options;
     private readonly RevocationFeedSettings _settings;
@@ -47,7 +53,6 @@ public sealed partial class RevocationFeed : BackgroundService
     private readonly Dictionary<string, string> _errors = new(StringComparer.Ordinal);
     private readonly Dictionary<string, int> _unknownKeyAttempts = new(StringComparer.Ordinal);
 
-    private ConfigurationManager<OpenIdConnectConfiguration>? _metadata;
     private Uri? _configurationEndpoint;
     private string? _accessToken;
     private DateTimeOffset _accessTokenExpires;
@@ -58,13 +63,15 @@ public sealed partial class RevocationFeed : BackgroundService
     private long _lastSuccessTicks;
     private DateTimeOffset _lastPrune;
     private bool _failing;
+    private bool _refreshedThisPoll;
 
-    public RevocationFeed(IHttpClientFactory http, RevocationList list, TimeProvider clock, IOptions<AuthServerJwtOptions> options, IMeterFactory meters, ILogger<RevocationFeed> logger)
+    public RevocationFeed(IHttpClientFactory http, RevocationList list, IssuerKeys keys, TimeProvider clock, IOptions<AuthServerJwtOptions> options, IMeterFactory meters, ILogger<RevocationFeed> logger)
     {
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(meters);
         _http = http;
         _list = list;
+        _keys = keys;
         _clock = clock;
         _options = options.Value;
         _settings = options.Value.RevocationFeed;
@@ -161,8 +168,8 @@ public sealed partial class RevocationFeed : BackgroundService
     /// <summary>One poll: acknowledgements of the last, then new SETs. True when the server has more waiting.</summary>
     private async Task<bool> PollOnceAsync(CancellationToken cancellationToken)
     {
-        var metadata = await MetadataAsync(cancellationToken);
-        await EnsureTokenAsync(metadata, cancellationToken);
+        var configuration = await MetadataAsync(cancellationToken);
+        await EnsureTokenAsync(configuration, cancellationToken);
         await EnsureStreamAsync(cancellationToken);
 
         var body = new Dictionary<string, object>(StringComparer.Ordinal)
@@ -199,12 +206,13 @@ public sealed partial class RevocationFeed : BackgroundService
         _acks.Clear();
         _errors.Clear();
         var received = 0;
+        _refreshedThisPoll = false;
         if (answer.RootElement.TryGetProperty("sets", out var sets) && sets.ValueKind == JsonValueKind.Object)
         {
             foreach (var set in sets.EnumerateObject().Where(set => set.Value.ValueKind == JsonValueKind.String))
             {
                 received++;
-                await ReceiveAsync(set.Name, set.Value.GetString()!, metadata, cancellationToken);
+                await ReceiveAsync(set.Name, set.Value.GetString()!, cancellationToken);
             }
         }
 
@@ -214,29 +222,22 @@ public sealed partial class RevocationFeed : BackgroundService
         return received > 0 || (answer.RootElement.TryGetProperty("moreAvailable", out var more) && more.ValueKind == JsonValueKind.True);
     }
 
-    private async Task ReceiveAsync(string jti, string set, ConfigurationManager<OpenIdConnectConfiguration> metadata, CancellationToken cancellationToken)
+    private async Task ReceiveAsync(string jti, string set, CancellationToken cancellationToken)
     {
-        var configuration = await metadata.GetConfigurationAsync(cancellationToken);
-        var result = await s_handler.ValidateTokenAsync(set, new TokenValidationParameters
+        var (result, configuration) = await VerifyAsync(set, cancellationToken);
+        if (result.Exception is SecurityTokenSignatureKeyNotFoundException && !_refreshedThisPoll)
         {
-            ValidIssuer = configuration.Issuer,
-            ValidAudience = _settings.ClientId,
-            ValidTypes = [SetType],
-            ValidAlgorithms = [.. _options.ValidAlgorithms],
-            IssuerSigningKeys = configuration.SigningKeys,
-            RequireSignedTokens = true,
-
-            // SSF 1.0 §4.1.6: a SET has no exp; its relevance is in the event.
-            ValidateLifetime = false,
-            RequireExpirationTime = false,
-        });
+            // Signed by a key published since our last fetch (a rotation, or the replacement of a revoked key): fetch, verify again.
+            _refreshedThisPoll = true;
+            await _keys.RefreshNowAsync(cancellationToken);
+            (result, configuration) = await VerifyAsync(set, cancellationToken);
+        }
 
         if (!result.IsValid)
         {
-            if (result.Exception is SecurityTokenSignatureKeyNotFoundException && Attempt(jti) < 3)
+            if (result.Exception is SecurityTokenSignatureKeyNotFoundException && Attempt(jti) < UnknownKeyPolls)
             {
-                // A key published after our last JWKS read: refresh, and let the server send the SET again.
-                metadata.RequestRefresh();
+                // Still unknown (the instance that answered may not publish it yet): not acknowledged, so the server sends it again.
                 return;
             }
 
@@ -263,9 +264,57 @@ public sealed partial class RevocationFeed : BackgroundService
         }
 
         using var payload = JsonDocument.Parse(Base64UrlEncoder.Decode(jwt.EncodedPayload));
-        var applied = Apply(payload.RootElement, configuration.Issuer);
+        var applied = ApplyKeyChange(payload.RootElement) ?? Apply(payload.RootElement, configuration.Issuer);
         _events.Add(1, new KeyValuePair<string, object?>("result", applied ? "applied" : "ignored"));
         _acks.Add(jti);
+    }
+
+    private async Task<(TokenValidationResult Result, OpenIdConnectConfiguration Configuration)> VerifyAsync(string set, CancellationToken cancellationToken)
+    {
+        var configuration = await _keys.GetConfigurationAsync(cancellationToken);
+        var result = await s_handler.ValidateTokenAsync(set, new TokenValidationParameters
+        {
+            ValidIssuer = configuration.Issuer,
+            ValidAudience = _settings.ClientId,
+            ValidTypes = [SetType],
+            ValidAlgorithms = [.. _options.ValidAlgorithms],
+            IssuerSigningKeys = configuration.SigningKeys,
+            RequireSignedTokens = true,
+
+            // SSF 1.0 §4.1.6: a SET has no exp; its relevance is in the event.
+            ValidateLifetime = false,
+            RequireExpirationTime = false,
+        });
+        return (result, configuration);
+    }
+
+    /// <summary>
+    /// The key-change event (null when the SET is another event): a revoked key is dropped from the keys at once; an
+    /// announced or activated one is fetched in the background until published, so no poll waits on it.
+    /// </summary>
+    private bool? ApplyKeyChange(JsonElement claims)
+    {
+        if (!claims.TryGetProperty("events", out var events) || !events.TryGetProperty(KeyChange, out var change))
+        {
+            return null;
+        }
+
+        if (change.ValueKind != JsonValueKind.Object || Text(change, "kid") is not { } kid)
+        {
+            return false;
+        }
+
+        switch (Text(change, "change"))
+        {
+            case "revoked":
+                _keys.Revoke(kid);
+                return true;
+            case "announced" or "activated":
+                _keys.Expect(kid);
+                return true;
+            default:
+                return false;
+        }
     }
 
     /// <summary>CAEP session-revoked: a session (complex subject with `session`), every session of a user (`iss_sub`) or of a client (`application`).</summary>
@@ -317,23 +366,14 @@ public sealed partial class RevocationFeed : BackgroundService
         return true;
     }
 
-    private async Task<ConfigurationManager<OpenIdConnectConfiguration>> MetadataAsync(CancellationToken cancellationToken)
+    private async Task<OpenIdConnectConfiguration> MetadataAsync(CancellationToken cancellationToken)
     {
-        var authority = _options.Authority!.AbsoluteUri.TrimEnd('/');
-        _metadata ??= new ConfigurationManager<OpenIdConnectConfiguration>(
-            authority + "/.well-known/openid-configuration",
-            new OpenIdConnectConfigurationRetriever(),
-            new HttpDocumentRetriever(Client()) { RequireHttps = _options.RequireHttpsMetadata })
-        {
-            AutomaticRefreshInterval = _options.AutomaticRefreshInterval,
-            RefreshInterval = _options.RefreshInterval,
-        };
-
+        var configuration = await _keys.GetConfigurationAsync(cancellationToken);
         if (_configurationEndpoint is null)
         {
             // SSF 1.0 §7.2: the transmitter's metadata sits beside the issuer; its issuer must be the one we trust.
+            var authority = _options.Authority!.AbsoluteUri.TrimEnd('/');
             var ssf = await Client().GetFromJsonAsync<JsonElement>(new Uri(authority + "/.well-known/ssf-configuration"), cancellationToken);
-            var configuration = await _metadata.GetConfigurationAsync(cancellationToken);
             if (Text(ssf, "issuer") != configuration.Issuer || Text(ssf, "configuration_endpoint") is not { } endpoint)
             {
                 throw new InvalidOperationException("The SSF configuration names another issuer or no configuration endpoint.");
@@ -342,17 +382,16 @@ public sealed partial class RevocationFeed : BackgroundService
             _configurationEndpoint = new Uri(endpoint);
         }
 
-        return _metadata;
+        return configuration;
     }
 
-    private async Task EnsureTokenAsync(ConfigurationManager<OpenIdConnectConfiguration> metadata, CancellationToken cancellationToken)
+    private async Task EnsureTokenAsync(OpenIdConnectConfiguration configuration, CancellationToken cancellationToken)
     {
         if (_accessToken is not null && _clock.GetUtcNow() < _accessTokenExpires)
         {
             return;
         }
 
-        var configuration = await metadata.GetConfigurationAsync(cancellationToken);
         using var form = new FormUrlEncodedContent(new Dictionary<string, string>
         {
             ["grant_type"] = "client_credentials",
@@ -381,7 +420,7 @@ public sealed partial class RevocationFeed : BackgroundService
         request.Content = JsonContent.Create(new Dictionary<string, object>
         {
             ["delivery"] = new Dictionary<string, string> { ["method"] = "urn:ietf:rfc:8936" },
-            ["events_requested"] = new[] { SessionRevoked },
+            ["events_requested"] = new[] { SessionRevoked, KeyChange },
             ["description"] = $"{_options.Audience} on {Environment.MachineName} ({Environment.ProcessId})",
         });
         using var response = await Client().SendAsync(request, cancellationToken);

@@ -34,6 +34,6 @@ public sealed class RevocationFeedSettings
     /// <summary>Revoked sessions and users remembered at most; beyond it the entries closest to expiry are dropped first (and logged).</summary>
     public int MaxEntries { get; set; } = 100_000;
 
-    /// <summary>Per request to the server (metadata, token, poll).</summary>
+    /// <summary>Per request to the server (metadata, keys, token, poll).</summary>
     public TimeSpan RequestTimeout { get; set; } = TimeSpan.FromSeconds(5);
 }

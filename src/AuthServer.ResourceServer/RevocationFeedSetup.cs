@@ -14,7 +14,8 @@ public static class RevocationFeedSetup
     /// <summary>
     /// The revocation feed receiver alone, for APIs that validate tokens with another handler (OpenIddict.Validation):
     /// binds <see cref="AuthServerJwtOptions"/> from <paramref name="section"/> (Authority, algorithms, `RevocationFeed`)
-    /// and registers the poller, the <see cref="RevocationList"/> to consult, a health check and metrics.
+    /// and registers the poller, the <see cref="RevocationList"/> to consult, the <see cref="IssuerKeys"/> to validate
+    /// with (the feed keeps them current), a health check and metrics.
     /// <see cref="AuthServerJwtBearer.AddAuthServerJwtBearer(IServiceCollection, IConfiguration)"/> does all this itself.
     /// </summary>
     public static IServiceCollection AddAuthServerRevocationFeed(this IServiceCollection services, IConfiguration section)
@@ -35,6 +36,8 @@ public static class RevocationFeedSetup
 
         services.TryAddSingleton(TimeProvider.System);
         services.AddSingleton(provider => new RevocationList(provider.GetRequiredService<TimeProvider>()));
+        services.AddSingleton<IssuerKeys>();
+        services.AddHttpClient(IssuerKeys.HttpClientName);
         services.AddSingleton<RevocationFeed>();
         services.AddHostedService(provider => provider.GetRequiredService<RevocationFeed>());
         services.AddHttpClient(RevocationFeed.HttpClientName);

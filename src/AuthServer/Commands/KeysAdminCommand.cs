@@ -41,7 +41,9 @@ public static class KeysAdminCommand
 
                 var rotated = await keys.RotateNowAsync(command.Argument is { } one ? [one] : KeyUses.All, actor, CancellationToken.None);
                 Write([.. rotated.Select(KeyEntry.From)], command.Json, output,
-                    "Active now on this database; every running instance signs and encrypts with it within Keys:RefreshInterval. The previous keys stay valid until their tokens expire.");
+                    rotated.Max(k => k.ActivatesAt) > DateTime.UtcNow
+                        ? "Published now on this database; every running instance publishes it within Keys:RefreshInterval and signs and encrypts with it from its ACTIVATES time (Keys:PublicationDelay), so APIs on the revocation feed hold it first. The previous keys stay valid until their tokens expire."
+                        : "Active now on this database; every running instance signs and encrypts with it within Keys:RefreshInterval. The previous keys stay valid until their tokens expire.");
                 return ExitCodes.Success;
 
             default:
@@ -52,7 +54,7 @@ public static class KeysAdminCommand
                 }
 
                 Write([KeyEntry.From(revoked)], command.Json, output,
-                    "Revoked: every running instance unpublishes it and refuses what it signed or encrypted within Keys:RefreshInterval; an active key was replaced at once.");
+                    "Revoked: every running instance unpublishes it and refuses what it signed or encrypted within Keys:RefreshInterval, and APIs on the revocation feed drop it within their poll interval; an active key was replaced at once.");
                 return ExitCodes.Success;
         }
     }

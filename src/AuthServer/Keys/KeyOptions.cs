@@ -46,9 +46,20 @@ public sealed class KeyOptions
     [Range(typeof(TimeSpan), "01:00:00", "180.00:00:00")]
     public TimeSpan AnnouncePeriod { get; set; } = TimeSpan.FromDays(14);
 
-    /// <summary>How often each instance re-reads the managed keys: the bound on how long a revocation or rotation takes to reach every instance.</summary>
+    /// <summary>
+    /// How often each instance re-reads the managed keys (a read of a few rows): the bound on how long a revocation or
+    /// rotation takes to reach every instance, and so on how long another instance may still sign with a revoked key.
+    /// </summary>
     [Range(typeof(TimeSpan), "00:00:01", "01:00:00")]
-    public TimeSpan RefreshInterval { get; set; } = TimeSpan.FromMinutes(1);
+    public TimeSpan RefreshInterval { get; set; } = TimeSpan.FromSeconds(2);
+
+    /// <summary>
+    /// An emergency rotation publishes the new keys at once and signs with them this much later, so that every instance
+    /// publishes them (<see cref="RefreshInterval"/>) and every API on the revocation feed has fetched them (its poll
+    /// interval, 1 s) before the first token they sign arrives. 0 signs at once. A revocation is never delayed.
+    /// </summary>
+    [Range(typeof(TimeSpan), "00:00:00", "00:10:00")]
+    public TimeSpan PublicationDelay { get; set; } = TimeSpan.FromSeconds(5);
 
     /// <summary>
     /// Both file lists given (or either one outside Development): files, as before automatic management. Otherwise the

@@ -29,6 +29,11 @@ public sealed class KeyOptionsValidator(IHostEnvironment environment) : IValidat
                     failures.Add($"{Prefix}{nameof(KeyOptions.RefreshInterval)} must be shorter than {Prefix}{nameof(KeyOptions.AnnouncePeriod)}: every instance must see a key before it is used.");
                 }
 
+                if (options.PublicationDelay > TimeSpan.Zero && options.PublicationDelay <= options.RefreshInterval)
+                {
+                    failures.Add($"{Prefix}{nameof(KeyOptions.PublicationDelay)} must be longer than {Prefix}{nameof(KeyOptions.RefreshInterval)} (or 0): every instance must publish a rotated key before any signs with it.");
+                }
+
                 break;
 
             default:

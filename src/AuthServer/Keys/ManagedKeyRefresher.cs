@@ -49,11 +49,11 @@ public sealed class ManagedKeyRefresher(
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        using var timer = new PeriodicTimer(options.Value.RefreshInterval, clock);
         try
         {
-            while (await timer.WaitForNextTickAsync(stoppingToken))
+            while (!stoppingToken.IsCancellationRequested)
             {
+                await Task.Delay(UntilNextRefresh(), clock, stoppingToken);
                 try
                 {
                     await RefreshNowAsync(stoppingToken);
@@ -68,6 +68,19 @@ public sealed class ManagedKeyRefresher(
         {
             // Stopping.
         }
+    }
+
+    /// <summary>The interval, or less when an announced key (an emergency rotation's) starts signing sooner: it signs on time.</summary>
+    private TimeSpan UntilNextRefresh()
+    {
+        var interval = options.Value.RefreshInterval;
+        if (keys.NextActivation is not { } next)
+        {
+            return interval;
+        }
+
+        var until = next - clock.GetUtcNow().UtcDateTime;
+        return until < TimeSpan.Zero ? TimeSpan.FromMilliseconds(10) : until < interval ? until : interval;
     }
 
     public override void Dispose()

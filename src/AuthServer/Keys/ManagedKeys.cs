@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using System.Security.Cryptography;
 using AuthServer.Observability;
 using AuthServer.Persistence;
+using AuthServer.SharedSignals;
 using AuthServer.Tokens;
 using Microsoft.AspNetCore.DataProtection;
 using Microsoft.EntityFrameworkCore;
@@ -55,6 +56,7 @@ public sealed class ManagedKeys(
     IDataProtectionProvider protection,
     IOptions<KeyOptions> options,
     IOptions<TokenOptions> tokens,
+    IOptions<SharedSignalsOptions> feed,
     TimeProvider clock,
     AuthMetrics metrics,
     ILogger<ManagedKeys> logger)
@@ -70,6 +72,9 @@ public sealed class ManagedKeys(
     private readonly IDataProtector _protector = protection.CreateProtector("AuthServer.Keys.ManagedKey.v1");
     private readonly ConcurrentDictionary<string, SecurityKey> _unprotected = new(StringComparer.Ordinal);
     private Dictionary<string, KeyState>? _observed;
+
+    /// <summary>When the next announced key starts signing (UTC), as of the last load; null when none is announced.</summary>
+    public DateTime? NextActivation { get; private set; }
 
     /// <summary>Creates what is due, removes what has expired, and returns the ring to use now.</summary>
     public async Task<KeyRing> EnsureAndLoadAsync(CancellationToken cancellationToken)
@@ -122,7 +127,9 @@ public sealed class ManagedKeys(
             rows = [.. rows.Where(r => !removed.Contains(r.Kid))];
         }
 
-        return Build(rows, now);
+        var ring = Build(rows, now, out var activated);
+        await RecordActivationsAsync(db, activated, now, cancellationToken);
+        return ring;
     }
 
     /// <summary>Every key of the database with its state, newest first per use.</summary>
@@ -136,8 +143,9 @@ public sealed class ManagedKeys(
     }
 
     /// <summary>
-    /// Emergency rotation: a fresh key of each use in <paramref name="uses"/> is active at once (resource servers fetch
-    /// it on its unknown `kid`); the previous one is retired (still valid), a pending announced one is dropped unused.
+    /// Emergency rotation: a fresh key of each use in <paramref name="uses"/> is published at once (announced on the
+    /// revocation feed, so resource servers fetch it) and signs after <see cref="KeyOptions.PublicationDelay"/>; the previous
+    /// one then retires (still valid), a pending announced one is dropped unused.
     /// </summary>
     public async Task<IReadOnlyList<KeyView>> RotateNowAsync(IReadOnlyCollection<string> uses, string actor, CancellationToken cancellationToken)
     {
@@ -151,8 +159,10 @@ public sealed class ManagedKeys(
             var pending = Views(rows, use, now).Where(v => v.State == KeyState.Announced).Select(v => v.Kid).ToList();
             await db.ManagedKeys.Where(k => pending.Contains(k.Kid)).ExecuteDeleteAsync(cancellationToken);
             var generation = rows.Select(r => r.Generation).DefaultIfEmpty(0).Max() + 1;
-            var row = NewKey(use, generation, now, now, actor);
+            var delay = options.Value.PublicationDelay;
+            var row = NewKey(use, generation, now + delay, now, actor);
             db.ManagedKeys.Add(row);
+            AddEvent(db, row, delay > TimeSpan.Zero ? KeyChangeEvents.Announced : KeyChangeEvents.Activated, "admin", now);
             await db.SaveChangesAsync(cancellationToken);
             KeyLog.RotatedNow(logger, use, row.Kid, actor);
             metrics.KeyTransition(use, "rotated");
@@ -184,9 +194,12 @@ public sealed class ManagedKeys(
             var wasActive = Views(rows, row.Use, now).Any(v => v.Kid == kid && v.State == KeyState.Active);
             row.RevokedAt = now;
             row.Actor = actor;
+            AddEvent(db, row, KeyChangeEvents.Revoked, "admin", now);
             if (wasActive)
             {
-                db.ManagedKeys.Add(NewKey(row.Use, rows.Max(r => r.Generation) + 1, now, now, actor));
+                var replacement = NewKey(row.Use, rows.Max(r => r.Generation) + 1, now, now, actor);
+                db.ManagedKeys.Add(replacement);
+                AddEvent(db, replacement, KeyChangeEvents.Activated, "admin", now);
             }
 
             await db.SaveChangesAsync(cancellationToken);
@@ -240,11 +253,12 @@ public sealed class ManagedKeys(
         return views;
     }
 
-    private KeyRing Build(List<ManagedKey> rows, DateTime now)
+    private KeyRing Build(List<ManagedKey> rows, DateTime now, out List<string> activated)
     {
         var views = KeyUses.All.SelectMany(use => Views(rows, use, now)).ToList();
         var states = views.ToDictionary(v => v.Kid, v => v.State, StringComparer.Ordinal);
-        Observe(views, states);
+        activated = Observe(views, states);
+        NextActivation = views.Where(v => v.State == KeyState.Announced).Select(v => (DateTime?)v.ActivatesAt).Min();
 
         // Order is meaning (KeyRing): the key each use signs or encrypts with first, then announced (newest first), then
         // retired. That key is the active one, or for a use with none yet, the announced key due first (see EnsureAndLoadAsync).
@@ -271,17 +285,21 @@ public sealed class ManagedKeys(
         };
     }
 
-    /// <summary>Each instance reports the transitions it sees (activation and retirement happen by the clock, not by a write).</summary>
-    private void Observe(List<KeyView> views, Dictionary<string, KeyState> states)
+    /// <summary>
+    /// Each instance reports the transitions it sees (activation and retirement happen by the clock, not by a write).
+    /// Returns the published keys it saw become active, for the feed.
+    /// </summary>
+    private List<string> Observe(List<KeyView> views, Dictionary<string, KeyState> states)
     {
         var previous = _observed;
         _observed = states;
+        var activated = new List<string>();
         if (previous is null)
         {
             var signing = string.Join(", ", views.Where(v => v.State == KeyState.Active && v.Use != KeyUses.Encryption).Select(v => v.Kid));
             var encryption = string.Join(", ", views.Where(v => v.State == KeyState.Active && v.Use == KeyUses.Encryption).Select(v => v.Kid));
             KeyLog.Loaded(logger, signing, encryption);
-            return;
+            return activated;
         }
 
         foreach (var view in views)
@@ -296,6 +314,11 @@ public sealed class ManagedKeys(
                 case KeyState.Active:
                     KeyLog.Activated(logger, view.Kid, view.Use);
                     metrics.KeyTransition(view.Use, "active");
+                    if (view.Use != KeyUses.Encryption)
+                    {
+                        activated.Add(view.Kid);
+                    }
+
                     break;
                 case KeyState.Retired:
                     KeyLog.Retired(logger, view.Kid, view.Use, view.RemovesAt);
@@ -306,7 +329,45 @@ public sealed class ManagedKeys(
                     break;
             }
         }
+
+        return activated;
     }
+
+    /// <summary>
+    /// The feed's key-change event for a published key (access and identity; encryption keys never leave the server), in
+    /// the unit of work that changes the key, so the event exists exactly when the change does.
+    /// </summary>
+    private void AddEvent(AuthDbContext db, ManagedKey row, string change, string initiatingEntity, DateTime now)
+    {
+        if (feed.Value.Enabled && row.Use != KeyUses.Encryption)
+        {
+            db.SecurityEvents.Add(KeyChangeEvents.Create(row.Kid, change, initiatingEntity, now, EventExpires(now)));
+        }
+    }
+
+    /// <summary>Keys that activated on schedule (no write made the change): every instance tries, the event's unique `jti` keeps one.</summary>
+    private async Task RecordActivationsAsync(AuthDbContext db, List<string> activated, DateTime now, CancellationToken cancellationToken)
+    {
+        foreach (var kid in activated.Where(_ => feed.Value.Enabled))
+        {
+            db.SecurityEvents.Add(KeyChangeEvents.Create(kid, KeyChangeEvents.Activated, "system", now, EventExpires(now)));
+            try
+            {
+                await db.SaveChangesAsync(cancellationToken);
+            }
+            catch (DbUpdateException)
+            {
+                // Another instance wrote it first.
+            }
+            finally
+            {
+                db.ChangeTracker.Clear();
+            }
+        }
+    }
+
+    /// <summary>A key event lives as long as a revocation event: a receiver that starts later reads the JWKS anyway.</summary>
+    private DateTime EventExpires(DateTime now) => now + tokens.Value.AccessTokenLifetime + feed.Value.EventLifetimeMargin;
 
     private SecurityKey Unprotect(ManagedKey row) => _unprotected.GetOrAdd(row.Kid, kid =>
     {
@@ -352,6 +413,7 @@ public sealed class ManagedKeys(
     {
         var row = NewKey(use, generation, activatesAt, now, actor);
         db.ManagedKeys.Add(row);
+        AddEvent(db, row, activatesAt > now ? KeyChangeEvents.Announced : KeyChangeEvents.Activated, "system", now);
         try
         {
             await db.SaveChangesAsync(cancellationToken);

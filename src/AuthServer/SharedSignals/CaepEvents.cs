@@ -8,7 +8,11 @@ public static class CaepEvents
     public const string CredentialChange = "credential-change";
     public const string PollDelivery = "urn:ietf:rfc:8936";
 
-    public static readonly string[] Supported = [Prefix + SessionRevoked, Prefix + CredentialChange];
+    /// <summary>What a stream delivers: the two CAEP events and the server's own key-change event.</summary>
+    public static readonly string[] Supported = [Prefix + SessionRevoked, Prefix + CredentialChange, KeyChangeEvents.Type];
+
+    /// <summary>The full event type of a stored event.</summary>
+    public static string TypeUri(string storedType) => storedType == KeyChangeEvents.StoredType ? KeyChangeEvents.Type : Prefix + storedType;
 
     /// <summary>
     /// Non-standard members of the session-revoked event (SSF 1.0 §4.2.3 lets transmitters add fields; receivers ignore

@@ -18,6 +18,11 @@ public sealed class SecurityEventTokens(KeyRingSource keys, TimeProvider clock)
 
     public string Create(SecurityEvent securityEvent, string issuer, string audience)
     {
+        if (securityEvent.Type == KeyChangeEvents.StoredType)
+        {
+            return KeyChange(securityEvent, issuer, audience);
+        }
+
         var user = new Dictionary<string, object>(StringComparer.Ordinal) { ["format"] = "iss_sub", ["iss"] = issuer, ["sub"] = securityEvent.Subject };
 
         // SSF 1.0 §3.2: one session of the user is a complex subject; the user alone means every session of the user;
@@ -59,8 +64,23 @@ public sealed class SecurityEventTokens(KeyRingSource keys, TimeProvider clock)
             payload["change_type"] = CaepEvents.PasswordChangeType(securityEvent.Reason) ?? "update";
         }
 
-        // SSF 1.0 §4.1.2/§4.1.6: no `sub` and no `exp` in a SET; the subject is `sub_id`.
-        return s_handler.CreateToken(new SecurityTokenDescriptor
+        return Sign(securityEvent, issuer, audience, subject, payload);
+    }
+
+    /// <summary>The key is the subject (an opaque id: its `kid`); the change says what a receiver does with its JWKS.</summary>
+    private string KeyChange(SecurityEvent securityEvent, string issuer, string audience) => Sign(securityEvent, issuer, audience,
+        new Dictionary<string, object>(StringComparer.Ordinal) { ["format"] = "opaque", ["id"] = securityEvent.Subject },
+        new Dictionary<string, object>(StringComparer.Ordinal)
+        {
+            ["event_timestamp"] = EpochTime.GetIntDate(securityEvent.OccurredAt),
+            ["initiating_entity"] = securityEvent.InitiatingEntity,
+            ["kid"] = securityEvent.Subject,
+            ["change"] = securityEvent.Reason,
+        });
+
+    // SSF 1.0 §4.1.2/§4.1.6: no `sub` and no `exp` in a SET; the subject is `sub_id`.
+    private string Sign(SecurityEvent securityEvent, string issuer, string audience, Dictionary<string, object> subject, Dictionary<string, object> payload) =>
+        s_handler.CreateToken(new SecurityTokenDescriptor
         {
             TokenType = TokenType,
             Issuer = issuer,
@@ -72,8 +92,7 @@ public sealed class SecurityEventTokens(KeyRingSource keys, TimeProvider clock)
                 [JwtRegisteredClaimNames.Jti] = securityEvent.Jti,
                 ["txn"] = securityEvent.Txn,
                 ["sub_id"] = subject,
-                ["events"] = new Dictionary<string, object>(StringComparer.Ordinal) { [CaepEvents.Prefix + securityEvent.Type] = payload },
+                ["events"] = new Dictionary<string, object>(StringComparer.Ordinal) { [CaepEvents.TypeUri(securityEvent.Type)] = payload },
             },
         });
-    }
 }

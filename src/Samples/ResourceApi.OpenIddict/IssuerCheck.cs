@@ -4,8 +4,8 @@ using OpenIddict.Abstractions;
 using OpenIddict.Validation;
 
 /// <summary>
-/// OpenIddict fetches the authority's discovery document at the first request and, when that fails, answers every
-/// request 500 with an empty body. Fetched once before listening instead, so a mistyped authority (nothing answers,
+/// The authority's discovery document would otherwise be fetched at the first request, and a failure there answers
+/// every request with an error. Fetched once before listening instead, so a mistyped authority (nothing answers,
 /// or a server with another issuer answers) stops the start with a message that names the setting.
 /// </summary>
 internal static class IssuerCheck
@@ -26,7 +26,7 @@ internal static class IssuerCheck
 
             settings.Add("AuthServer:Authority", $"'{authority}' answers with the issuer '{configuration.Issuer}'; set the issuer the server announces.");
         }
-        catch (Exception ex) when (ex is HttpRequestException or InvalidOperationException or OperationCanceledException or OpenIddictExceptions.ProtocolException)
+        catch (Exception ex) when (ex is HttpRequestException or IOException or InvalidOperationException or OperationCanceledException or OpenIddictExceptions.ProtocolException)
         {
             settings.Add("AuthServer:Authority", $"'{authority}' did not answer with a discovery document: {Reason(ex)}");
         }
@@ -34,7 +34,7 @@ internal static class IssuerCheck
         return settings.Verify(app);
     }
 
-    /// <summary>OpenIddict's own words (the configuration manager wraps them in a message that carries a stack trace).</summary>
+    /// <summary>The failure in a line: OpenIddict's own words, or the HTTP error (IdentityModel wraps it in a message with hidden values).</summary>
     private static string Reason(Exception exception)
     {
         for (var inner = exception; inner is not null; inner = inner.InnerException)
@@ -42,6 +42,11 @@ internal static class IssuerCheck
             if (inner is OpenIddictExceptions.ProtocolException { ErrorDescription: { Length: > 0 } description })
             {
                 return description;
+            }
+
+            if (inner is HttpRequestException http)
+            {
+                return http.Message;
             }
         }
 

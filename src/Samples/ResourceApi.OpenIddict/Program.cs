@@ -1,4 +1,5 @@
 using AuthServer.ResourceServer;
+using OpenIddict.Validation;
 using OpenIddict.Validation.AspNetCore;
 using ResourceApi.OpenIddict;
 using static OpenIddict.Abstractions.OpenIddictConstants;
@@ -30,6 +31,7 @@ builder.Services.AddOpenIddict().AddValidation(validation =>
 
     validation.UseSystemNetHttp();
     validation.UseAspNetCore();
+    validation.AddEventHandler(FeedDrivenKeys.Descriptor);
     validation.AddEventHandler(RefuseRevokedTokens.Descriptor);
     foreach (var handler in RememberValidatedTokens.Descriptors)
     {
@@ -47,7 +49,9 @@ builder.Services.AddAuthentication(OpenIddictValidationAspNetCoreDefaults.Authen
 builder.Services.AddSingleton(new RememberValidatedTokens.Store(cacheSize));
 
 // Revocation within about a second instead of the token's 15 minutes: AuthServer:RevocationFeed, checked by RefuseRevokedTokens.
+// The same call supplies IssuerKeys: OpenIddict reads the issuer's keys through it, so the feed's key events reach it too.
 builder.Services.AddAuthServerRevocationFeed(builder.Configuration.GetSection(AuthServerJwtOptions.Section));
+builder.Services.AddOptions<OpenIddictValidationOptions>().Configure<IssuerKeys>((options, keys) => options.ConfigurationManager = new FeedDrivenKeys.Manager(keys));
 builder.Services.AddAuthorizationBuilder()
     .AddScopePolicy("api", scope, Claims.Private.Scope)
     .AddScopePolicy("reports", reportsScope, Claims.Private.Scope)
