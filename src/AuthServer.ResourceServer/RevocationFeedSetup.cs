@@ -37,7 +37,8 @@ public static class RevocationFeedSetup
         services.TryAddSingleton(TimeProvider.System);
         services.AddSingleton(provider => new RevocationList(provider.GetRequiredService<TimeProvider>()));
         services.AddSingleton<IssuerKeys>();
-        services.AddHttpClient(IssuerKeys.HttpClientName);
+        // A cache between the API and the server (the JWKS is served with max-age) must not answer a fetch the feed asked for.
+        services.AddHttpClient(IssuerKeys.HttpClientName, client => client.DefaultRequestHeaders.CacheControl = new() { NoCache = true });
         services.AddSingleton<RevocationFeed>();
         services.AddHostedService(provider => provider.GetRequiredService<RevocationFeed>());
         services.AddHttpClient(RevocationFeed.HttpClientName);

@@ -32,7 +32,9 @@ public sealed class KeyCommandsTests : IDisposable
         (code, output, json) = await VerbAsync("keys", "rotate", "--now", "--use", "access", "--json");
         Assert.True(code == 0, output);
         var rotated = Assert.Single(Keys(json));
-        Assert.Equal(("access", "active"), (rotated.GetProperty("use").GetString(), rotated.GetProperty("state").GetString()));
+        // Published at once, signing after the publication delay (5 s), so that every API holds it first.
+        Assert.Equal(("access", "announced"), (rotated.GetProperty("use").GetString(), rotated.GetProperty("state").GetString()));
+        Assert.Equal(TimeSpan.FromSeconds(5), rotated.GetProperty("activates").GetDateTime() - rotated.GetProperty("created").GetDateTime());
 
         (code, output, _) = await VerbAsync("keys", "revoke", before.EncryptionKid);
         Assert.True(code == 0, output);
@@ -41,7 +43,7 @@ public sealed class KeyCommandsTests : IDisposable
         Assert.Equal(1, (await VerbAsync("keys", "revoke", "no-such-kid")).ExitCode);
         Assert.Equal(64, (await VerbAsync("keys", "rotate")).ExitCode);
 
-        // The running instance re-reads the keys at its next refresh (Keys:RefreshInterval, 1 minute).
+        // The running instance re-reads the keys at its next refresh (Keys:RefreshInterval, 2 s), and the key is due by then.
         _server.Clock.Advance(TimeSpan.FromMinutes(1));
         await KeyProbe.WaitUntilAsync(async () => (await KeyProbe.IssueAsync(client, user)).AccessKid == rotated.GetProperty("kid").GetString(),
             "the running instance never signed with the rotated key");
@@ -67,8 +69,15 @@ public sealed class KeyCommandsTests : IDisposable
         Assert.Equal(ExitCodes.Usage, (await CliAsync("keys", "rotate")).Code);
         (code, var json, var error) = await CliAsync("keys", "rotate", "--now", "--use", "identity", "--json");
         Assert.True(code == ExitCodes.Success, error);
-        var identity = Assert.Single(JsonDocument.Parse(json).RootElement.GetProperty("keys").EnumerateArray()).GetProperty("kid").GetString();
-        Assert.Equal(identity, (await KeyProbe.IssueAsync(client, user)).IdentityKid);
+        var rotated = Assert.Single(JsonDocument.Parse(json).RootElement.GetProperty("keys").EnumerateArray());
+        var identity = rotated.GetProperty("kid").GetString();
+        Assert.Equal("announced", rotated.GetProperty("state").GetString());
+        Assert.Contains(identity, await KeyProbe.PublishedAsync(client));
+        Assert.NotEqual(identity, (await KeyProbe.IssueAsync(client, user)).IdentityKid);
+
+        // It signs once the publication delay is over: this instance wakes for it rather than at its next refresh.
+        _server.Clock.Advance(TimeSpan.FromSeconds(5));
+        await KeyProbe.WaitUntilAsync(async () => (await KeyProbe.IssueAsync(client, user)).IdentityKid == identity, "the rotated key never signed");
 
         (code, _, error) = await CliAsync("keys", "revoke", before.IdentityKid);
         Assert.True(code == ExitCodes.Success, error);
