@@ -64,6 +64,7 @@ public sealed partial class RevocationFeed : BackgroundService
     private DateTimeOffset _lastPrune;
     private bool _failing;
     private bool _refreshedThisPoll;
+    private bool _tokenRefused;
 
     public RevocationFeed(IHttpClientFactory http, RevocationList list, IssuerKeys keys, TimeProvider clock, IOptions<AuthServerJwtOptions> options, IMeterFactory meters, ILogger<RevocationFeed> logger)
     {
@@ -193,7 +194,15 @@ public sealed partial class RevocationFeed : BackgroundService
         switch (response.StatusCode)
         {
             case HttpStatusCode.Unauthorized:
+                // Once, it is expected: the key that signed our token was revoked (or the token expired early). Poll again
+                // at once with a new one; twice in a row is a failure (a wrong secret, a client removed).
                 _accessToken = null;
+                if (!_tokenRefused)
+                {
+                    _tokenRefused = true;
+                    return true;
+                }
+
                 throw new HttpRequestException("The feed refused the access token.", null, response.StatusCode);
             case HttpStatusCode.NotFound:
                 // The stream was pruned or dropped for a newer one: a new stream is served every live event again.
@@ -202,6 +211,7 @@ public sealed partial class RevocationFeed : BackgroundService
         }
 
         response.EnsureSuccessStatusCode();
+        _tokenRefused = false;
         using var answer = JsonDocument.Parse(await response.Content.ReadAsStreamAsync(cancellationToken));
         _acks.Clear();
         _errors.Clear();
