@@ -132,7 +132,7 @@ public sealed partial class IssuerKeys : BaseConfigurationManager, IConfiguratio
                 return;
             }
 
-            Task<Snapshot>? fetch;
+            Task? waitFor;
             var startedForThisKid = false;
             lock (_gate)
             {
@@ -140,40 +140,42 @@ public sealed partial class IssuerKeys : BaseConfigurationManager, IConfiguratio
                 if (_inflight is { IsCompleted: false } running)
                 {
                     // It may have started before this key was published: not proof of absence, so look again after it.
-                    fetch = running;
+                    waitFor = running;
                 }
-                else if (now >= _nextUnknownKidFetch)
+                else if (now < _nextUnknownKidFetch || _scheduled is not null)
                 {
-                    _nextUnknownKidFetch = now + _options.RefreshInterval;
-                    fetch = _inflight = FetchAsync("unknown_kid", CancellationToken.None);
-                    startedForThisKid = true;
-                }
-                else
-                {
-                    fetch = null;
+                    // Inside the interval (or at its end, with the scheduled fetch about to start): that fetch looks for this kid too.
                     if (_pending.Count < MaxAbsentKids)
                     {
                         _pending.Add(kid);
                     }
 
                     _scheduled ??= Task.Run(() => ScheduledFetchAsync(_nextUnknownKidFetch - now), CancellationToken.None);
+                    waitFor = now >= _nextUnknownKidFetch ? _scheduled : null;
+                }
+                else
+                {
+                    _nextUnknownKidFetch = now + _options.RefreshInterval;
+                    waitFor = _inflight = FetchAsync("unknown_kid", CancellationToken.None);
+                    startedForThisKid = true;
                 }
             }
 
-            if (fetch is null)
+            if (waitFor is null)
             {
                 return;
             }
 
             try
             {
-                current = await fetch.WaitAsync(cancellationToken);
+                await waitFor.WaitAsync(cancellationToken);
             }
             catch (Exception ex) when (ex is not OperationCanceledException)
             {
                 return;
             }
 
+            current = Volatile.Read(ref _current)!;
             if (startedForThisKid)
             {
                 current.MarkAbsent(kid);
