@@ -16,6 +16,9 @@ public sealed record LoadSettings
                       revoking call to the API's first 401 (the API must run with AuthServer:RevocationFeed on), p50/p99
                     poll: idle polls of the revocation feed as receiver --feed-client: bytes per poll, server CPU per poll
                     idle: CPU of --server-pid and --api-pid over --seconds with no load (an API's poller, at rest)
+                    keys: --rounds rounds of rotating, then revoking, the access-token signing key (the server must run
+                      with Keys__Automatic=true; client ops, --secret): the time to the API's first accepted token of the
+                      new key, fresh tokens it refused, and the time from a revocation to its first 401 (see bench-keys.sh)
           --server    token server base URL (default http://127.0.0.1:5000)
           --api       resource API base URL for api/open (default http://127.0.0.1:5080)
           --connections N   concurrent connections / refresh chains (default 16)
@@ -30,6 +33,8 @@ public sealed record LoadSettings
                             All load comes from 127.0.0.1: start the server with Throttling__SignInsPerSourcePerMinute=100000
                             to stand for many sources, or the flood only measures the per-source limit (429s)
           --rounds N        refusals: measured rounds, one request per path each (default 40)
+          --forged-kids on|off  keys: tokens with random kids sent to the API all along (default off)
+          --revoke-timeout N    keys: seconds a revoked key's token is tried before it counts as still accepted (default 30)
           --account-free-failures N  refusals: the server's Throttling:FreeFailuresPerAccount (default 20, the server's default)
           --user, --password, --client, --secret, --scope  credentials (defaults: the Development demo data)
           --feed-client, --feed-secret  poll: the receiver client (default resource-api-jwtbearer, Development)
@@ -39,10 +44,10 @@ public sealed record LoadSettings
         """;
 
     private static readonly string[] TokenScenarios = ["password", "refresh", "client-credentials"];
-    private static readonly string[] Known = ["password", "hasher", "refresh", "client-credentials", "api", "open", "mixed", "refusals", "revocation", "poll", "idle"];
+    private static readonly string[] Known = ["password", "hasher", "refresh", "client-credentials", "api", "open", "mixed", "refusals", "revocation", "poll", "idle", "keys"];
 
     /// <summary>Scenarios that print their own report instead of a row of the load table.</summary>
-    public static readonly string[] OwnReport = ["refusals", "revocation", "poll", "idle"];
+    public static readonly string[] OwnReport = ["refusals", "revocation", "poll", "idle", "keys"];
 
     public IReadOnlyList<string> Scenarios { get; init; } = TokenScenarios;
     public Uri Server { get; init; } = new("http://127.0.0.1:5000");
@@ -56,6 +61,8 @@ public sealed record LoadSettings
     public int Flood { get; init; }
     public int Rounds { get; init; } = 40;
     public int AccountFreeFailures { get; init; } = 20;
+    public bool ForgedKids { get; init; }
+    public TimeSpan RevokeTimeout { get; init; } = TimeSpan.FromSeconds(30);
     public string User { get; init; } = "alice";
     public string Password { get; init; } = "Alice-Demo-Pass1";
     public string Client { get; init; } = "spa";
@@ -93,6 +100,8 @@ public sealed record LoadSettings
                 case "--flood": settings = settings with { Flood = Math.Clamp(int.Parse(value), 0, 512) }; break;
                 case "--rounds": settings = settings with { Rounds = Math.Clamp(int.Parse(value), 1, 1000) }; break;
                 case "--account-free-failures": settings = settings with { AccountFreeFailures = Math.Clamp(int.Parse(value), 1, 10_000) }; break;
+                case "--forged-kids" when value is "on" or "off": settings = settings with { ForgedKids = value == "on" }; break;
+                case "--revoke-timeout": settings = settings with { RevokeTimeout = TimeSpan.FromSeconds(Math.Clamp(int.Parse(value), 1, 600)) }; break;
                 case "--user": settings = settings with { User = value }; break;
                 case "--password": settings = settings with { Password = value }; break;
                 case "--client": settings = settings with { Client = value }; break;

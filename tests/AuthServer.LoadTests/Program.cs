@@ -40,4 +40,9 @@ foreach (var scenario in settings.Scenarios.Where(s => s is "revocation" or "pol
     await RevocationRun.RunAsync(scenario, settings, Console.Out);
 }
 
+if (settings.Scenarios.Contains("keys"))
+{
+    await KeyRun.RunAsync(settings, Console.Out);
+}
+
 return results.Any(r => r.Succeeded == 0) ? 1 : 0;
