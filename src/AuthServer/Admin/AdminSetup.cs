@@ -1,4 +1,5 @@
 using System.Security.Claims;
+using AuthServer.Protocol;
 using AuthServer.Settings;
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Authorization.Policy;
@@ -31,9 +32,8 @@ public static class AdminSetup
             validation.UseAspNetCore()
                 .DisableAccessTokenExtractionFromQueryString()
                 .DisableAccessTokenExtractionFromBodyForm();
-            validation.AddEventHandler(CallerRecheck.Descriptor);
+            validation.AddProtocolPipeline();
         });
-        services.AddOpenIddict().AddServer(server => server.AddEventHandler(OperatorTokenGrant.Descriptor));
         services.AddSingleton<IConfigureOptions<OpenIddictValidationOptions>, ConfigureAudience>();
 
         services.AddSingleton<IAuthorizationHandler, OperatorScopeHandler>();

@@ -4,6 +4,7 @@ using System.Security.Claims;
 using System.Text.Json;
 using AuthServer.Clients;
 using AuthServer.Persistence;
+using AuthServer.Protocol;
 using AuthServer.Revocation;
 using AuthServer.Sessions;
 using AuthServer.Users;
@@ -28,7 +29,7 @@ public sealed class CallerRecheck(AuthDbContext db, UserGate gate, ScopeCatalog 
 {
     public static OpenIddictValidationHandlerDescriptor Descriptor { get; } = OpenIddictValidationHandlerDescriptor.CreateBuilder<ProcessAuthenticationContext>()
         .UseScopedHandler<CallerRecheck>()
-        .SetOrder(OpenIddictValidationHandlers.ValidateAccessToken.Descriptor.Order + 1_000)
+        .SetOrder(HandlerOrder.WellAfter(OpenIddictValidationHandlers.ValidateAccessToken.Descriptor))
         .SetType(OpenIddictValidationHandlerType.Custom)
         .Build();
 

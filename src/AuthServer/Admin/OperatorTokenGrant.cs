@@ -1,3 +1,4 @@
+using AuthServer.Protocol;
 using Microsoft.Extensions.Options;
 using OpenIddict.Abstractions;
 using OpenIddict.Server;
@@ -18,7 +19,7 @@ public sealed class OperatorTokenGrant(IOpenIddictAuthorizationManager authoriza
     public static OpenIddictServerHandlerDescriptor Descriptor { get; } = OpenIddictServerHandlerDescriptor.CreateBuilder<ProcessSignInContext>()
         .UseScopedHandler<OperatorTokenGrant>()
         // Before OpenIddict's own: it then sees the id and makes no second row, and the access token carries it (oi_au_id).
-        .SetOrder(OpenIddictServerHandlers.AttachAuthorization.Descriptor.Order - 1)
+        .SetOrder(HandlerOrder.JustBefore(OpenIddictServerHandlers.AttachAuthorization.Descriptor))
         .SetType(OpenIddictServerHandlerType.Custom)
         .Build();
 

@@ -1,3 +1,4 @@
+using AuthServer.Protocol;
 using OpenIddict.Abstractions;
 using OpenIddict.Server;
 using static OpenIddict.Abstractions.OpenIddictConstants;
@@ -15,7 +16,7 @@ public sealed class HintOutlivesItsChain : IOpenIddictServerHandler<ValidateToke
 {
     public static OpenIddictServerHandlerDescriptor Descriptor { get; } = OpenIddictServerHandlerDescriptor.CreateBuilder<ValidateTokenContext>()
         .UseSingletonHandler<HintOutlivesItsChain>()
-        .SetOrder(OpenIddictServerHandlers.Protection.ValidateAuthorizationEntry.Descriptor.Order - 1)
+        .SetOrder(HandlerOrder.JustBefore(OpenIddictServerHandlers.Protection.ValidateAuthorizationEntry.Descriptor))
         .SetType(OpenIddictServerHandlerType.Custom)
         .Build();
 

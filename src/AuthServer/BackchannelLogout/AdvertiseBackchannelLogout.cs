@@ -1,3 +1,4 @@
+using AuthServer.Protocol;
 using OpenIddict.Server;
 using static OpenIddict.Server.OpenIddictServerEvents;
 
@@ -8,7 +9,7 @@ public sealed class AdvertiseBackchannelLogout : IOpenIddictServerHandler<Handle
 {
     public static OpenIddictServerHandlerDescriptor Descriptor { get; } = OpenIddictServerHandlerDescriptor.CreateBuilder<HandleConfigurationRequestContext>()
         .UseSingletonHandler<AdvertiseBackchannelLogout>()
-        .SetOrder(OpenIddictServerHandlers.Discovery.AttachAdditionalMetadata.Descriptor.Order + 1_000)
+        .SetOrder(HandlerOrder.WellAfter(OpenIddictServerHandlers.Discovery.AttachAdditionalMetadata.Descriptor))
         .SetType(OpenIddictServerHandlerType.Custom)
         .Build();
 

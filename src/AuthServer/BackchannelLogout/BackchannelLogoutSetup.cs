@@ -5,7 +5,7 @@ namespace AuthServer.BackchannelLogout;
 
 public static class BackchannelLogoutSetup
 {
-    /// <summary>OIDC Back-Channel Logout 1.0: the queue's sender, the logout token minter, and the discovery flags.</summary>
+    /// <summary>OIDC Back-Channel Logout 1.0: the queue's sender, and the logout token minter (the discovery flags: Protocol/ProtocolPipeline).</summary>
     public static IServiceCollection AddBackchannelLogout(this IServiceCollection services)
     {
         services.BindSettings<BackchannelLogoutOptions>(BackchannelLogoutOptions.Section);
@@ -17,8 +17,6 @@ public static class BackchannelLogoutSetup
             // A client's endpoint answers itself; following its redirects would let it point the server anywhere.
             .ConfigurePrimaryHttpMessageHandler(() => new SocketsHttpHandler { AllowAutoRedirect = false, UseCookies = false });
         services.AddHostedService<LogoutNoticeSender>();
-
-        services.AddOpenIddict().AddServer(server => server.AddEventHandler(AdvertiseBackchannelLogout.Descriptor));
         return services;
     }
 }

@@ -1,3 +1,4 @@
+using AuthServer.Protocol;
 using AuthServer.Settings;
 using Microsoft.Extensions.Options;
 using OpenIddict.Server;
@@ -21,7 +22,6 @@ public static class TelemetrySetup
         services.BindSettings<TelemetryOptions>(TelemetryOptions.Section);
         services.AddMetrics();
         services.AddSingleton<AuthMetrics>();
-        services.AddOpenIddict().AddServer(server => server.AddEventHandler(CountTokenResponses.Descriptor));
 
         var otlp = !string.IsNullOrWhiteSpace(configuration[TelemetryOptions.OtlpEndpointVariable]);
         var serviceName = configuration.ReadBeforeStart<TelemetryOptions>(TelemetryOptions.Section).ServiceName;
@@ -72,11 +72,11 @@ public static class TelemetrySetup
     private static bool IsProbe(PathString path) => path.StartsWithSegments("/health") || path.StartsWithSegments("/metrics");
 
     /// <summary>Counts token responses as they leave, by grant type (refused sign-ins are counted by the user gate).</summary>
-    private sealed class CountTokenResponses(AuthMetrics metrics) : IOpenIddictServerHandler<ApplyTokenResponseContext>
+    public sealed class CountTokenResponses(AuthMetrics metrics) : IOpenIddictServerHandler<ApplyTokenResponseContext>
     {
         public static OpenIddictServerHandlerDescriptor Descriptor { get; } = OpenIddictServerHandlerDescriptor.CreateBuilder<ApplyTokenResponseContext>()
             .UseSingletonHandler<CountTokenResponses>()
-            .SetOrder(int.MinValue + 50_000)
+            .SetOrder(HandlerOrder.FirstOnResponse)
             .SetType(OpenIddictServerHandlerType.Custom)
             .Build();
 

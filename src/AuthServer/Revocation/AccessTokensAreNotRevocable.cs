@@ -1,3 +1,4 @@
+using AuthServer.Protocol;
 using OpenIddict.Abstractions;
 using OpenIddict.Server;
 using static OpenIddict.Abstractions.OpenIddictConstants;
@@ -16,7 +17,7 @@ public sealed class AccessTokensAreNotRevocable : IOpenIddictServerHandler<Valid
 {
     public static OpenIddictServerHandlerDescriptor Descriptor { get; } = OpenIddictServerHandlerDescriptor.CreateBuilder<ValidateRevocationRequestContext>()
         .UseSingletonHandler<AccessTokensAreNotRevocable>()
-        .SetOrder(OpenIddictServerHandlers.Revocation.ValidateAuthorizedParty.Descriptor.Order - 1)
+        .SetOrder(HandlerOrder.JustBefore(OpenIddictServerHandlers.Revocation.ValidateAuthorizedParty.Descriptor))
         .SetType(OpenIddictServerHandlerType.Custom)
         .Build();
 

@@ -1,7 +1,8 @@
 using AuthServer.Observability;
+using AuthServer.Protocol;
+using Microsoft.AspNetCore;
 using OpenIddict.Abstractions;
 using OpenIddict.Server;
-using Microsoft.AspNetCore;
 using static OpenIddict.Abstractions.OpenIddictConstants;
 using static OpenIddict.Server.OpenIddictServerEvents;
 
@@ -25,13 +26,13 @@ public static class RefreshReplayAudit
 
     public static OpenIddictServerHandlerDescriptor NoteDescriptor { get; } = OpenIddictServerHandlerDescriptor.CreateBuilder<ValidateTokenContext>()
         .UseSingletonHandler<NoteRefreshToken>()
-        .SetOrder(OpenIddictServerHandlers.Protection.ValidateTokenEntry.Descriptor.Order - 1)
+        .SetOrder(HandlerOrder.JustBefore(OpenIddictServerHandlers.Protection.ValidateTokenEntry.Descriptor))
         .SetType(OpenIddictServerHandlerType.Custom)
         .Build();
 
     public static OpenIddictServerHandlerDescriptor ReportDescriptor { get; } = OpenIddictServerHandlerDescriptor.CreateBuilder<ApplyTokenResponseContext>()
         .UseSingletonHandler<ReportReplay>()
-        .SetOrder(int.MinValue + 50_000)
+        .SetOrder(HandlerOrder.FirstOnResponse)
         .SetType(OpenIddictServerHandlerType.Custom)
         .Build();
 

@@ -4,7 +4,7 @@ namespace AuthServer.Revocation;
 
 public static class RevocationSetup
 {
-    /// <summary>RFC 7009 chain revocation, bulk revocation, security-event revocation (see UsersSetup), replay audit and pruning.</summary>
+    /// <summary>Bulk and chain revocation, security-event revocation (see UsersSetup) and pruning; the handlers are in Protocol/ProtocolPipeline.</summary>
     public static IServiceCollection AddRevocation(this IServiceCollection services)
     {
         services.BindSettings<RevocationOptions>(RevocationOptions.Section);
@@ -13,12 +13,6 @@ public static class RevocationSetup
         services.AddScoped<TokenRevoker>();
         services.AddScoped<TokenPruner>();
         services.AddHostedService<PruningService>();
-
-        services.AddOpenIddict().AddServer(server => server
-            .AddEventHandler(AccessTokensAreNotRevocable.Descriptor)
-            .AddEventHandler(RevokeChainOnRefreshTokenRevocation.Descriptor)
-            .AddEventHandler(RefreshReplayAudit.NoteDescriptor)
-            .AddEventHandler(RefreshReplayAudit.ReportDescriptor));
         return services;
     }
 }

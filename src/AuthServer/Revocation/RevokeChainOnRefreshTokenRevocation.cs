@@ -1,4 +1,5 @@
 using AuthServer.Observability;
+using AuthServer.Protocol;
 using Microsoft.Extensions.Options;
 using OpenIddict.Abstractions;
 using OpenIddict.Server;
@@ -16,7 +17,7 @@ public sealed class RevokeChainOnRefreshTokenRevocation(TokenRevoker revoker, IO
 {
     public static OpenIddictServerHandlerDescriptor Descriptor { get; } = OpenIddictServerHandlerDescriptor.CreateBuilder<HandleRevocationRequestContext>()
         .UseScopedHandler<RevokeChainOnRefreshTokenRevocation>()
-        .SetOrder(OpenIddictServerHandlers.Revocation.RevokeToken.Descriptor.Order + 1_000)
+        .SetOrder(HandlerOrder.WellAfter(OpenIddictServerHandlers.Revocation.RevokeToken.Descriptor))
         .SetType(OpenIddictServerHandlerType.Custom)
         .Build();
 

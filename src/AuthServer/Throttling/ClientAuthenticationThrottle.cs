@@ -1,9 +1,10 @@
 using System.Net.Http.Headers;
 using System.Text;
 using AuthServer.Observability;
+using AuthServer.Protocol;
 using AuthServer.Tokens;
-using OpenIddict.Server;
 using Microsoft.AspNetCore;
+using OpenIddict.Server;
 using static OpenIddict.Abstractions.OpenIddictConstants;
 using static OpenIddict.Server.OpenIddictServerEvents;
 
@@ -39,10 +40,10 @@ public static partial class ClientAuthenticationThrottle
     private static string Partition(string clientId, HttpContext context) => $"{clientId}\n{SourceAddress.Of(context)}";
 
     public static OpenIddictServerHandlerDescriptor TokenDescriptor { get; } = OpenIddictServerHandlerDescriptor.CreateBuilder<ApplyTokenResponseContext>()
-        .UseSingletonHandler<CountFailures>().SetOrder(int.MinValue + 50_000).SetType(OpenIddictServerHandlerType.Custom).Build();
+        .UseSingletonHandler<CountFailures>().SetOrder(HandlerOrder.FirstOnResponse).SetType(OpenIddictServerHandlerType.Custom).Build();
 
     public static OpenIddictServerHandlerDescriptor RevocationDescriptor { get; } = OpenIddictServerHandlerDescriptor.CreateBuilder<ApplyRevocationResponseContext>()
-        .UseSingletonHandler<CountFailures>().SetOrder(int.MinValue + 50_000).SetType(OpenIddictServerHandlerType.Custom).Build();
+        .UseSingletonHandler<CountFailures>().SetOrder(HandlerOrder.FirstOnResponse).SetType(OpenIddictServerHandlerType.Custom).Build();
 
     /// <summary>The client id as OpenIddict will read it: the form's client_id, or the user part of HTTP Basic (RFC 6749 §2.3.1).</summary>
     private static async Task<string?> ClientIdAsync(HttpRequest request)

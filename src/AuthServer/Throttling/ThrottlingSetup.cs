@@ -12,9 +12,6 @@ public static class ThrottlingSetup
         services.AddSingleton<SignInLimits>();
         services.AddScoped<SignInThrottle>();
         services.AddSingleton<KnownDevices>();
-        services.AddOpenIddict().AddServer(server => server
-            .AddEventHandler(ClientAuthenticationThrottle.TokenDescriptor)
-            .AddEventHandler(ClientAuthenticationThrottle.RevocationDescriptor));
         return services;
     }
 }

@@ -1,3 +1,4 @@
+using AuthServer.Protocol;
 using OpenIddict.Server;
 using static OpenIddict.Server.OpenIddictServerEvents;
 
@@ -13,7 +14,7 @@ public sealed class AdvertiseIssuerUrls : IOpenIddictServerHandler<HandleConfigu
 {
     public static OpenIddictServerHandlerDescriptor Descriptor { get; } = OpenIddictServerHandlerDescriptor.CreateBuilder<HandleConfigurationRequestContext>()
         .UseSingletonHandler<AdvertiseIssuerUrls>()
-        .SetOrder(OpenIddictServerHandlers.Discovery.AttachEndpoints.Descriptor.Order - 1)
+        .SetOrder(HandlerOrder.JustBefore(OpenIddictServerHandlers.Discovery.AttachEndpoints.Descriptor))
         .SetType(OpenIddictServerHandlerType.Custom)
         .Build();
 

@@ -1,4 +1,5 @@
 using AuthServer.Clients;
+using AuthServer.Protocol;
 using OpenIddict.Abstractions;
 using OpenIddict.Server;
 using static OpenIddict.Server.OpenIddictServerEvents;
@@ -15,7 +16,7 @@ public sealed class AudiencesFollowScopes(ScopeCatalog catalog) : IOpenIddictSer
 {
     public static OpenIddictServerHandlerDescriptor Descriptor { get; } = OpenIddictServerHandlerDescriptor.CreateBuilder<ProcessSignInContext>()
         .UseSingletonHandler<AudiencesFollowScopes>()
-        .SetOrder(OpenIddictServerHandlers.InferResources.Descriptor.Order + 1)
+        .SetOrder(HandlerOrder.JustAfter(OpenIddictServerHandlers.InferResources.Descriptor))
         .SetType(OpenIddictServerHandlerType.Custom)
         .Build();
 

@@ -1,3 +1,4 @@
+using AuthServer.Protocol;
 using OpenIddict.Abstractions;
 using OpenIddict.Server;
 using static OpenIddict.Abstractions.OpenIddictConstants;
@@ -19,7 +20,7 @@ public sealed class AuthorizationErrorRedirect(IOpenIddictApplicationManager app
     /// <summary>After OpenIddict has (not) attached the redirect URI and inferred the response mode, before the state and issuer are added.</summary>
     public static OpenIddictServerHandlerDescriptor Descriptor { get; } = OpenIddictServerHandlerDescriptor.CreateBuilder<ApplyAuthorizationResponseContext>()
         .UseScopedHandler<AuthorizationErrorRedirect>()
-        .SetOrder(OpenIddictServerHandlers.Authentication.InferResponseMode.Descriptor.Order + 1)
+        .SetOrder(HandlerOrder.JustAfter(OpenIddictServerHandlers.Authentication.InferResponseMode.Descriptor))
         .SetType(OpenIddictServerHandlerType.Custom)
         .Build();
 
@@ -50,7 +51,7 @@ public sealed class AuthorizationErrorRedirect(IOpenIddictApplicationManager app
     /// </summary>
     public static OpenIddictServerHandlerDescriptor OversizedStateDescriptor { get; } = OpenIddictServerHandlerDescriptor.CreateBuilder<ApplyAuthorizationResponseContext>()
         .UseSingletonHandler<DropOversizedState>()
-        .SetOrder(OpenIddictServerHandlers.Authentication.AttachResponseState.Descriptor.Order + 1)
+        .SetOrder(HandlerOrder.JustAfter(OpenIddictServerHandlers.Authentication.AttachResponseState.Descriptor))
         .SetType(OpenIddictServerHandlerType.Custom)
         .Build();
 

@@ -1,6 +1,6 @@
 using System.Text;
+using AuthServer.Protocol;
 using OpenIddict.Server;
-using OpenIddict.Server.AspNetCore;
 using static OpenIddict.Abstractions.OpenIddictConstants;
 using static OpenIddict.Server.OpenIddictServerEvents;
 
@@ -28,14 +28,14 @@ public static class AuthorizationParameterChecks
     /// <summary>Right after the ASP.NET Core host has read the parameters and refused repeated ones, before anything acts on them.</summary>
     public static OpenIddictServerHandlerDescriptor SizeDescriptor { get; } = OpenIddictServerHandlerDescriptor.CreateBuilder<ExtractAuthorizationRequestContext>()
         .UseSingletonHandler<BoundedSize>()
-        .SetOrder(OpenIddictServerAspNetCoreHandlers.ExtractGetOrPostRequest<ExtractAuthorizationRequestContext>.Descriptor.Order + 2)
+        .SetOrder(HandlerOrder.JustAfter(SingleValuedParametersSetup.Authorization))
         .SetType(OpenIddictServerHandlerType.Custom)
         .Build();
 
     /// <summary>Next to OpenIddict's own prompt check.</summary>
     public static OpenIddictServerHandlerDescriptor MaxAgeDescriptor { get; } = OpenIddictServerHandlerDescriptor.CreateBuilder<ValidateAuthorizationRequestContext>()
         .UseSingletonHandler<WellFormedMaxAge>()
-        .SetOrder(OpenIddictServerHandlers.Authentication.ValidatePromptParameter.Descriptor.Order + 1)
+        .SetOrder(HandlerOrder.JustAfter(OpenIddictServerHandlers.Authentication.ValidatePromptParameter.Descriptor))
         .SetType(OpenIddictServerHandlerType.Custom)
         .Build();
 

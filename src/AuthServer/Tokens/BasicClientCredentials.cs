@@ -1,4 +1,5 @@
 using System.Text;
+using AuthServer.Protocol;
 using Microsoft.AspNetCore;
 using OpenIddict.Server;
 using OpenIddict.Server.AspNetCore;
@@ -17,14 +18,14 @@ namespace AuthServer.Tokens;
 public static class BasicClientCredentials
 {
     /// <summary>For the token and revocation endpoints, just before OpenIddict reads the header.</summary>
-    public static OpenIddictServerBuilder CheckBasicClientCredentials(this OpenIddictServerBuilder server) => server
-        .AddEventHandler(Descriptor<ExtractTokenRequestContext>())
-        .AddEventHandler(Descriptor<ExtractRevocationRequestContext>());
+    public static OpenIddictServerHandlerDescriptor TokenDescriptor { get; } = Descriptor<ExtractTokenRequestContext>();
+
+    public static OpenIddictServerHandlerDescriptor RevocationDescriptor { get; } = Descriptor<ExtractRevocationRequestContext>();
 
     private static OpenIddictServerHandlerDescriptor Descriptor<TContext>() where TContext : BaseValidatingContext =>
         OpenIddictServerHandlerDescriptor.CreateBuilder<TContext>()
             .UseSingletonHandler<Check<TContext>>()
-            .SetOrder(OpenIddictServerAspNetCoreHandlers.ExtractBasicAuthenticationCredentials<TContext>.Descriptor.Order - 1)
+            .SetOrder(HandlerOrder.JustBefore(OpenIddictServerAspNetCoreHandlers.ExtractBasicAuthenticationCredentials<TContext>.Descriptor))
             .SetType(OpenIddictServerHandlerType.Custom)
             .Build();
 

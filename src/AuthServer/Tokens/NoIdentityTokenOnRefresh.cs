@@ -1,3 +1,4 @@
+using AuthServer.Protocol;
 using OpenIddict.Abstractions;
 using OpenIddict.Server;
 using static OpenIddict.Server.OpenIddictServerEvents;
@@ -12,7 +13,7 @@ public sealed class NoIdentityTokenOnRefresh : IOpenIddictServerHandler<ProcessS
 {
     public static OpenIddictServerHandlerDescriptor Descriptor { get; } = OpenIddictServerHandlerDescriptor.CreateBuilder<ProcessSignInContext>()
         .UseSingletonHandler<NoIdentityTokenOnRefresh>()
-        .SetOrder(OpenIddictServerHandlers.EvaluateGeneratedTokens.Descriptor.Order + 1)
+        .SetOrder(HandlerOrder.JustAfter(OpenIddictServerHandlers.EvaluateGeneratedTokens.Descriptor))
         .SetType(OpenIddictServerHandlerType.Custom)
         .Build();
 

@@ -1,3 +1,4 @@
+using AuthServer.Protocol;
 using OpenIddict.Abstractions;
 using OpenIddict.Server;
 using static OpenIddict.Abstractions.OpenIddictConstants;
@@ -14,7 +15,7 @@ public sealed class NoOpenIdForClients : IOpenIddictServerHandler<ValidateTokenR
 {
     public static OpenIddictServerHandlerDescriptor Descriptor { get; } = OpenIddictServerHandlerDescriptor.CreateBuilder<ValidateTokenRequestContext>()
         .UseSingletonHandler<NoOpenIdForClients>()
-        .SetOrder(OpenIddictServerHandlers.Exchange.ValidateScopePermissions.Descriptor.Order + 1)
+        .SetOrder(HandlerOrder.JustAfter(OpenIddictServerHandlers.Exchange.ValidateScopePermissions.Descriptor))
         .SetType(OpenIddictServerHandlerType.Custom)
         .Build();
 

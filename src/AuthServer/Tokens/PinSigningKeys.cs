@@ -1,4 +1,5 @@
 using AuthServer.Keys;
+using AuthServer.Protocol;
 using OpenIddict.Server;
 using static OpenIddict.Abstractions.OpenIddictConstants;
 using static OpenIddict.Server.OpenIddictServerEvents;
@@ -18,7 +19,7 @@ public sealed class PinSigningKeys(KeyRingSource keys) : IOpenIddictServerHandle
 {
     public static OpenIddictServerHandlerDescriptor Descriptor { get; } = OpenIddictServerHandlerDescriptor.CreateBuilder<GenerateTokenContext>()
         .UseSingletonHandler<PinSigningKeys>()
-        .SetOrder(OpenIddictServerHandlers.Protection.AttachSecurityCredentials.Descriptor.Order + 1)
+        .SetOrder(HandlerOrder.JustAfter(OpenIddictServerHandlers.Protection.AttachSecurityCredentials.Descriptor))
         .SetType(OpenIddictServerHandlerType.Custom)
         .Build();
 

@@ -1,6 +1,7 @@
 using System.Buffers.Text;
 using System.Security.Cryptography;
 using System.Text;
+using AuthServer.Protocol;
 using OpenIddict.Abstractions;
 using OpenIddict.Server;
 using static OpenIddict.Abstractions.OpenIddictConstants;
@@ -23,14 +24,14 @@ public static class ProofKeyChecks
     /// <summary>After the redirect URI is trusted, so the refusal can go back to the client (RFC 6749 §4.1.2.1).</summary>
     public static OpenIddictServerHandlerDescriptor ChallengeDescriptor { get; } = OpenIddictServerHandlerDescriptor.CreateBuilder<ValidateAuthorizationRequestContext>()
         .UseSingletonHandler<WellFormedChallenge>()
-        .SetOrder(OpenIddictServerHandlers.Authentication.ValidateClientRedirectUri.Descriptor.Order + 1)
+        .SetOrder(HandlerOrder.JustAfter(OpenIddictServerHandlers.Authentication.ValidateClientRedirectUri.Descriptor))
         .SetType(OpenIddictServerHandlerType.Custom)
         .Build();
 
     /// <summary>After the code is authenticated and bound to this client (a stranger cannot burn it), before OpenIddict's check.</summary>
     public static OpenIddictServerHandlerDescriptor VerifierDescriptor { get; } = OpenIddictServerHandlerDescriptor.CreateBuilder<ValidateTokenRequestContext>()
         .UseScopedHandler<VerifierOrBurn>()
-        .SetOrder(OpenIddictServerHandlers.Exchange.ValidateCodeVerifier.Descriptor.Order - 1)
+        .SetOrder(HandlerOrder.JustBefore(OpenIddictServerHandlers.Exchange.ValidateCodeVerifier.Descriptor))
         .SetType(OpenIddictServerHandlerType.Custom)
         .Build();
 
@@ -40,9 +41,11 @@ public static class ProofKeyChecks
     /// code is read first and <see cref="VerifierOrBurn"/> burns it. Nothing is lost: every code carries a challenge
     /// (PKCE is required at the authorization endpoint), and OpenIddict's ValidateCodeVerifier still runs after ours.
     /// </summary>
-    public static OpenIddictServerBuilder BurnCodesPresentedWithoutVerifier(this OpenIddictServerBuilder server) => server
-        .RemoveEventHandler(OpenIddictServerHandlers.Exchange.ValidateProofKeyForCodeExchangeParameters.Descriptor)
-        .RemoveEventHandler(OpenIddictServerHandlers.Exchange.ValidateProofKeyForCodeExchangeRequirement.Descriptor);
+    public static IReadOnlyList<OpenIddictServerHandlerDescriptor> EarlyChecksRemoved { get; } =
+    [
+        OpenIddictServerHandlers.Exchange.ValidateProofKeyForCodeExchangeParameters.Descriptor,
+        OpenIddictServerHandlers.Exchange.ValidateProofKeyForCodeExchangeRequirement.Descriptor,
+    ];
 
     public sealed class WellFormedChallenge : IOpenIddictServerHandler<ValidateAuthorizationRequestContext>
     {

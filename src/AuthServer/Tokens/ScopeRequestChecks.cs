@@ -1,3 +1,4 @@
+using AuthServer.Protocol;
 using OpenIddict.Abstractions;
 using OpenIddict.Server;
 using static OpenIddict.Abstractions.OpenIddictConstants;
@@ -14,20 +15,20 @@ public static class ScopeRequestChecks
 {
     public static OpenIddictServerHandlerDescriptor ClientMayUseDescriptor { get; } = OpenIddictServerHandlerDescriptor.CreateBuilder<ValidateTokenRequestContext>()
         .UseScopedHandler<ClientMayUse>()
-        .SetOrder(OpenIddictServerHandlers.Exchange.ValidateScopePermissions.Descriptor.Order - 1)
+        .SetOrder(HandlerOrder.JustBefore(OpenIddictServerHandlers.Exchange.ValidateScopePermissions.Descriptor))
         .SetType(OpenIddictServerHandlerType.Custom)
         .Build();
 
     /// <summary>The same rule at the authorization endpoint, whose refusal then goes back to the client (RFC 6749 §4.1.2.1).</summary>
     public static OpenIddictServerHandlerDescriptor ClientMayUseAtAuthorizationDescriptor { get; } = OpenIddictServerHandlerDescriptor.CreateBuilder<ValidateAuthorizationRequestContext>()
         .UseScopedHandler<ClientMayUse>()
-        .SetOrder(OpenIddictServerHandlers.Authentication.ValidateScopePermissions.Descriptor.Order - 1)
+        .SetOrder(HandlerOrder.JustBefore(OpenIddictServerHandlers.Authentication.ValidateScopePermissions.Descriptor))
         .SetType(OpenIddictServerHandlerType.Custom)
         .Build();
 
     public static OpenIddictServerHandlerDescriptor NoWiderThanGrantedDescriptor { get; } = OpenIddictServerHandlerDescriptor.CreateBuilder<ValidateTokenRequestContext>()
         .UseSingletonHandler<NoWiderThanGranted>()
-        .SetOrder(OpenIddictServerHandlers.Exchange.ValidateGrantedScopes.Descriptor.Order - 1)
+        .SetOrder(HandlerOrder.JustBefore(OpenIddictServerHandlers.Exchange.ValidateGrantedScopes.Descriptor))
         .SetType(OpenIddictServerHandlerType.Custom)
         .Build();
 

@@ -1,3 +1,4 @@
+using AuthServer.Protocol;
 using OpenIddict.Server;
 using OpenIddict.Server.AspNetCore;
 using static OpenIddict.Abstractions.OpenIddictConstants;
@@ -12,7 +13,6 @@ namespace AuthServer.Tokens;
 /// </summary>
 public sealed class SingleValuedParameters<TContext> : IOpenIddictServerHandler<TContext> where TContext : BaseValidatingContext
 {
-
     public ValueTask HandleAsync(TContext context)
     {
         if (context.Transaction.Request is not { } request)
@@ -34,23 +34,25 @@ public sealed class SingleValuedParameters<TContext> : IOpenIddictServerHandler<
     }
 }
 
+/// <summary>Right after the ASP.NET Core host has read the parameters, before anything acts on them.</summary>
 public static class SingleValuedParametersSetup
 {
-    private static OpenIddictServerHandlerDescriptor Descriptor<TContext>(int after) where TContext : BaseValidatingContext =>
+    public static OpenIddictServerHandlerDescriptor Token { get; } =
+        Descriptor<ExtractTokenRequestContext>(OpenIddictServerAspNetCoreHandlers.ExtractPostRequest<ExtractTokenRequestContext>.Descriptor);
+
+    public static OpenIddictServerHandlerDescriptor Revocation { get; } =
+        Descriptor<ExtractRevocationRequestContext>(OpenIddictServerAspNetCoreHandlers.ExtractPostRequest<ExtractRevocationRequestContext>.Descriptor);
+
+    public static OpenIddictServerHandlerDescriptor Authorization { get; } =
+        Descriptor<ExtractAuthorizationRequestContext>(OpenIddictServerAspNetCoreHandlers.ExtractGetOrPostRequest<ExtractAuthorizationRequestContext>.Descriptor);
+
+    public static OpenIddictServerHandlerDescriptor EndSession { get; } =
+        Descriptor<ExtractEndSessionRequestContext>(OpenIddictServerAspNetCoreHandlers.ExtractGetOrPostRequest<ExtractEndSessionRequestContext>.Descriptor);
+
+    private static OpenIddictServerHandlerDescriptor Descriptor<TContext>(OpenIddictServerHandlerDescriptor reader) where TContext : BaseValidatingContext =>
         OpenIddictServerHandlerDescriptor.CreateBuilder<TContext>()
             .UseSingletonHandler<SingleValuedParameters<TContext>>()
-            .SetOrder(after + 1)
+            .SetOrder(HandlerOrder.JustAfter(reader))
             .SetType(OpenIddictServerHandlerType.Custom)
             .Build();
-
-    /// <summary>Right after the ASP.NET Core host has read the parameters, before anything acts on them.</summary>
-    public static OpenIddictServerBuilder RefuseRepeatedParameters(this OpenIddictServerBuilder server) => server
-        .AddEventHandler(Descriptor<ExtractTokenRequestContext>(
-            OpenIddictServerAspNetCoreHandlers.ExtractPostRequest<ExtractTokenRequestContext>.Descriptor.Order))
-        .AddEventHandler(Descriptor<ExtractRevocationRequestContext>(
-            OpenIddictServerAspNetCoreHandlers.ExtractPostRequest<ExtractRevocationRequestContext>.Descriptor.Order))
-        .AddEventHandler(Descriptor<ExtractAuthorizationRequestContext>(
-            OpenIddictServerAspNetCoreHandlers.ExtractGetOrPostRequest<ExtractAuthorizationRequestContext>.Descriptor.Order))
-        .AddEventHandler(Descriptor<ExtractEndSessionRequestContext>(
-            OpenIddictServerAspNetCoreHandlers.ExtractGetOrPostRequest<ExtractEndSessionRequestContext>.Descriptor.Order));
 }

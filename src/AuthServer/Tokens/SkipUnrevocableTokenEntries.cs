@@ -1,3 +1,4 @@
+using AuthServer.Protocol;
 using OpenIddict.Server;
 using static OpenIddict.Abstractions.OpenIddictConstants;
 using static OpenIddict.Server.OpenIddictServerEvents;
@@ -12,7 +13,7 @@ public sealed class SkipUnrevocableTokenEntries : IOpenIddictServerHandler<Gener
 {
     public static OpenIddictServerHandlerDescriptor Descriptor { get; } = OpenIddictServerHandlerDescriptor.CreateBuilder<GenerateTokenContext>()
         .UseSingletonHandler<SkipUnrevocableTokenEntries>()
-        .SetOrder(OpenIddictServerHandlers.Protection.CreateTokenEntry.Descriptor.Order - 1_000)
+        .SetOrder(HandlerOrder.WellBefore(OpenIddictServerHandlers.Protection.CreateTokenEntry.Descriptor))
         .SetType(OpenIddictServerHandlerType.Custom)
         .Build();
 

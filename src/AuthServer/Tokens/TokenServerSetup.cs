@@ -1,6 +1,7 @@
 using AuthServer.Clients;
 using AuthServer.Keys;
 using AuthServer.Persistence;
+using AuthServer.Protocol;
 using AuthServer.Settings;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
@@ -71,24 +72,7 @@ public static class TokenServerSetup
 
                 // RFC 9068: access tokens are signed JWTs that resource servers read and validate themselves.
                 server.DisableAccessTokenEncryption();
-                server.AddEventHandler(SkipUnrevocableTokenEntries.Descriptor);
-                server.AddEventHandler(NoIdentityTokenOnRefresh.Descriptor);
-                server.AddEventHandler(PinSigningKeys.Descriptor);
-                server.AddEventHandler(AdvertiseIssuerUrls.Descriptor);
-                server.AddEventHandler(AudiencesFollowScopes.Descriptor);
-                server.AddEventHandler(NoOpenIdForClients.Descriptor);
-                server.AddEventHandler(ProofKeyChecks.ChallengeDescriptor);
-                server.AddEventHandler(ProofKeyChecks.VerifierDescriptor).BurnCodesPresentedWithoutVerifier();
-                server.RefuseRepeatedParameters();
-                server.AddEventHandler(AuthorizationParameterChecks.SizeDescriptor);
-                server.AddEventHandler(AuthorizationParameterChecks.MaxAgeDescriptor);
-                server.AddEventHandler(AuthorizationErrorRedirect.Descriptor);
-                server.AddEventHandler(Authorization.HintOutlivesItsChain.Descriptor);
-                server.AddEventHandler(AuthorizationErrorRedirect.OversizedStateDescriptor);
-                server.CheckBasicClientCredentials();
-                server.AddEventHandler(ScopeRequestChecks.ClientMayUseDescriptor);
-                server.AddEventHandler(ScopeRequestChecks.ClientMayUseAtAuthorizationDescriptor);
-                server.AddEventHandler(ScopeRequestChecks.NoWiderThanGrantedDescriptor);
+                server.AddProtocolPipeline();
 
                 // Local errors (authorize or end-session refused before a redirect is allowed) reach ErrorHandling/ProtocolErrors
                 // without a body, which writes them as OAuth JSON instead of OpenIddict's text/plain.
