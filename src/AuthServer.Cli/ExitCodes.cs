@@ -1,6 +1,9 @@
 namespace AuthServer.Cli;
 
-/// <summary>Stable exit codes, so scripts can tell a typo from an outage from a refusal.</summary>
+/// <summary>
+/// Stable exit codes, so scripts can tell a typo from an outage from a refusal; documented in docs/operations.md
+/// ("Exit codes of the CLI").
+/// </summary>
 public static class ExitCodes
 {
     public const int Success = 0;

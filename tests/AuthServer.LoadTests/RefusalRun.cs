@@ -12,11 +12,11 @@ public sealed record RefusalPath(string Name, string What, IReadOnlyList<string>
 public sealed record RefusalResult(IReadOnlyList<RefusalPath> Paths, int Rounds, int WarmupRounds);
 
 /// <summary>
-/// Whether a refusal's time tells its reason (issue 11): one user who gets a wrong password, one an operator locked
-/// (asked with the right password, since a wrong one is the wrong-password path), one account backing off after
-/// failures from many sources, and a name nobody has. Interleaved rounds in a shuffled order, one request at a
-/// time over one connection, so every path sees the same server and the same machine. Not-allowed (unconfirmed
-/// email) cannot be set up through the admin API; the hash-count test covers it.
+/// Whether a refusal's time tells its reason (docs/security.md, "How failed passwords are handled"): one user who gets
+/// a wrong password, one an operator locked (asked with the right password, since a wrong one is the wrong-password
+/// path), one account backing off after failures from many sources, and a name nobody has. Interleaved rounds in a
+/// shuffled order, one request at a time over one connection, so every path sees the same server and the same machine.
+/// Not-allowed (unconfirmed email) cannot be set up through the admin API; the hash-count test covers it.
 /// </summary>
 public static class RefusalRun
 {

@@ -9,11 +9,12 @@ using System.Text.Json;
 namespace AuthServer.LoadTests;
 
 /// <summary>
-/// The revocation feed's figures (issue 13). `revocation`: a fresh sign-in, the API accepts its access token, then the
-/// operator revokes the user and the token is tried every 10 ms until the API refuses it: the time from sending the
-/// revoking call to the first 401, over --rounds revocations. `poll`: this tool acts as one more receiver (its own
-/// stream, drained first) and sends idle polls back to back: bytes on the wire per poll and the server's CPU per poll.
-/// `idle`: CPU of --server-pid and --api-pid over --seconds with no load, so an API's poller costs what it costs.
+/// The revocation feed's figures (docs/benchmarks.md). `revocation`: a fresh sign-in, the API accepts its access token,
+/// then the operator revokes the user and the token is tried every 10 ms until the API refuses it: the time from
+/// sending the revoking call to the first 401, over --rounds revocations. `poll`: this tool acts as one more receiver
+/// (its own stream, drained first) and sends idle polls back to back: bytes on the wire per poll and the server's CPU
+/// per poll. `idle`: CPU of --server-pid and --api-pid over --seconds with no load, so an API's poller costs what it
+/// costs.
 /// </summary>
 public static class RevocationRun
 {

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The abuse-resistance numbers in docs/benchmarks.md (issue 11):
+# The abuse-resistance numbers in docs/benchmarks.md ("Abuse: password guessing and floods"):
 #   bash tests/AuthServer.LoadTests/bench-abuse.sh [seconds] [flood workers] [refusal rounds]
 # Publishes Release (as deployed), starts the server on 127.0.0.1 with a fresh SQLite file (Development demo
 # data, Warning logs) and measures (a) refresh with 16 chains, quiet; (b) the same beside a flood of wrong passwords

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# One command for the revocation-feed figures in docs/benchmarks.md (issue 13):
+# One command for the revocation-feed figures in docs/benchmarks.md ("Revocation feed"):
 #   bash tests/AuthServer.LoadTests/bench-revocation.sh [rounds] [seconds] [samples...]
 # Builds Release, starts the token server (127.0.0.1:5000) and each sample API in turn (127.0.0.1:5080), and measures:
 # idle-poll bytes and server CPU per poll; each API at rest with its poller (CPU ms/s); propagation from the revoking

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Where a refresh's CPU goes, by component (the profile tables of docs/benchmarks.md, issue 16):
+# Where a refresh's CPU goes, by component (the profile table of docs/benchmarks.md, "Refresh path"):
 #   bash tests/AuthServer.LoadTests/profile.sh [seconds-recorded] [scenario]
 # Runs the Release build on 127.0.0.1:5000 with a fresh SQLite file (as ../shared/peer/compare.sh does), warms up for
 # WARMUP seconds (45) under 16 connections, then records the server with `perf record -g` and charges each sample to the

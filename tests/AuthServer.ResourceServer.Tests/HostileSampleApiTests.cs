@@ -7,8 +7,9 @@ using Xunit.Abstractions;
 namespace AuthServer.ResourceServer.Tests;
 
 /// <summary>
-/// Issue 18 at the sample APIs: both accept the bearer headers AuthServer's own endpoints accept (RFC 6750 §2.1,
-/// `Bearer 1*SP token`), and every refusal carries a JSON body with its RFC 6750 §3.1 error code.
+/// Hostile input at the sample APIs (docs/security.md, "Protocol edges"): both accept the bearer headers AuthServer's
+/// own endpoints accept (RFC 6750 §2.1, `Bearer 1*SP token`), and every refusal carries a JSON body with its RFC 6750
+/// §3.1 error code.
 /// </summary>
 public sealed class HostileSampleApiTests(ResourceServers servers, ITestOutputHelper output) : IClassFixture<ResourceServers>
 {

@@ -11,10 +11,11 @@ using static AuthServer.ResourceServer.Tests.Infrastructure.FeedServers;
 namespace AuthServer.ResourceServer.Tests;
 
 /// <summary>
-/// Issue 26, in real time (the wall clock, default intervals): key changes reach both sample APIs through the revocation
-/// feed while tokens with forged kids flood them, the attack that used to spend the APIs' one JWKS refresh per 5 minutes.
-/// An emergency rotation never refuses a token, a revoked key is refused within 5 s, a revocation signed by a key the API
-/// has not fetched yet is applied, and an API without the feed recovers within one RefreshInterval of the new key's first token.
+/// Key changes on the feed (decision 016), in real time (the wall clock, default intervals): key changes reach both
+/// sample APIs through the revocation feed while tokens with forged kids flood them, the attack that used to spend the
+/// APIs' one JWKS refresh per 5 minutes. An emergency rotation never refuses a token, a revoked key is refused within 5
+/// s, a revocation signed by a key the API has not fetched yet is applied, and an API without the feed recovers within
+/// one RefreshInterval of the new key's first token.
 /// </summary>
 public sealed class KeyEventTests
 {

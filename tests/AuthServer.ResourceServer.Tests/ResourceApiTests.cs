@@ -172,7 +172,7 @@ public sealed class ResourceApiTests(ResourceServers servers) : IClassFixture<Re
         Assert.Equal(HttpStatusCode.OK, bobMe.StatusCode);
     }
 
-    // Issue 18 item 3: the role alone is not enough; the token must also have been granted the API's scope.
+    // The role alone is not enough; the token must also have been granted the API's scope.
     [Theory]
     [MemberData(nameof(Samples))]
     public async Task The_admin_endpoint_needs_the_api_scope_as_well_as_the_role(Sample sample)

@@ -15,9 +15,9 @@ using static AuthServer.ResourceServer.Tests.Infrastructure.FeedServers;
 namespace AuthServer.ResourceServer.Tests;
 
 /// <summary>
-/// Issue 13: every revocation the server performs reaches both sample APIs through the revocation feed, within seconds:
-/// the revoked access token is refused (even when the JwtBearer API already cached it), a token issued afterwards is
-/// accepted, and another user's token is untouched.
+/// The revocation feed (decision 010): every revocation the server performs reaches both sample APIs through the
+/// revocation feed, within seconds: the revoked access token is refused (even when the JwtBearer API already cached
+/// it), a token issued afterwards is accepted, and another user's token is untouched.
 /// </summary>
 public sealed class RevocationFeedTests(FeedServers feed) : IClassFixture<FeedServers>
 {

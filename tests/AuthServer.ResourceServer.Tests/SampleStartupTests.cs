@@ -49,7 +49,7 @@ public sealed class SampleStartupTests
         Assert.DoesNotContain("   at ", output, StringComparison.Ordinal);
     }
 
-    // Issue 17 item 5: it used to start, then answer every request 500 with an empty body.
+    // A bad setting stops the start: it used to start, then answer every request 500 with an empty body.
     [Theory]
     [InlineData(false)]
     [InlineData(true)]

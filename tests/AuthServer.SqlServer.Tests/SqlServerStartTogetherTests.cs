@@ -6,9 +6,9 @@ using Microsoft.Data.SqlClient;
 namespace AuthServer.SqlServer.Tests;
 
 /// <summary>
-/// Issue 33 on SQL Server: three servers started at the same moment on a database that does not exist yet (each would
-/// create and migrate it) all come up, with one catalog, one demo seed and one key set. The start-up lock is an
-/// application lock in master, named after the database.
+/// Replicas starting together, on SQL Server: three servers started at the same moment on a database that does not
+/// exist yet (each would create and migrate it) all come up, with one catalog, one demo seed and one key set. The
+/// start-up lock is an application lock in master, named after the database.
 /// </summary>
 [Collection(SqlServerInstance.Collection)]
 public sealed class SqlServerStartTogetherTests(SqlServerInstance sql)

@@ -4,7 +4,7 @@ using AuthServer.Persistence;
 namespace AuthServer.UnitTests;
 
 /// <summary>
-/// The dependency rules of /work/shared/DESIGN.md ("Parts and their boundaries"), read from the project files:
+/// The dependency rules of docs/architecture.md ("Parts and their boundaries"), read from the project files:
 /// samples, the CLI, the resource-server and BFF libraries know only the protocol; persistence knows no OpenIddict
 /// server type; a migrations assembly depends on persistence only.
 /// </summary>

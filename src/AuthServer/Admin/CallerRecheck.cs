@@ -19,11 +19,12 @@ namespace AuthServer.Admin;
 
 /// <summary>
 /// The admin API and the revocation feed accept an access token only while what it was issued on still stands, read
-/// again at every request (issue 25): here a token reaches permanent credentials (a rotated secret, an unlocked account),
-/// so it must not outlive a lock, a demotion or a revocation by its 15 minutes. A user's token needs the user to exist,
-/// not be locked, still hold the roles of its scopes (ScopeCatalog's rule) and its grant and browser session to be live;
-/// a client's token needs the client to exist with the grant and the scopes, and not to have been revoked as a whole
-/// since the token's `iat`. Refused as `invalid_token` (401, RFC 6750 §3.1) before any endpoint runs.
+/// again at every request (docs/operations.md, "Who may call the admin API"): here a token reaches permanent
+/// credentials (a rotated secret, an unlocked account), so it must not outlive a lock, a demotion or a revocation by
+/// its 15 minutes. A user's token needs the user to exist, not be locked, still hold the roles of its scopes
+/// (ScopeCatalog's rule) and its grant and browser session to be live; a client's token needs the client to exist with
+/// the grant and the scopes, and not to have been revoked as a whole since the token's `iat`. Refused as
+/// `invalid_token` (401, RFC 6750 §3.1) before any endpoint runs.
 /// </summary>
 public sealed class CallerRecheck(AuthDbContext db, UserGate gate, ScopeCatalog catalog) : IOpenIddictValidationHandler<ProcessAuthenticationContext>
 {

@@ -7,7 +7,7 @@ namespace AuthServer.Hosting;
 /// Outside Development, only requests for the issuer's host are answered (400 otherwise, as ASP.NET Core's own host
 /// filtering answers): nothing built from a forged Host header (a link, a cached copy, a log line) can then exist.
 /// The health probes are left out, since kubelets address an instance by its IP; they answer nothing derived from the
-/// host. The metrics endpoint is not (issue 25): it is scraped under the issuer's name like everything else, so a
+/// host. The metrics endpoint is not: it is scraped under the issuer's name like everything else, so a
 /// request that reached the server under another name learns nothing from it either. Development accepts any host, so
 /// the server is reachable under any local name.
 /// The issuer is required and validated outside Development (TokenOptionsValidator), so the host is always known there.

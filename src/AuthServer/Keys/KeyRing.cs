@@ -87,8 +87,9 @@ public sealed class KeyRing
     }
 
     /// <summary>
-    /// P-256 first, so access tokens are ES256 (a signature costs 0.03 ms against 0.9 ms for RSA-2048, and one is made
-    /// at every refresh); RSA-2048 second, for identity tokens, where OpenID Connect requires RS256.
+    /// P-256 first, so access tokens are ES256 (an ECDSA signature is far cheaper to make than an RSA-2048 one, and one
+    /// is made at every refresh; figures in docs/benchmarks.md); RSA-2048 second, for identity tokens, where OpenID
+    /// Connect requires RS256.
     /// </summary>
     private static KeyRing LoadDevelopmentKeys(string folder)
     {

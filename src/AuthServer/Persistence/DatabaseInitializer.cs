@@ -72,8 +72,8 @@ public sealed partial class DatabaseInitializer(
 
         if (pending.Count > 0)
         {
-            // Only when there is work: MigrateAsync also diffs the model against the snapshot (about 0.15 s of every
-            // start here). MigrationTests keep model and migrations in step instead.
+            // Only when there is work: MigrateAsync also diffs the model against the snapshot, which would add to every
+            // start. MigrationTests keep model and migrations in step instead.
             await db.Database.MigrateAsync(cancellationToken);
         }
 

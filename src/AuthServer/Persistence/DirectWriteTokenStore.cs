@@ -18,7 +18,7 @@ namespace AuthServer.Persistence;
 /// <summary>
 /// OpenIddict's EF Core token store, with the two writes of every grant (the new entry, and the presented one redeemed)
 /// sent as one statement each instead of through the change tracker's SaveChanges, and the lookup by id compiled once
-/// (docs/benchmarks.md, issue 16). Every other operation stays OpenIddict's. The statements pass
+/// (decision 014; docs/benchmarks.md, "Refresh path"). Every other operation stays OpenIddict's. The statements pass
 /// EF Core's interceptors (the SQLite write gate, the command log, tracing), its execution strategy and the context's
 /// open transaction, and keep the concurrency check: an entry changed since it was read is not overwritten.
 /// </summary>

@@ -55,7 +55,7 @@ public static class PersistenceSetup
         return services;
     }
 
-    /// <summary>Its own method, so that a server on SQLite never loads SQL Server's provider and client libraries (issue 16: memory).</summary>
+    /// <summary>Its own method, so that a server on SQLite never loads SQL Server's provider and client libraries (memory).</summary>
     [MethodImpl(MethodImplOptions.NoInlining)]
     private static DbContextOptionsBuilder UseSqlServer(DbContextOptionsBuilder options, string connectionString) =>
         options.UseSqlServer(connectionString, sql => sql.MigrationsAssembly(SqlServerMigrations).EnableRetryOnFailure());

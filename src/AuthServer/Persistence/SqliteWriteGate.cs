@@ -8,8 +8,8 @@ namespace AuthServer.Persistence;
 
 /// <summary>
 /// SQLite allows one writer at a time, and Microsoft.Data.Sqlite answers a busy database by sleeping 150 ms
-/// before retrying: at 16 concurrent refreshes half the CPU sat idle. Writers of this process therefore queue
-/// here, in memory, and reach SQLite one at a time; readers never wait (WAL). Other processes on the same file
+/// before retrying: under concurrent refreshes much of the CPU sat idle while writers slept. Writers of this
+/// process therefore queue here, in memory, and reach SQLite one at a time; readers never wait (WAL). Other processes on the same file
 /// still meet SQLite's own busy handling.
 /// </summary>
 public sealed class SqliteWriteGate : DbCommandInterceptor, IDbTransactionInterceptor, IDbConnectionInterceptor, IDisposable

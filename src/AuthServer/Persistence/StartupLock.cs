@@ -17,7 +17,7 @@ public sealed partial class StartupLock : IAsyncDisposable
 {
     private const string Resource = "AuthServer.Startup";
 
-    /// <summary>By name: a server on SQLite never loads SQL Server's provider (issue 16: memory).</summary>
+    /// <summary>By name: a server on SQLite never loads SQL Server's provider, which would only take memory.</summary>
     private const string SqlServerProvider = "Microsoft.EntityFrameworkCore.SqlServer";
     private static readonly TimeSpan s_retry = TimeSpan.FromMilliseconds(50);
 

@@ -19,10 +19,10 @@ public sealed record UserWithRoles(IdentityUser User, IReadOnlyList<string> Role
 {
     /// <summary>
     /// One statement instead of Identity's two (the user by key, then their roles), which cost a refresh more CPU than
-    /// the database work itself (docs/benchmarks.md, issue 16). It seeks the user by primary key and their role links
-    /// by the (UserId, RoleId) key, and passes EF Core's interceptors, command log and tracing like any other statement.
-    /// The user is read, not tracked: it issues tokens and is never saved. The session's end is a primary-key probe inside the
-    /// same statement, so checking it costs no round trip.
+    /// the database work itself (decision 014; docs/benchmarks.md, "Refresh path"). It seeks the user by primary key
+    /// and their role links by the (UserId, RoleId) key, and passes EF Core's interceptors, command log and tracing
+    /// like any other statement. The user is read, not tracked: it issues tokens and is never saved. The session's end
+    /// is a primary-key probe inside the same statement, so checking it costs no round trip.
     /// </summary>
     public static async Task<UserWithRoles?> FindAsync(AuthDbContext db, string userId, string? sessionId, CancellationToken cancellationToken)
     {

@@ -201,7 +201,7 @@ public sealed class AdminApiTests(AdminServerFactory server) : IClassFixture<Adm
         Assert.DoesNotContain(paths, p => p.StartsWith("/connect", StringComparison.Ordinal));
     }
 
-    // Issue 17 item 4: every 4xx of the admin API is problem details, 401 and 403 included.
+    // Every 4xx of the admin API is problem details, 401 and 403 included.
     [Fact]
     public async Task Refusals_without_a_token_or_without_the_operator_scope_are_problem_details()
     {
@@ -219,7 +219,7 @@ public sealed class AdminApiTests(AdminServerFactory server) : IClassFixture<Adm
         Assert.Equal("insufficient_scope", forbiddenBody.GetProperty("error").GetString());
     }
 
-    // Issue 17 item 4: the request records' annotations are checked by the framework, naming the field.
+    // The request records' annotations are checked by the framework, naming the field.
     [Fact]
     public async Task A_user_without_a_password_is_refused_by_validation_naming_the_field()
     {

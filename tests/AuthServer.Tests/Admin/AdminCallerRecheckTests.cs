@@ -11,7 +11,7 @@ using Xunit.Abstractions;
 namespace AuthServer.Tests;
 
 /// <summary>
-/// Issue 25 item 3: the admin API and the feed re-check their caller on every request. Each attack keeps using a token
+/// The admin API and the feed re-check their caller on every request. Each attack keeps using a token
 /// it already holds, in parallel loops, while an honest operator (the `ops` client) ends what the token was issued on;
 /// every request the attacker starts after that answer must be refused.
 /// </summary>

@@ -5,7 +5,7 @@ using AuthServer.Tests.Infrastructure;
 namespace AuthServer.Tests;
 
 /// <summary>
-/// Issue 17 item 4: the admin API's OpenAPI document, as the running server serves it, is the committed
+/// The admin API's OpenAPI document, as the running server serves it, is the committed
 /// `docs/admin-openapi.json`, so a change to the API shows in review. After an intended change, regenerate it with
 /// `AUTHSERVER_WRITE_OPENAPI=1 dotnet test tests/AuthServer.Tests --filter FullyQualifiedName~AdminOpenApiTests`.
 /// </summary>

@@ -243,7 +243,7 @@ public sealed class AuthorizationCodeTests(AuthServerFactory factory) : IClassFi
         Assert.Contains(factory.LogEvents, e => e.MessageTemplate.Text.StartsWith("Session ended", StringComparison.Ordinal));
     }
 
-    /// <summary>The client and redirect URI are known good, so the refusal goes back to it (RFC 6749 §4.1.2.1, issue 18 item 15).</summary>
+    /// <summary>The client and redirect URI are known good, so the refusal goes back to it (RFC 6749 §4.1.2.1).</summary>
     private static void AssertRefusedAtClient(BrowserClient browser, HttpResponseMessage response, string error, string parameter)
     {
         var location = browser.LocationOf(response);

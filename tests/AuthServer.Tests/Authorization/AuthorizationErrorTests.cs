@@ -5,7 +5,7 @@ using Microsoft.AspNetCore.WebUtilities;
 namespace AuthServer.Tests;
 
 /// <summary>
-/// Issue 18 items 15 and 17: once the client and its redirect URI are known good, authorization errors go back to the
+/// Once the client and its redirect URI are known good, authorization errors go back to the
 /// client (RFC 6749 §4.1.2.1, RFC 9207); prompt and max_age as OIDC Core §3.1.2.1 has them; oversized parameters are
 /// refused up front.
 /// </summary>
@@ -30,7 +30,7 @@ public sealed class AuthorizationErrorTests(AuthServerFactory factory) : IClassF
         Assert.Equal(Issuer, answer["iss"]);
     }
 
-    // Issue 17 item 5: OpenIddict names a scope outside the client's permissions invalid_request; RFC 6749 §4.1.2.1 says invalid_scope.
+    // OpenIddict names a scope outside the client's permissions invalid_request; RFC 6749 §4.1.2.1 says invalid_scope.
     [Fact]
     public async Task A_scope_the_client_may_not_use_goes_back_to_the_client_as_invalid_scope()
     {

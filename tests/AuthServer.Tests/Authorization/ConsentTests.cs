@@ -61,7 +61,7 @@ public sealed partial class ConsentTests(ExplicitConsentServer factory) : IClass
         Assert.Equal("consent_required", BrowserClient.QueryOf(browser.LocationOf(silent))["error"]);
     }
 
-    // Issue 18 item 15: OIDC Core §3.1.2.1, prompt=consent asks again even when consent is remembered.
+    // OIDC Core §3.1.2.1: prompt=consent asks again even when consent is remembered.
     [Fact]
     public async Task Prompt_consent_asks_again_after_consent_was_remembered()
     {

@@ -17,9 +17,9 @@ using Microsoft.IdentityModel.Tokens;
 namespace AuthServer.Tests;
 
 /// <summary>
-/// OIDC Back-Channel Logout 1.0 (issue 12): whatever ends a browser session queues a logout token for every client
-/// that took part in it; a background sender delivers it to the client's real endpoint, retries, and never holds up
-/// the request that ended the session.
+/// OIDC Back-Channel Logout 1.0 (docs/architecture.md): whatever ends a browser session queues a logout token for every
+/// client that took part in it; a background sender delivers it to the client's real endpoint, retries, and never holds
+/// up the request that ended the session.
 /// </summary>
 public sealed class BackchannelLogoutTests(BackchannelLogoutTests.Factory server) : IClassFixture<BackchannelLogoutTests.Factory>
 {

@@ -6,7 +6,7 @@ using AuthServer.Tests.Infrastructure;
 
 namespace AuthServer.Tests;
 
-/// <summary>An operator sees which relying parties never hear of ended sessions (issue 33): admin API and CLI.</summary>
+/// <summary>An operator sees which relying parties never hear of ended sessions: admin API and CLI.</summary>
 public sealed class LogoutNoticeAdminTests(AdminServerFactory server) : IClassFixture<AdminServerFactory>
 {
     private readonly AdminClient _admin = new(server.CreateClient());

@@ -139,7 +139,7 @@ public sealed class CliTests(AdminServerFactory server) : IClassFixture<AdminSer
         Assert.Equal(ExitCodes.Success, (await RunAsync("--help")).Code);
     }
 
-    // Issue 25 item 7: the CLI sends the ops secret; over plain http only the local machine may hear it.
+    // The CLI sends the ops secret; over plain http only the local machine may hear it.
     [Theory]
     [InlineData("http://auth.example.test/")]
     [InlineData("http://10.0.0.5:8080")]

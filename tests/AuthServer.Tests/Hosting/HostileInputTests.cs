@@ -12,7 +12,7 @@ using Xunit.Abstractions;
 namespace AuthServer.Tests;
 
 /// <summary>
-/// Issue 18: every endpoint under hostile input (wrong methods, duplicated, oversized and badly encoded parameters,
+/// Every endpoint under hostile input (wrong methods, duplicated, oversized and badly encoded parameters,
 /// garbage tokens, bad paging, very long ids). Each case must get a 4xx with a body in the caller's shape, no stack
 /// trace, no raw echo of the input, no-store where tokens or personal data live, and leave the server healthy.
 /// Each defect found by the probe has its own named test below the suite.
@@ -33,7 +33,7 @@ public sealed class HostileInputTests(AdminServerFactory server, ITestOutputHelp
         Alice,
     }
 
-    /// <summary>One hostile request; <paramref name="Statuses"/> empty means any 4xx (the answer belongs to another item of issue 18).</summary>
+    /// <summary>One hostile request; <paramref name="Statuses"/> empty means any 4xx (the exact answer is another test's subject).</summary>
     private sealed record Case(string Name, string Method, string Path, Auth Auth = Auth.None, string? Form = null, byte[]? Body = null,
         string? ContentType = null, int[]? Statuses = null, string? Error = null, string? Bearer = null);
 
@@ -178,7 +178,7 @@ public sealed class HostileInputTests(AdminServerFactory server, ITestOutputHelp
         Assert.Empty(failures);
     }
 
-    // ---- The defects of issue 18, one test each ----
+    // ---- The defects the hostile-input probe found, one test each (docs/security.md, "Protocol edges") ----
 
     [Fact]
     public async Task Item6_admin_paging_far_past_the_end_is_refused_not_wrapped_to_the_first_page()
@@ -202,7 +202,7 @@ public sealed class HostileInputTests(AdminServerFactory server, ITestOutputHelp
         var victim = await server.CreateUserAsync();
         var victimEmail = victim.Email!;
 
-        // Another user's e-mail or id as a user name, or an e-mail that is already taken (409: issue 33): refused.
+        // Another user's e-mail or id as a user name, or an e-mail that is already taken (409): refused.
         foreach (var (shadow, expected) in new (object, HttpStatusCode)[]
         {
             (new { userName = victimEmail, password = TestUsers.Password }, HttpStatusCode.BadRequest),
@@ -264,7 +264,7 @@ public sealed class HostileInputTests(AdminServerFactory server, ITestOutputHelp
         // Built on the server side: HttpClient re-serialises the Authorization header and would fold the spaces itself.
         foreach (var (path, token) in new[] { ("/connect/userinfo", alice), ("/admin/users", ops) })
         {
-            // A run of spaces or tabs is folded alike (docs/security.md); before issue 25 a tab was refused.
+            // A run of spaces or tabs is folded alike (docs/security.md); a tab used to be refused.
             foreach (var header in new[] { "Bearer  " + token, "Bearer     " + token, "bearer  " + token, "Bearer\t" + token, "Bearer\t\t" + token, "bearer \t " + token })
             {
                 var context = await server.Server.SendAsync(request =>

@@ -15,8 +15,8 @@ using Microsoft.Extensions.DependencyInjection;
 namespace AuthServer.Tests;
 
 /// <summary>
-/// Issue 25 item 8: hostile input on the surfaces added since issue 18 (the login redirect, the revocation feed,
-/// end-session, the OpenAPI document), and the server-side items 6 (cookies that cannot be tossed). One test per defect
+/// Hostile input on the surfaces added after the first hostile-input probe (the login redirect, the revocation feed,
+/// end-session, the OpenAPI document), and cookies that cannot be tossed. One test per defect
 /// the probe found; each failed before its fix.
 /// </summary>
 public sealed class HostileSurfaceTests(AdminServerFactory server) : IClassFixture<AdminServerFactory>

@@ -4,7 +4,7 @@ using Microsoft.AspNetCore.Mvc.Testing;
 
 namespace AuthServer.Tests;
 
-/// <summary>Issue 25 item 7: the metrics endpoint, when on, answers only under the issuer's host like everything but the health probes.</summary>
+/// <summary>The metrics endpoint, when on, answers only under the issuer's host like everything but the health probes.</summary>
 public sealed class MetricsHostFilterTests : IDisposable
 {
     private readonly ProductionServerFactory _server = new();

@@ -6,7 +6,7 @@ using Microsoft.Data.Sqlite;
 namespace AuthServer.Tests;
 
 /// <summary>
-/// Replicas of a deployment start together, often on a new database (issue 33): three server processes started at the
+/// Replicas of a deployment start together, often on a new database: three server processes started at the
 /// same moment on one empty SQLite file all come up, and leave one catalog, one demo seed and one key set behind.
 /// </summary>
 public sealed class StartTogetherTests

@@ -8,7 +8,7 @@ using AuthServer.Tests.Infrastructure;
 namespace AuthServer.Tests;
 
 /// <summary>
-/// Issue 17 item 2: OpenTelemetry seen from the outside: what an OTLP collector receives when the standard variable
+/// OpenTelemetry seen from the outside: what an OTLP collector receives when the standard variable
 /// points at it, and the trace id a caller sent on the server's own log events.
 /// </summary>
 public sealed class TelemetryTests

@@ -41,7 +41,7 @@ public sealed class MigrationTests
         Assert.Contains("ON [OpenIddictTokens] ([ExpirationDate])", script, StringComparison.Ordinal);
         Assert.Contains("ON [OpenIddictAuthorizations] ([Subject])", script, StringComparison.Ordinal);
 
-        // Issue 33: one e-mail names one user; an upgrade over duplicates stops and names them instead of failing on the index.
+        // One e-mail names one user; an upgrade over duplicates stops and names them instead of failing on the index.
         Assert.Contains("CREATE UNIQUE INDEX [EmailIndex] ON [AspNetUsers] ([NormalizedEmail]) WHERE [NormalizedEmail] IS NOT NULL", script, StringComparison.Ordinal);
         Assert.Contains("Several users share an e-mail address", script, StringComparison.Ordinal);
     }

@@ -6,7 +6,7 @@ using Microsoft.EntityFrameworkCore.Migrations;
 
 namespace AuthServer.Tests;
 
-/// <summary>The migration that makes e-mails unique (issue 33) on a database that already holds two users with one e-mail.</summary>
+/// <summary>The migration that makes e-mails unique on a database that already holds two users with one e-mail.</summary>
 public sealed class UniqueEmailUpgradeTests
 {
     private const string PreviousMigration = "20261202013220_CompactTokenStorage";

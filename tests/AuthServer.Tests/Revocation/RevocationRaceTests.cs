@@ -6,7 +6,7 @@ using Microsoft.IdentityModel.JsonWebTokens;
 
 namespace AuthServer.Tests;
 
-/// <summary>Revocation under races (issue 25). Runs on SQLite here and on SQL Server in AuthServer.SqlServer.Tests.</summary>
+/// <summary>Revocation under races. Runs on SQLite here and on SQL Server in AuthServer.SqlServer.Tests.</summary>
 public sealed class RevocationRaceTests(AuthServerFactory server) : RevocationRaceBehaviour(server), IClassFixture<AuthServerFactory>;
 
 /// <summary>

@@ -7,8 +7,8 @@ using Microsoft.IdentityModel.JsonWebTokens;
 namespace AuthServer.Tests;
 
 /// <summary>
-/// Server-side browser sessions (issue 12): whatever ends a session reaches the login cookie at its next use, on any
-/// instance; logout needs a valid hint or the user's confirmation; tokens carry the session id.
+/// Server-side browser sessions (decision 009): whatever ends a session reaches the login cookie at its next use, on
+/// any instance; logout needs a valid hint or the user's confirmation; tokens carry the session id.
 /// </summary>
 public sealed class BrowserSessionTests(AuthServerFactory server) : IClassFixture<AuthServerFactory>, IDisposable
 {

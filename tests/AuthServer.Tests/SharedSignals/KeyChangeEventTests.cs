@@ -6,9 +6,9 @@ using AuthServer.Tests.Keys;
 namespace AuthServer.Tests;
 
 /// <summary>
-/// Issue 26 on the transmitter's side: every change of a published key is one signed SET on the feed (an emergency
-/// rotation announced before the key signs, its activation, a revocation with its replacement), and an activation that
-/// two instances see at once is still one event.
+/// Key changes on the feed (decision 016), on the transmitter's side: every change of a published key is one signed SET
+/// on the feed (an emergency rotation announced before the key signs, its activation, a revocation with its
+/// replacement), and an activation that two instances see at once is still one event.
 /// </summary>
 public sealed class KeyChangeEventTests : IDisposable
 {

@@ -13,9 +13,9 @@ using Xunit.Abstractions;
 namespace AuthServer.Tests;
 
 /// <summary>
-/// The attacks of issue 11, played from outside: guessing from one source, spraying many names, a distributed
-/// attack on one account, and the answers and work of every refusal. Sources are set per request (the test host
-/// has no TCP peer); 10.0.0.5 is the configured proxy, whose X-Forwarded-For is believed.
+/// The password-guessing attacks of docs/security.md, played from outside: guessing from one source, spraying many
+/// names, a distributed attack on one account, and the answers and work of every refusal. Sources are set per request
+/// (the test host has no TCP peer); 10.0.0.5 is the configured proxy, whose X-Forwarded-For is believed.
 /// </summary>
 public sealed class AbuseResistanceTests(AbuseResistanceTests.Server server, ITestOutputHelper output) : IClassFixture<AbuseResistanceTests.Server>
 {

@@ -10,7 +10,7 @@ using Microsoft.IdentityModel.JsonWebTokens;
 
 namespace AuthServer.Tests;
 
-/// <summary>Issue 18: each defect found by probing the endpoints with hostile input, one named test each, over real HTTP.</summary>
+/// <summary>Each defect found by probing the endpoints with hostile input, one named test each, over real HTTP.</summary>
 public sealed class ProtocolConformanceTests(AuthServerFactory server) : IClassFixture<AuthServerFactory>
 {
     private const string Issuer = "http://localhost:5000/";

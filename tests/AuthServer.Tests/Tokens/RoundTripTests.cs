@@ -27,8 +27,9 @@ public sealed class RoundTripTests(RoundTripTests.CountingFactory server) : ICla
 
         var commands = await server.CountAsync(() => _client.RefreshAsync(second.RefreshToken!));
 
-        // The entry with its authorization and client, the user with their roles in one statement (issue 16), the old
-        // entry redeemed and the new one written, each as a single statement rather than through the change tracker.
+        // The entry with its authorization and client, the user with their roles in one statement (decision 014), the
+        // old entry redeemed and the new one written, each as a single statement rather than through the change
+        // tracker.
         Assert.True(commands.Count <= 4, $"{commands.Count} commands:\n{string.Join("\n", commands)}");
         Assert.Single(commands, c => c.StartsWith("INSERT", StringComparison.Ordinal));
 
@@ -59,8 +60,9 @@ public sealed class RoundTripTests(RoundTripTests.CountingFactory server) : ICla
 
         var commands = await server.CountAsync(() => _client.PasswordAsync(user.UserName!, TestUsers.Password));
 
-        // The sign-in throttle's counters: read in one statement, the attempt counted before its hash by a conditional UPDATE
-        // (so parallel guesses cannot all pass one read, issue 25), and the count given back by one UPDATE after the success.
+        // The sign-in throttle's counters: read in one statement, the attempt counted before its hash by a conditional
+        // UPDATE (so parallel guesses cannot all pass one read, decision 015), and the count given back by one UPDATE
+        // after the success.
         Assert.True(commands.Count <= 8, $"{commands.Count} commands:\n{string.Join("\n", commands)}");
     }
 

@@ -3,7 +3,7 @@ using AuthServer.Tests.Infrastructure;
 
 namespace AuthServer.Tests;
 
-/// <summary>Uniqueness held by the database, not only by a check before the insert (issue 33). Runs on SQL Server too.</summary>
+/// <summary>Uniqueness held by the database, not only by a check before the insert. Runs on SQL Server too.</summary>
 public sealed class UniqueUsersTests(AuthServerFactory server) : UniqueUsersBehaviour(server), IClassFixture<AuthServerFactory>;
 
 public abstract class UniqueUsersBehaviour(AuthServerFactory server)

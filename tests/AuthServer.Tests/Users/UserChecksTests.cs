@@ -132,7 +132,7 @@ public abstract class UserChecksBehaviour(AuthServerFactory server)
         (await _client.PasswordAsync(user.UserName!, TestUsers.Password)).ShouldFail(HttpStatusCode.BadRequest, "invalid_grant");
     }
 
-    /// <summary>The user and their roles are read in one statement at every refresh (issue 16): none, one or several.</summary>
+    /// <summary>The user and their roles are read in one statement at every refresh (decision 014): none, one or several.</summary>
     [SkippableFact]
     public async Task Roles_are_read_again_at_every_refresh_and_a_user_with_none_still_refreshes()
     {
