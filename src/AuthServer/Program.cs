@@ -11,6 +11,7 @@ using AuthServer.Login;
 using AuthServer.Observability;
 using AuthServer.Pages;
 using AuthServer.Persistence;
+using AuthServer.Protocol;
 using AuthServer.Revocation;
 using AuthServer.SharedSignals;
 using AuthServer.Throttling;
@@ -39,6 +40,7 @@ try
         .AddUsers()
         .AddThrottling()
         .AddTokenServer(builder.Configuration, builder.Environment)
+        .AddCallerTokens()
         .AddRevocation()
         .AddBackchannelLogout()
         .AddSharedSignals()

@@ -6,14 +6,13 @@ using Microsoft.AspNetCore.Authorization.Policy;
 using Microsoft.Extensions.Options;
 using OpenIddict.Abstractions;
 using OpenIddict.Validation;
-using OpenIddict.Validation.AspNetCore;
 using static OpenIddict.Abstractions.OpenIddictConstants;
 
 namespace AuthServer.Admin;
 
 /// <summary>
 /// The operators' HTTP API. It is a resource server of this very authorization server: callers present an
-/// access token for the admin audience with the operator scope, validated in process with the server's own keys.
+/// access token for the admin audience with the operator scope (Protocol/CallerTokens validates it).
 /// </summary>
 public static class AdminSetup
 {
@@ -24,22 +23,12 @@ public static class AdminSetup
     {
         services.BindSettings<AdminOptions>(AdminOptions.Section);
 
-        services.AddOpenIddict().AddValidation(validation =>
-        {
-            validation.UseLocalServer();
-
-            // RFC 6750 §2.3/§5.3: the Authorization header only; tokens in URLs or forms end up in logs and caches.
-            validation.UseAspNetCore()
-                .DisableAccessTokenExtractionFromQueryString()
-                .DisableAccessTokenExtractionFromBodyForm();
-            validation.AddProtocolPipeline();
-        });
         services.AddSingleton<IConfigureOptions<OpenIddictValidationOptions>, ConfigureAudience>();
 
         services.AddSingleton<IAuthorizationHandler, OperatorScopeHandler>();
         services.AddSingleton<IAuthorizationMiddlewareResultHandler, InsufficientScopeAnswer>();
         services.AddAuthorizationBuilder().AddPolicy(Policy, policy => policy
-            .AddAuthenticationSchemes(OpenIddictValidationAspNetCoreDefaults.AuthenticationScheme)
+            .AddAuthenticationSchemes(CallerTokens.Scheme)
             .RequireAuthenticatedUser()
             .AddRequirements(new OperatorScopeRequirement()));
 

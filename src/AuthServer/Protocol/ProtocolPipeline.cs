@@ -79,7 +79,7 @@ public static class ProtocolPipeline
     /// <summary>OpenIddict's own handlers taken out, each replaced by one of ours above.</summary>
     public static IReadOnlyList<OpenIddictServerHandlerDescriptor> Removed { get; } = ProofKeyChecks.EarlyChecksRemoved;
 
-    /// <summary>The admin API's and the Shared Signals endpoints' callers, after OpenIddict validated their access token.</summary>
+    /// <summary>The admin API's and the Shared Signals endpoints' callers, after OpenIddict validated their access token (CallerTokens).</summary>
     public static IReadOnlyList<OpenIddictValidationHandlerDescriptor> Callers { get; } = [CallerRecheck.Descriptor];
 
     public static OpenIddictServerBuilder AddProtocolPipeline(this OpenIddictServerBuilder server)
@@ -95,15 +95,5 @@ public static class ProtocolPipeline
         }
 
         return server;
-    }
-
-    public static OpenIddictValidationBuilder AddProtocolPipeline(this OpenIddictValidationBuilder validation)
-    {
-        foreach (var handler in Callers)
-        {
-            validation.AddEventHandler(handler);
-        }
-
-        return validation;
     }
 }

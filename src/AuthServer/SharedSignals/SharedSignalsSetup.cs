@@ -8,7 +8,7 @@ public static class SharedSignalsSetup
 {
     /// <summary>
     /// The revocation feed (OpenID SSF 1.0 transmitter, CAEP 1.0 events, RFC 8936 poll delivery). Receivers' tokens are
-    /// validated by the in-process OpenIddict validation the admin API registers (Admin/AdminSetup.cs), here for the feed's audience.
+    /// validated by Protocol/CallerTokens, here for the feed's audience.
     /// </summary>
     public static IServiceCollection AddSharedSignals(this IServiceCollection services)
     {

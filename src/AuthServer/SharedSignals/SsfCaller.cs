@@ -1,21 +1,21 @@
+using AuthServer.Protocol;
 using Microsoft.AspNetCore.Authentication;
 using OpenIddict.Abstractions;
-using OpenIddict.Validation.AspNetCore;
 using static OpenIddict.Abstractions.OpenIddictConstants;
 
 namespace AuthServer.SharedSignals;
 
 /// <summary>
-/// Who is calling the feed: a client whose access token (validated in process, like the admin API's, and its client
-/// re-checked at every request by Admin/CallerRecheck) was issued for the feed's audience with its scope. Refusals use the SET error shape (RFC 8935 §2.3, which RFC 8936 §2.4 reuses) with the
-/// RFC 6750 §3 challenge.
+/// Who is calling the feed: a client whose access token (Protocol/CallerTokens: validated in process like the admin
+/// API's, its client re-checked at every request) was issued for the feed's audience with its scope. Refusals use the
+/// SET error shape (RFC 8935 §2.3, which RFC 8936 §2.4 reuses) with the RFC 6750 §3 challenge.
 /// </summary>
 internal static class SsfCaller
 {
     public static async Task<(string? ClientId, IResult? Refusal)> AuthenticateAsync(HttpContext context, SharedSignalsOptions settings)
     {
         context.Response.Headers.CacheControl = "no-store";
-        var result = await context.AuthenticateAsync(OpenIddictValidationAspNetCoreDefaults.AuthenticationScheme);
+        var result = await context.AuthenticateAsync(CallerTokens.Scheme);
         if (result.Principal is not { } principal)
         {
             var presented = context.Request.Headers.Authorization.Count > 0;

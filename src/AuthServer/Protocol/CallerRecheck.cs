@@ -4,7 +4,6 @@ using System.Security.Claims;
 using System.Text.Json;
 using AuthServer.Clients;
 using AuthServer.Persistence;
-using AuthServer.Protocol;
 using AuthServer.Revocation;
 using AuthServer.Sessions;
 using AuthServer.Users;
@@ -15,7 +14,7 @@ using OpenIddict.Validation;
 using static OpenIddict.Abstractions.OpenIddictConstants;
 using static OpenIddict.Validation.OpenIddictValidationEvents;
 
-namespace AuthServer.Admin;
+namespace AuthServer.Protocol;
 
 /// <summary>
 /// The admin API and the revocation feed accept an access token only while what it was issued on still stands, read
