@@ -7,12 +7,14 @@ using AuthServer.Cors;
 using AuthServer.ErrorHandling;
 using AuthServer.Health;
 using AuthServer.Hosting;
+using AuthServer.Keys;
 using AuthServer.Login;
 using AuthServer.Observability;
 using AuthServer.Pages;
 using AuthServer.Persistence;
 using AuthServer.Protocol;
 using AuthServer.Revocation;
+using AuthServer.Sessions;
 using AuthServer.SharedSignals;
 using AuthServer.Throttling;
 using AuthServer.Tokens;
@@ -39,11 +41,13 @@ try
         .AddClients()
         .AddUsers()
         .AddThrottling()
+        .AddKeys(builder.Environment)
         .AddTokenServer(builder.Configuration, builder.Environment)
         .AddCallerTokens()
         .AddRevocation()
         .AddBackchannelLogout()
         .AddSharedSignals()
+        .AddSessions()
         .AddLogin()
         .AddPages()
         .AddBrowserCors()

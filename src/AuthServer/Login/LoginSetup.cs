@@ -21,8 +21,6 @@ public static class LoginSetup
         services.BindSettings<LoginOptions>(LoginOptions.Section);
         services.AddSingleton<IValidateOptions<LoginOptions>, LoginOptionsValidator>();
         services.AddAuthentication().AddCookie(Scheme);
-        services.AddScoped<Sessions.BrowserSessions>();
-        services.AddScoped<Sessions.SessionCookieEvents>();
         services.AddOptions<CookieAuthenticationOptions>(Scheme).Configure<IOptions<LoginOptions>, IHostEnvironment>((cookie, login, environment) =>
         {
             cookie.Cookie.Name = CookieName(environment, SessionCookie);

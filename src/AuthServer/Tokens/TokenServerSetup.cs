@@ -9,7 +9,6 @@ using Microsoft.IdentityModel.Tokens;
 using OpenIddict.Abstractions;
 using OpenIddict.Server;
 using OpenIddict.Server.AspNetCore;
-using OpenIddict.Validation;
 using static OpenIddict.Abstractions.OpenIddictConstants;
 
 namespace AuthServer.Tokens;
@@ -20,28 +19,6 @@ public static class TokenServerSetup
     {
         services.BindSettings<TokenOptions>(TokenOptions.Section);
         services.AddSingleton<IValidateOptions<TokenOptions>, TokenOptionsValidator>();
-        services.BindSettings<KeyOptions>(KeyOptions.Section);
-        services.AddSingleton<IValidateOptions<KeyOptions>, KeyOptionsValidator>();
-        services.AddSingleton(provider =>
-        {
-            var options = provider.GetRequiredService<IOptions<KeyOptions>>().Value;
-            var source = new KeyRingSource(options.SourceIn(environment));
-            if (source.Source != KeySource.Automatic)
-            {
-                source.Publish(KeyRing.Load(options, environment));
-            }
-
-            return source;
-        });
-        services.AddSingleton<ManagedKeys>();
-
-        // After the database initializer (AddPersistence): the first automatic keys are read from, or created in, the migrated schema.
-        services.AddSingleton<ManagedKeyRefresher>();
-        services.AddHostedService(provider => provider.GetRequiredService<ManagedKeyRefresher>());
-        services.AddSingleton<IOptionsChangeTokenSource<OpenIddictServerOptions>>(provider =>
-            new KeyRingChangeTokenSource<OpenIddictServerOptions>(provider.GetRequiredService<KeyRingSource>(), stage: 0));
-        services.AddSingleton<IOptionsChangeTokenSource<OpenIddictValidationOptions>>(provider =>
-            new KeyRingChangeTokenSource<OpenIddictValidationOptions>(provider.GetRequiredService<KeyRingSource>(), stage: 1));
         services.TryAddSingleton(TimeProvider.System);
         services.AddScoped<PrincipalFactory>();
 
