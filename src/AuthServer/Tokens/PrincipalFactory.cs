@@ -1,6 +1,7 @@
 using System.Collections.Immutable;
 using System.Security.Claims;
 using AuthServer.Clients;
+using AuthServer.Persistence;
 using AuthServer.Users;
 using Microsoft.AspNetCore.Identity;
 using OpenIddict.Abstractions;

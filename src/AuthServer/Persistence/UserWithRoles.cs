@@ -1,6 +1,5 @@
 using System.Data.Common;
 using System.Runtime.CompilerServices;
-using AuthServer.Persistence;
 using Microsoft.AspNetCore.Identity;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Diagnostics;
@@ -8,7 +7,7 @@ using Microsoft.EntityFrameworkCore.Infrastructure;
 using Microsoft.EntityFrameworkCore.Metadata;
 using Microsoft.EntityFrameworkCore.Storage;
 
-namespace AuthServer.Users;
+namespace AuthServer.Persistence;
 
 /// <summary>
 /// A user as stored, with the names of their roles: what a refresh or an authorization re-checks and puts in tokens; and
@@ -76,7 +75,7 @@ public sealed record UserWithRoles(IdentityUser User, IReadOnlyList<string> Role
     private static string? Text(DbDataReader row, int ordinal) => row.IsDBNull(ordinal) ? null : row.GetString(ordinal);
 
     /// <summary>The SQL, written once per model with its table names and the provider's quoting.</summary>
-    private sealed class Statement
+    internal sealed class Statement
     {
         public const int RoleColumn = 15;
         public const int SessionEndedColumn = 16;
@@ -95,6 +94,14 @@ public sealed record UserWithRoles(IdentityUser User, IReadOnlyList<string> Role
         private Statement(IModel model, ISqlGenerationHelper sql)
         {
             var users = model.FindEntityType(typeof(IdentityUser))!;
+
+            // Read by position and never saved: a column Identity adds would be silently missing from the user the
+            // refresh path checks. Stop the first read instead, naming it (decision 014, "Upgrading").
+            if (users.GetProperties().FirstOrDefault(property => !s_userColumns.Contains(property.Name, StringComparer.Ordinal)) is { } unknown)
+            {
+                throw new InvalidOperationException($"The user table has a column '{unknown.Name}' that {nameof(UserWithRoles)} does not read; add it there.");
+            }
+
             var links = model.FindEntityType(typeof(IdentityUserRole<string>))!;
             var roles = model.FindEntityType(typeof(IdentityRole))!;
             var sessions = model.FindEntityType(typeof(BrowserSession))!;
