@@ -55,7 +55,7 @@ public static class PersistenceSetup
         services.AddDataProtection()
             .SetApplicationName("AuthServer")
             .PersistKeysToDbContext<AuthDbContext>()
-            .ProtectKeyRing(configuration);
+            .ProtectKeyRing(configuration, environment);
         return services;
     }
 
