@@ -2,6 +2,7 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
 namespace AuthServer.ResourceServer;
@@ -42,10 +43,28 @@ public static class RevocationFeedSetup
         services.AddSingleton<RevocationFeed>();
         services.AddHostedService(provider => provider.GetRequiredService<RevocationFeed>());
         services.AddHttpClient(RevocationFeed.HttpClientName);
+        services.Configure<LoggerFilterOptions>(QuietHttpClientLogs);
         services.AddMetrics();
         services.AddHealthChecks().AddCheck<RevocationFeedHealthCheck>(HealthCheckName, tags: ["ready"]);
         return services;
     }
+
+    /// <summary>
+    /// A poll a second would log four lines of each of these clients' requests at Information. The feed and
+    /// <see cref="IssuerKeys"/> log what a person acts on themselves (unreachable, once per outage; back; keys changed), and
+    /// traces and metrics keep each request; so only the clients' warnings remain. Inserted first: an API's own rule for
+    /// exactly these categories (Logging:LogLevel:System.Net.Http.HttpClient.AuthServer.RevocationFeed) still wins.
+    /// </summary>
+    private static void QuietHttpClientLogs(LoggerFilterOptions options)
+    {
+        foreach (var name in new[] { RevocationFeed.HttpClientName, IssuerKeys.HttpClientName })
+        {
+            options.Rules.Insert(0, new LoggerFilterRule(providerName: null, HttpClientLogCategory + name, LogLevel.Warning, filter: null));
+        }
+    }
+
+    /// <summary>The prefix of IHttpClientFactory's log categories for a named client (then .LogicalHandler, .ClientHandler).</summary>
+    internal const string HttpClientLogCategory = "System.Net.Http.HttpClient.";
 }
 
 /// <summary>Unhealthy once the feed has gone <see cref="RevocationFeedSettings.StaleAfter"/> without a successful poll.</summary>

@@ -237,7 +237,7 @@ public static class KeyRingProtectionSetup
     /// Wires the configured protection into Data Protection. Read before start, because the certificate mode uses the
     /// framework's own registration; a setting that does not hold is left unwired here and reported by the validator.
     /// </summary>
-    public static IDataProtectionBuilder ProtectKeyRing(this IDataProtectionBuilder builder, IConfiguration configuration)
+    public static IDataProtectionBuilder ProtectKeyRing(this IDataProtectionBuilder builder, IConfiguration configuration, IHostEnvironment environment)
     {
         builder.Services.AddSingleton<IValidateOptions<KeyRingProtectionOptions>, KeyRingProtectionValidator>();
         var options = configuration.ReadBeforeStart<KeyRingProtectionOptions>(KeyRingProtectionOptions.Section);
@@ -249,6 +249,12 @@ public static class KeyRingProtectionSetup
             case KeyRingProtection.KeyFile or KeyRingProtection.Environment when KeyEncryptionKey.Read(options, out _) is { } kek:
                 builder.Services.AddSingleton(kek);
                 builder.Services.Configure<Microsoft.AspNetCore.DataProtection.KeyManagement.KeyManagementOptions>(ring => ring.XmlEncryptor = new KekXmlEncryptor(kek));
+                break;
+            case KeyRingProtection.None when environment.IsDevelopment():
+                // Development keeps the ring unencrypted in its own database by design (the validator allows None only there, and
+                // `check` reports it): said here once, each key marked unencrypted, instead of the framework warning at every new key.
+                // Outside Development None needs AllowUnprotected, and there the framework's warning stays.
+                builder.Services.Configure<Microsoft.AspNetCore.DataProtection.KeyManagement.KeyManagementOptions>(ring => ring.XmlEncryptor = new NullXmlEncryptor());
                 break;
         }
 

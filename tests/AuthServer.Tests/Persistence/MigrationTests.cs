@@ -1,6 +1,7 @@
 using AuthServer.Persistence;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Infrastructure;
+using Microsoft.EntityFrameworkCore.Metadata;
 using Microsoft.EntityFrameworkCore.Migrations;
 
 namespace AuthServer.Tests;
@@ -44,6 +45,34 @@ public sealed class MigrationTests
         // One e-mail names one user; an upgrade over duplicates stops and names them instead of failing on the index.
         Assert.Contains("CREATE UNIQUE INDEX [EmailIndex] ON [AspNetUsers] ([NormalizedEmail]) WHERE [NormalizedEmail] IS NOT NULL", script, StringComparison.Ordinal);
         Assert.Contains("Several users share an e-mail address", script, StringComparison.Ordinal);
+    }
+
+    /// <summary>
+    /// The server ignores EF's warning about operations outside a transaction on SQLite (PersistenceSetup), because there the only
+    /// such commands are the foreign-key pragmas around a table rebuild. A migration that adds any other fails here instead.
+    /// </summary>
+    [Fact]
+    public void Sqlite_migrations_leave_their_transaction_only_for_the_foreign_key_pragmas_of_a_rebuild()
+    {
+        using var db = new AuthServer.Migrations.Sqlite.DesignTimeFactory().CreateDbContext([]);
+        var migrations = db.GetService<IMigrationsAssembly>();
+        var generator = db.GetService<IMigrationsSqlGenerator>();
+        var initializer = db.GetService<IModelRuntimeInitializer>();
+
+        var outside = new List<string>();
+        foreach (var type in migrations.Migrations.Values)
+        {
+            var migration = migrations.CreateMigration(type, db.Database.ProviderName!);
+            var model = migration.TargetModel is IMutableModel mutable ? mutable.FinalizeModel() : migration.TargetModel;
+            foreach (var operations in new[] { migration.UpOperations, migration.DownOperations })
+            {
+                outside.AddRange(generator.Generate(operations, model is null ? null : initializer.Initialize(model))
+                    .Where(c => c.TransactionSuppressed).Select(c => c.CommandText.Trim()));
+            }
+        }
+
+        Assert.Contains("PRAGMA foreign_keys = 0;", outside);
+        Assert.All(outside, sql => Assert.Contains(sql, new[] { "PRAGMA foreign_keys = 0;", "PRAGMA foreign_keys = 1;" }));
     }
 
     [Fact]
