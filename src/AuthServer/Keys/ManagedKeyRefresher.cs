@@ -18,6 +18,7 @@ public sealed class ManagedKeyRefresher(
     ILogger<ManagedKeyRefresher> logger) : BackgroundService
 {
     private readonly SemaphoreSlim _gate = new(1, 1);
+    private DateTimeOffset _refreshed;
 
     public override async Task StartAsync(CancellationToken cancellationToken)
     {
@@ -40,6 +41,7 @@ public sealed class ManagedKeyRefresher(
         try
         {
             source.Publish(await keys.EnsureAndLoadAsync(cancellationToken));
+            _refreshed = clock.GetUtcNow();
         }
         finally
         {
@@ -60,7 +62,9 @@ public sealed class ManagedKeyRefresher(
                 }
                 catch (Exception ex) when (ex is not OperationCanceledException)
                 {
+                    // A full interval before the next try, even when a key is due: no tight loop against a failing database.
                     KeyLog.RefreshFailed(logger, ex.Message);
+                    await Task.Delay(options.Value.RefreshInterval, clock, stoppingToken);
                 }
             }
         }
@@ -70,17 +74,21 @@ public sealed class ManagedKeyRefresher(
         }
     }
 
-    /// <summary>The interval, or less when an announced key (an emergency rotation's) starts signing sooner: it signs on time.</summary>
+    /// <summary>
+    /// Until one interval after the last refresh, or sooner when an announced key (an emergency rotation's) starts signing
+    /// first: it signs on time. Counted from the last refresh, not from now: a loop that starts waiting late (ExecuteAsync
+    /// runs on the thread pool, after the start's refresh) or after the clock jumped refreshes at once instead of a full interval on.
+    /// </summary>
     private TimeSpan UntilNextRefresh()
     {
-        var interval = options.Value.RefreshInterval;
-        if (keys.NextActivation is not { } next)
+        var now = clock.GetUtcNow();
+        var due = _refreshed + options.Value.RefreshInterval;
+        if (keys.NextActivation is { } next && new DateTimeOffset(next, TimeSpan.Zero) < due)
         {
-            return interval;
+            due = new DateTimeOffset(next, TimeSpan.Zero) + TimeSpan.FromMilliseconds(10);
         }
 
-        var until = next - clock.GetUtcNow().UtcDateTime;
-        return until < TimeSpan.Zero ? TimeSpan.FromMilliseconds(10) : until < interval ? until : interval;
+        return due > now ? due - now : TimeSpan.Zero;
     }
 
     public override void Dispose()

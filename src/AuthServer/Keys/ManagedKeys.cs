@@ -1,5 +1,3 @@
-using System.Collections.Concurrent;
-using System.Security.Cryptography;
 using AuthServer.Observability;
 using AuthServer.Persistence;
 using AuthServer.SharedSignals;
@@ -10,20 +8,6 @@ using Microsoft.Extensions.Options;
 using Microsoft.IdentityModel.Tokens;
 
 namespace AuthServer.Keys;
-
-/// <summary>What a managed key is now, computed from its dates and its successors (decision 012).</summary>
-public enum KeyState
-{
-    Announced,
-    Active,
-    Retired,
-    Removed,
-    Revoked,
-}
-
-/// <summary>One line of `keys list`: no key material.</summary>
-public sealed record KeyView(string Kid, string Use, string Algorithm, int Generation, KeyState State, DateTime CreatedAt, DateTime ActivatesAt,
-    DateTime? RetiredAt, DateTime? RemovesAt, DateTime? RevokedAt, string? Actor);
 
 public static class KeyUses
 {
@@ -47,7 +31,7 @@ public static class KeyUses
 }
 
 /// <summary>
-/// The key lifecycle in the database: creates the next key of each use when it is due (one creator: the unique
+/// The key lifecycle in the database (what is due and in which state each key is: <see cref="KeyLifecycle"/>): creates the next key of each use when it is due (one creator: the unique
 /// (use, generation) index), removes keys whose tokens have all expired, builds the ring every instance signs and
 /// decrypts with, and carries out the operator's emergency rotation and revocation.
 /// </summary>
@@ -64,13 +48,14 @@ public sealed class ManagedKeys(
     /// <summary>OpenIddict's default identity-token lifetime, which this server does not change.</summary>
     private static readonly TimeSpan IdentityTokenLifetime = TimeSpan.FromMinutes(20);
 
-    /// <summary>Resource servers accept tokens this long past their expiry (RFC 7519 §4.1.4 leeway); the key outlives them by as much.</summary>
-    private static readonly TimeSpan Skew = TimeSpan.FromMinutes(5);
-
     private static readonly string Instance = $"instance {Environment.MachineName}/{Environment.ProcessId}";
 
-    private readonly IDataProtector _protector = protection.CreateProtector("AuthServer.Keys.ManagedKey.v1");
-    private readonly ConcurrentDictionary<string, SecurityKey> _unprotected = new(StringComparer.Ordinal);
+    private readonly KeyLifecycle _lifecycle = new(
+        options.Value.AnnouncePeriod,
+        accessRetention: Max(tokens.Value.AccessTokenLifetime, IdentityTokenLifetime) + KeyLifecycle.Skew,
+        encryptionRetention: Max(tokens.Value.RefreshTokenLifetime, tokens.Value.AuthorizationCodeLifetime) + KeyLifecycle.Skew);
+
+    private readonly ManagedKeyMaterial _material = new(protection, logger);
     private Dictionary<string, KeyState>? _observed;
 
     /// <summary>When the next announced key starts signing (UTC), as of the last load; null when none is announced.</summary>
@@ -87,23 +72,9 @@ public sealed class ManagedKeys(
         var changed = false;
         foreach (var use in KeyUses.All)
         {
-            var views = Views(rows, use, now);
-            var active = views.FirstOrDefault(v => v.State == KeyState.Active);
-            var next = views.Where(v => v.State == KeyState.Announced).MaxBy(v => v.Generation);
-            var generation = rows.Where(r => r.Use == use).Select(r => r.Generation).DefaultIfEmpty(0).Max() + 1;
-            var row = rows.FirstOrDefault(r => r.Kid == active?.Kid);
-            // A key another instance just made active reads as announced here while this clock runs behind its creator's:
-            // that key is used, not raced by a rival of the next generation (which would push it out before it ever signed).
-            var imminent = views.Any(v => v.State == KeyState.Announced && v.ActivatesAt <= now + Skew);
-            if (active is null && !imminent)
+            if (_lifecycle.Due(rows, use, now) is { } activatesAt)
             {
-                // The first key of a new deployment (or after every key was revoked): no token exists yet to need an announcement.
-                changed |= await TryCreateAsync(db, use, generation, now, now, Instance, cancellationToken);
-            }
-            else if (next is null && row is not null && now >= row.RetiresAt - options.Value.AnnouncePeriod)
-            {
-                var activatesAt = Max(row.RetiresAt, now + options.Value.AnnouncePeriod);
-                changed |= await TryCreateAsync(db, use, generation, activatesAt, now, Instance, cancellationToken);
+                changed |= await TryCreateAsync(db, use, KeyLifecycle.NextGeneration(rows, use), activatesAt, now, Instance, cancellationToken);
             }
         }
 
@@ -112,7 +83,7 @@ public sealed class ManagedKeys(
             rows = await db.ManagedKeys.AsNoTracking().ToListAsync(cancellationToken);
         }
 
-        var removed = KeyUses.All.SelectMany(use => Views(rows, use, now)).Where(v => v.State == KeyState.Removed).Select(v => v.Kid).ToList();
+        var removed = _lifecycle.All(rows, now).Where(v => v.State == KeyState.Removed).Select(v => v.Kid).ToList();
         if (removed.Count > 0)
         {
             // Every instance may delete at once: the statement deletes what is there.
@@ -139,7 +110,7 @@ public sealed class ManagedKeys(
         var db = scope.ServiceProvider.GetRequiredService<AuthDbContext>();
         var rows = await db.ManagedKeys.AsNoTracking().ToListAsync(cancellationToken);
         var now = clock.GetUtcNow().UtcDateTime;
-        return [.. KeyUses.All.SelectMany(use => Views(rows, use, now).OrderByDescending(v => v.Generation))];
+        return _lifecycle.All(rows, now);
     }
 
     /// <summary>
@@ -156,11 +127,11 @@ public sealed class ManagedKeys(
         foreach (var use in uses)
         {
             var rows = await db.ManagedKeys.AsNoTracking().Where(k => k.Use == use).ToListAsync(cancellationToken);
-            var pending = Views(rows, use, now).Where(v => v.State == KeyState.Announced).Select(v => v.Kid).ToList();
+            var pending = _lifecycle.Views(rows, use, now).Where(v => v.State == KeyState.Announced).Select(v => v.Kid).ToList();
             await db.ManagedKeys.Where(k => pending.Contains(k.Kid)).ExecuteDeleteAsync(cancellationToken);
-            var generation = rows.Select(r => r.Generation).DefaultIfEmpty(0).Max() + 1;
+            var generation = KeyLifecycle.NextGeneration(rows, use);
             var delay = options.Value.PublicationDelay;
-            var row = NewKey(use, generation, now + delay, now, actor);
+            var row = _material.Create(use, generation, now + delay, now, actor, options.Value.ActivePeriod);
             db.ManagedKeys.Add(row);
             AddEvent(db, row, delay > TimeSpan.Zero ? KeyChangeEvents.Announced : KeyChangeEvents.Activated, "admin", now);
             await db.SaveChangesAsync(cancellationToken);
@@ -191,19 +162,19 @@ public sealed class ManagedKeys(
         if (row.RevokedAt is null)
         {
             var rows = await db.ManagedKeys.AsNoTracking().Where(k => k.Use == row.Use).ToListAsync(cancellationToken);
-            var wasActive = Views(rows, row.Use, now).Any(v => v.Kid == kid && v.State == KeyState.Active);
+            var wasActive = _lifecycle.Views(rows, row.Use, now).Any(v => v.Kid == kid && v.State == KeyState.Active);
             row.RevokedAt = now;
             row.Actor = actor;
             AddEvent(db, row, KeyChangeEvents.Revoked, "admin", now);
             if (wasActive)
             {
-                var replacement = NewKey(row.Use, rows.Max(r => r.Generation) + 1, now, now, actor);
+                var replacement = _material.Create(row.Use, KeyLifecycle.NextGeneration(rows, row.Use), now, now, actor, options.Value.ActivePeriod);
                 db.ManagedKeys.Add(replacement);
                 AddEvent(db, replacement, KeyChangeEvents.Activated, "admin", now);
             }
 
             await db.SaveChangesAsync(cancellationToken);
-            _unprotected.TryRemove(kid, out _);
+            _material.Forget(kid);
             KeyLog.Revoked(logger, kid, row.Use, actor);
             metrics.KeyTransition(row.Use, "revoked");
         }
@@ -211,72 +182,17 @@ public sealed class ManagedKeys(
         return (await ListAsync(cancellationToken)).FirstOrDefault(v => v.Kid == kid);
     }
 
-    /// <summary>How long a retired key of <paramref name="use"/> stays: the longest life of a token it protected, plus skew.</summary>
-    public TimeSpan Retention(string use) => use == KeyUses.Encryption
-        ? Max(tokens.Value.RefreshTokenLifetime, tokens.Value.AuthorizationCodeLifetime) + Skew
-        : Max(tokens.Value.AccessTokenLifetime, IdentityTokenLifetime) + Skew;
-
-    private List<KeyView> Views(IEnumerable<ManagedKey> all, string use, DateTime now)
-    {
-        var rows = all.Where(r => r.Use == use).OrderBy(r => r.Generation).ToList();
-        var live = rows.Where(r => r.RevokedAt is null).ToList();
-        var active = live.LastOrDefault(r => r.ActivatesAt <= now);
-        var views = new List<KeyView>(rows.Count);
-        foreach (var row in rows)
-        {
-            DateTime? retiredAt = null;
-            DateTime? removesAt = null;
-            KeyState state;
-            if (row.RevokedAt is not null)
-            {
-                state = KeyState.Revoked;
-            }
-            else if (ReferenceEquals(row, active))
-            {
-                state = KeyState.Active;
-            }
-            else if (active is null || row.Generation > active.Generation)
-            {
-                state = KeyState.Announced;
-            }
-            else
-            {
-                // Retired when the first later key activated; a key superseded before it ever activated goes at once.
-                retiredAt = live.Where(r => r.Generation > row.Generation && r.ActivatesAt <= now).Min(r => r.ActivatesAt);
-                removesAt = row.ActivatesAt > now ? now : retiredAt + Retention(use);
-                state = removesAt <= now ? KeyState.Removed : KeyState.Retired;
-            }
-
-            views.Add(new KeyView(row.Kid, row.Use, row.Algorithm, row.Generation, state, row.CreatedAt, row.ActivatesAt, retiredAt, removesAt, row.RevokedAt, row.Actor));
-        }
-
-        return views;
-    }
+    /// <summary>How long a retired key of <paramref name="use"/> stays.</summary>
+    public TimeSpan Retention(string use) => _lifecycle.Retention(use);
 
     private KeyRing Build(List<ManagedKey> rows, DateTime now, out List<string> activated)
     {
-        var views = KeyUses.All.SelectMany(use => Views(rows, use, now)).ToList();
-        var states = views.ToDictionary(v => v.Kid, v => v.State, StringComparer.Ordinal);
-        activated = Observe(views, states);
-        NextActivation = views.Where(v => v.State == KeyState.Announced).Select(v => (DateTime?)v.ActivatesAt).Min();
-
-        // Order is meaning (KeyRing): the key each use signs or encrypts with first, then announced (newest first), then
-        // retired. That key is the active one, or for a use with none yet, the announced key due first (see EnsureAndLoadAsync).
-        var current = views.GroupBy(v => v.Use)
-            .Select(use => use.FirstOrDefault(v => v.State == KeyState.Active) ?? use.Where(v => v.State == KeyState.Announced).MinBy(v => v.ActivatesAt))
-            .OfType<KeyView>()
-            .Select(v => v.Kid)
-            .ToHashSet(StringComparer.Ordinal);
-        var usable = views.Where(v => v.State is KeyState.Active or KeyState.Announced or KeyState.Retired)
-            .OrderBy(v => current.Contains(v.Kid) ? 0 : v.State == KeyState.Announced ? 1 : 2)
-            .ThenBy(v => v.Use == KeyUses.Access ? 0 : 1)
-            .ThenByDescending(v => v.Generation)
-            .ToList();
-        var keys = usable.ToDictionary(v => v.Kid, v => Unprotect(rows.First(r => r.Kid == v.Kid)), StringComparer.Ordinal);
-        foreach (var stale in _unprotected.Keys.Where(kid => !keys.ContainsKey(kid)))
-        {
-            _unprotected.TryRemove(stale, out _);
-        }
+        var views = KeyUses.All.SelectMany(use => _lifecycle.Views(rows, use, now)).ToList();
+        activated = Observe(views);
+        NextActivation = KeyLifecycle.NextActivation(views);
+        var usable = KeyLifecycle.RingOrder(views);
+        var keys = usable.ToDictionary(v => v.Kid, v => _material.Open(rows.First(r => r.Kid == v.Kid)), StringComparer.Ordinal);
+        _material.KeepOnly(keys.Keys);
 
         return new KeyRing
         {
@@ -289,10 +205,10 @@ public sealed class ManagedKeys(
     /// Each instance reports the transitions it sees (activation and retirement happen by the clock, not by a write).
     /// Returns the published keys it saw become active, for the feed.
     /// </summary>
-    private List<string> Observe(List<KeyView> views, Dictionary<string, KeyState> states)
+    private List<string> Observe(List<KeyView> views)
     {
         var previous = _observed;
-        _observed = states;
+        _observed = views.ToDictionary(v => v.Kid, v => v.State, StringComparer.Ordinal);
         var activated = new List<string>();
         if (previous is null)
         {
@@ -302,13 +218,8 @@ public sealed class ManagedKeys(
             return activated;
         }
 
-        foreach (var view in views)
+        foreach (var (view, before) in KeyLifecycle.Changes(previous, views))
         {
-            if (previous.TryGetValue(view.Kid, out var before) && before == view.State)
-            {
-                continue;
-            }
-
             switch (view.State)
             {
                 case KeyState.Active:
@@ -324,7 +235,7 @@ public sealed class ManagedKeys(
                     KeyLog.Retired(logger, view.Kid, view.Use, view.RemovesAt);
                     metrics.KeyTransition(view.Use, "retired");
                     break;
-                case KeyState.Revoked when before is not KeyState.Revoked && previous.ContainsKey(view.Kid):
+                case KeyState.Revoked when before is not null:
                     KeyLog.RevokedElsewhere(logger, view.Kid, view.Use);
                     break;
             }
@@ -369,49 +280,9 @@ public sealed class ManagedKeys(
     /// <summary>A key event lives as long as a revocation event: a receiver that starts later reads the JWKS anyway.</summary>
     private DateTime EventExpires(DateTime now) => now + tokens.Value.AccessTokenLifetime + feed.Value.EventLifetimeMargin;
 
-    private SecurityKey Unprotect(ManagedKey row) => _unprotected.GetOrAdd(row.Kid, kid =>
-    {
-        byte[] material;
-        try
-        {
-            material = _protector.Unprotect(Convert.FromBase64String(row.ProtectedKey));
-        }
-        catch (Exception ex) when (ex is CryptographicException or FormatException)
-        {
-            KeyLog.Undecryptable(logger, kid, row.Use);
-            throw new InvalidOperationException(
-                $"Managed key {kid} ({row.Use}) cannot be decrypted: this instance does not hold the Data Protection key ring that protected it " +
-                "(DataProtection:Protection must name the same certificate or key-encryption key on every instance).");
-        }
-
-        try
-        {
-            switch (row.Use)
-            {
-                case KeyUses.Encryption:
-                    return new SymmetricSecurityKey(material) { KeyId = row.Kid };
-                case KeyUses.Access:
-                    var ec = ECDsa.Create();
-                    ec.ImportPkcs8PrivateKey(material, out _);
-                    return KeyRing.WithThumbprintKeyId(ec);
-                default:
-                    var rsa = RSA.Create();
-                    rsa.ImportPkcs8PrivateKey(material, out _);
-                    return KeyRing.WithThumbprintKeyId(rsa);
-            }
-        }
-        finally
-        {
-            if (row.Use != KeyUses.Encryption)
-            {
-                CryptographicOperations.ZeroMemory(material);
-            }
-        }
-    });
-
     private async Task<bool> TryCreateAsync(AuthDbContext db, string use, int generation, DateTime activatesAt, DateTime now, string actor, CancellationToken cancellationToken)
     {
-        var row = NewKey(use, generation, activatesAt, now, actor);
+        var row = _material.Create(use, generation, activatesAt, now, actor, options.Value.ActivePeriod);
         db.ManagedKeys.Add(row);
         AddEvent(db, row, activatesAt > now ? KeyChangeEvents.Announced : KeyChangeEvents.Activated, "system", now);
         try
@@ -429,52 +300,6 @@ public sealed class ManagedKeys(
             return true;
         }
     }
-
-    private ManagedKey NewKey(string use, int generation, DateTime activatesAt, DateTime now, string actor)
-    {
-        byte[] material;
-        string kid;
-        switch (use)
-        {
-            case KeyUses.Access:
-                using (var ec = ECDsa.Create(ECCurve.NamedCurves.nistP256))
-                {
-                    material = ec.ExportPkcs8PrivateKey();
-                    kid = KeyRing.WithThumbprintKeyId(ec).KeyId;
-                }
-
-                break;
-            case KeyUses.Identity:
-                using (var rsa = RSA.Create(2048))
-                {
-                    material = rsa.ExportPkcs8PrivateKey();
-                    kid = KeyRing.WithThumbprintKeyId(rsa).KeyId;
-                }
-
-                break;
-            default:
-                material = RandomNumberGenerator.GetBytes(KeyFileInspection.AesKeyBytes);
-                kid = "enc-" + Base64UrlEncoder.Encode(RandomNumberGenerator.GetBytes(12));
-                break;
-        }
-
-        var protectedKey = Convert.ToBase64String(_protector.Protect(material));
-        CryptographicOperations.ZeroMemory(material);
-        return new ManagedKey
-        {
-            Kid = kid,
-            Use = use,
-            Generation = generation,
-            Algorithm = KeyUses.Algorithm(use),
-            ProtectedKey = protectedKey,
-            CreatedAt = now,
-            ActivatesAt = activatesAt,
-            RetiresAt = activatesAt + options.Value.ActivePeriod,
-            Actor = actor,
-        };
-    }
-
-    private static DateTime Max(DateTime a, DateTime b) => a > b ? a : b;
 
     private static TimeSpan Max(TimeSpan a, TimeSpan b) => a > b ? a : b;
 }
