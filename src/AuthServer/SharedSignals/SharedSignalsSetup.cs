@@ -15,6 +15,7 @@ public static class SharedSignalsSetup
         services.BindSettings<SharedSignalsOptions>(SharedSignalsOptions.Section);
         services.AddSingleton<IValidateOptions<SharedSignalsOptions>, SharedSignalsOptionsValidator>();
         services.AddScoped<SecurityEventLog>();
+        services.AddScoped<EventStreams>();
         services.AddSingleton<SecurityEventTokens>();
         services.AddSingleton<LongPollSlots>();
         services.AddSingleton<IConfigureOptions<OpenIddictValidationOptions>, ConfigureAudience>();
