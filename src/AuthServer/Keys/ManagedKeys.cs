@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using System.Security.Cryptography;
+using AuthServer.Contracts.Admin;
 using AuthServer.Observability;
 using AuthServer.Persistence;
 using AuthServer.SharedSignals;
@@ -479,9 +480,8 @@ public sealed class ManagedKeys(
     private static TimeSpan Max(TimeSpan a, TimeSpan b) => a > b ? a : b;
 }
 
-/// <summary>A key as the admin API and `keys list --json` show it (state in words, dates in UTC).</summary>
-public sealed record KeyEntry(string Kid, string Use, string Algorithm, int? Generation, string State, DateTime? Created, DateTime? Activates,
-    DateTime? Retired, DateTime? Removes, DateTime? Revoked, string? Actor)
+/// <summary>A key as the admin API and `keys list --json` show it: the wire record (AuthServer.Contracts) from the ring's views.</summary>
+public static class KeyEntries
 {
     public static KeyEntry From(KeyView view) => new(view.Kid, view.Use, view.Algorithm, view.Generation, view.State.ToString().ToLowerInvariant(),
         view.CreatedAt, view.ActivatesAt, view.RetiredAt, view.RemovesAt, view.RevokedAt, view.Actor);
@@ -503,6 +503,3 @@ public sealed record KeyEntry(string Kid, string Use, string Algorithm, int? Gen
         }
     }
 }
-
-/// <summary>The key list of `keys list` and GET /admin/keys.</summary>
-public sealed record KeyList(string Source, IReadOnlyList<KeyEntry> Keys);
