@@ -3,6 +3,7 @@ using System.Net;
 using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using System.Text.Json;
+using AuthServer.Contracts.SharedSignals;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -27,11 +28,6 @@ public sealed partial class RevocationFeed : BackgroundService
     public const string MeterName = "AuthServer.ResourceServer";
 
     private const string SetType = "secevent+jwt";
-    private const string SessionRevoked = "https://schemas.openid.net/secevent/caep/event-type/session-revoked";
-
-    /// <summary>AuthServer's own event: a published signing key was announced, activated or revoked (docs/resource-servers.md).</summary>
-    private const string KeyChange = "urn:authserver:secevent:key-change";
-
     /// <summary>Polls a SET signed by a key not yet published everywhere is left for (unacknowledged) before it is rejected.</summary>
     private const int UnknownKeyPolls = 5;
 
@@ -304,22 +300,22 @@ public sealed partial class RevocationFeed : BackgroundService
     /// </summary>
     private bool? ApplyKeyChange(JsonElement claims)
     {
-        if (!claims.TryGetProperty("events", out var events) || !events.TryGetProperty(KeyChange, out var change))
+        if (!claims.TryGetProperty("events", out var events) || !events.TryGetProperty(EventTypes.KeyChange, out var change))
         {
             return null;
         }
 
-        if (change.ValueKind != JsonValueKind.Object || Text(change, "kid") is not { } kid)
+        if (change.ValueKind != JsonValueKind.Object || Text(change, KeyChangeMembers.Kid) is not { } kid)
         {
             return false;
         }
 
-        switch (Text(change, "change"))
+        switch (Text(change, KeyChangeMembers.Change))
         {
-            case "revoked":
+            case KeyChangeMembers.Revoked:
                 _keys.Revoke(kid);
                 return true;
-            case "announced" or "activated":
+            case KeyChangeMembers.Announced or KeyChangeMembers.Activated:
                 _keys.Expect(kid);
                 return true;
             default:
@@ -330,14 +326,14 @@ public sealed partial class RevocationFeed : BackgroundService
     /// <summary>CAEP session-revoked: a session (complex subject with `session`), every session of a user (`iss_sub`) or of a client (`application`).</summary>
     private bool Apply(JsonElement claims, string issuer)
     {
-        if (!claims.TryGetProperty("events", out var events) || !events.TryGetProperty(SessionRevoked, out var revoked) || revoked.ValueKind != JsonValueKind.Object
+        if (!claims.TryGetProperty("events", out var events) || !events.TryGetProperty(EventTypes.SessionRevoked, out var revoked) || revoked.ValueKind != JsonValueKind.Object
             || !claims.TryGetProperty("sub_id", out var subject) || subject.ValueKind != JsonValueKind.Object)
         {
             return false;
         }
 
         var at = Seconds(revoked, "event_timestamp") ?? _clock.GetUtcNow().ToUnixTimeSeconds();
-        var retainUntil = Seconds(revoked, "authserver_retain_until") ?? at + (long)s_defaultRetention.TotalSeconds;
+        var retainUntil = Seconds(revoked, SessionRevokedMembers.RetainUntil) ?? at + (long)s_defaultRetention.TotalSeconds;
         var format = Text(subject, "format");
         if (format == "complex" && !subject.TryGetProperty("user", out _) && subject.TryGetProperty("application", out var application)
             && Text(application, "id") is { } clientId)
@@ -358,7 +354,7 @@ public sealed partial class RevocationFeed : BackgroundService
         }
         else if (format is "iss_sub" or "complex")
         {
-            List<string>? listed = revoked.TryGetProperty("authserver_session_ids", out var ids) && ids.ValueKind == JsonValueKind.Array
+            List<string>? listed = revoked.TryGetProperty(SessionRevokedMembers.SessionIds, out var ids) && ids.ValueKind == JsonValueKind.Array
                 ? [.. ids.EnumerateArray().Where(id => id.ValueKind == JsonValueKind.String).Select(id => id.GetString()!)]
                 : null;
             _list.RevokeUser(sub, at, listed, retainUntil, _settings.MaxEntries);
@@ -429,8 +425,8 @@ public sealed partial class RevocationFeed : BackgroundService
         using var request = Authorized(HttpMethod.Post, _configurationEndpoint!);
         request.Content = JsonContent.Create(new Dictionary<string, object>
         {
-            ["delivery"] = new Dictionary<string, string> { ["method"] = "urn:ietf:rfc:8936" },
-            ["events_requested"] = new[] { SessionRevoked, KeyChange },
+            ["delivery"] = new Dictionary<string, string> { ["method"] = DeliveryMethods.Poll },
+            ["events_requested"] = new[] { EventTypes.SessionRevoked, EventTypes.KeyChange },
             ["description"] = $"{_options.Audience} on {Environment.MachineName} ({Environment.ProcessId})",
         });
         using var response = await Client().SendAsync(request, cancellationToken);

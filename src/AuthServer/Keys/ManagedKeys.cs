@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using System.Security.Cryptography;
 using AuthServer.Contracts.Admin;
+using AuthServer.Contracts.SharedSignals;
 using AuthServer.Observability;
 using AuthServer.Persistence;
 using AuthServer.SharedSignals;
@@ -163,7 +164,7 @@ public sealed class ManagedKeys(
             var delay = options.Value.PublicationDelay;
             var row = NewKey(use, generation, now + delay, now, actor);
             db.ManagedKeys.Add(row);
-            AddEvent(db, row, delay > TimeSpan.Zero ? KeyChangeEvents.Announced : KeyChangeEvents.Activated, "admin", now);
+            AddEvent(db, row, delay > TimeSpan.Zero ? KeyChangeMembers.Announced : KeyChangeMembers.Activated, "admin", now);
             await db.SaveChangesAsync(cancellationToken);
             KeyLog.RotatedNow(logger, use, row.Kid, actor);
             metrics.KeyTransition(use, "rotated");
@@ -195,12 +196,12 @@ public sealed class ManagedKeys(
             var wasActive = Views(rows, row.Use, now).Any(v => v.Kid == kid && v.State == KeyState.Active);
             row.RevokedAt = now;
             row.Actor = actor;
-            AddEvent(db, row, KeyChangeEvents.Revoked, "admin", now);
+            AddEvent(db, row, KeyChangeMembers.Revoked, "admin", now);
             if (wasActive)
             {
                 var replacement = NewKey(row.Use, rows.Max(r => r.Generation) + 1, now, now, actor);
                 db.ManagedKeys.Add(replacement);
-                AddEvent(db, replacement, KeyChangeEvents.Activated, "admin", now);
+                AddEvent(db, replacement, KeyChangeMembers.Activated, "admin", now);
             }
 
             await db.SaveChangesAsync(cancellationToken);
@@ -351,7 +352,7 @@ public sealed class ManagedKeys(
     {
         foreach (var kid in activated.Where(_ => feed.Value.Enabled))
         {
-            db.SecurityEvents.Add(KeyChangeEvents.Create(kid, KeyChangeEvents.Activated, "system", now, EventExpires(now)));
+            db.SecurityEvents.Add(KeyChangeEvents.Create(kid, KeyChangeMembers.Activated, "system", now, EventExpires(now)));
             try
             {
                 await db.SaveChangesAsync(cancellationToken);
@@ -414,7 +415,7 @@ public sealed class ManagedKeys(
     {
         var row = NewKey(use, generation, activatesAt, now, actor);
         db.ManagedKeys.Add(row);
-        AddEvent(db, row, activatesAt > now ? KeyChangeEvents.Announced : KeyChangeEvents.Activated, "system", now);
+        AddEvent(db, row, activatesAt > now ? KeyChangeMembers.Announced : KeyChangeMembers.Activated, "system", now);
         try
         {
             await db.SaveChangesAsync(cancellationToken);

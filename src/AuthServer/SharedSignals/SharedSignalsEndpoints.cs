@@ -1,5 +1,6 @@
 using System.Security.Cryptography;
 using System.Text.Json;
+using AuthServer.Contracts.SharedSignals;
 using AuthServer.Persistence;
 using AuthServer.Tokens;
 using Microsoft.EntityFrameworkCore;
@@ -45,7 +46,7 @@ public static partial class SharedSignalsEndpoints
             ["spec_version"] = "1_0",
             ["issuer"] = issuer,
             ["jwks_uri"] = At(issuer, Endpoints.Jwks),
-            ["delivery_methods_supported"] = new[] { CaepEvents.PollDelivery },
+            ["delivery_methods_supported"] = new[] { DeliveryMethods.Poll },
             ["configuration_endpoint"] = At(issuer, Streams),
             ["authorization_schemes"] = new[] { new Dictionary<string, string> { ["spec_urn"] = "urn:ietf:rfc:6749" } },
             ["default_subjects"] = "ALL",
@@ -74,9 +75,9 @@ public static partial class SharedSignalsEndpoints
 
             if (body!.Value.TryGetProperty("delivery", out var delivery)
                 && (delivery.ValueKind != JsonValueKind.Object
-                    || (delivery.TryGetProperty("method", out var method) && (method.ValueKind != JsonValueKind.String || method.GetString() != CaepEvents.PollDelivery))))
+                    || (delivery.TryGetProperty("method", out var method) && (method.ValueKind != JsonValueKind.String || method.GetString() != DeliveryMethods.Poll))))
             {
-                return SsfResults.Error(StatusCodes.Status400BadRequest, "invalid_request", $"Only poll delivery ({CaepEvents.PollDelivery}) is supported.");
+                return SsfResults.Error(StatusCodes.Status400BadRequest, "invalid_request", $"Only poll delivery ({DeliveryMethods.Poll}) is supported.");
             }
 
             if (body.Value.TryGetProperty("description", out var text))
@@ -366,7 +367,7 @@ public static partial class SharedSignalsEndpoints
             ["aud"] = stream.ClientId,
             ["delivery"] = new Dictionary<string, string>(StringComparer.Ordinal)
             {
-                ["method"] = CaepEvents.PollDelivery,
+                ["method"] = DeliveryMethods.Poll,
                 ["endpoint_url"] = At(issuer, $"{Poll}/{stream.Id}"),
             },
             ["events_supported"] = CaepEvents.Supported,
