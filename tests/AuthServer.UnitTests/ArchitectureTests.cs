@@ -61,7 +61,7 @@ public sealed class ArchitectureTests
         Assert.All(PackageReferences(project), package => Assert.StartsWith("Microsoft.EntityFrameworkCore.", package, StringComparison.Ordinal));
     }
 
-    private static string Root { get; } = FindRoot();
+    internal static string Root { get; } = FindRoot();
 
     private static string Project(string name) => Path.Combine(Root, "src", name, name + ".csproj");
 

@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text.Json;
 using AuthServer.Admin;
+using AuthServer.Contracts;
 using AuthServer.Contracts.Admin;
 using AuthServer.Keys;
 
@@ -51,7 +52,7 @@ public static class KeysAdminCommand
                 if (await keys.RevokeAsync(command.Argument!, actor, CancellationToken.None) is not { } revoked)
                 {
                     errors.WriteLine($"No managed key has the kid '{command.Argument}' (`keys list` shows them).");
-                    return ExitCodes.Failure;
+                    return ExitCodes.NotFound;
                 }
 
                 Write([KeyEntries.From(revoked)], command.Json, output,
