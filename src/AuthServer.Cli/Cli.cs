@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.CommandLine.Help;
 using System.CommandLine.Invocation;
+using AuthServer.Contracts;
 
 namespace AuthServer.Cli;
 
@@ -14,7 +15,8 @@ public static class Cli
     private const string Epilog = $"""
         Connection: --url, --client-id, --client-secret, or {UrlVariable}, {ClientIdVariable}, {ClientSecretVariable}
         (prefer the variable for the secret; arguments are visible in ps). Passwords: --password-stdin.
-        Exit codes: 0 ok, 1 failure, 2 usage, 3 server unreachable, 4 refused (401/403), 5 not found, 6 rejected input.
+        Exit codes (the server binary's too): 0 ok, 1 failure, 3 server unreachable, 4 refused (401/403), 5 not found,
+        6 rejected input, 64 usage. See docs/operations.md, "Exit codes".
         """;
 
     public static async Task<int> RunAsync(

@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Text.Json;
 using System.Text.Json.Serialization.Metadata;
+using AuthServer.Contracts;
 
 namespace AuthServer.Cli;
 
@@ -99,12 +100,12 @@ internal sealed class CommandRunner(TextWriter output, TextReader input, HttpCli
         catch (HttpRequestException ex)
         {
             await error.WriteLineAsync($"error: cannot reach the server at {url}: {ex.Message}");
-            return ExitCodes.Unreachable;
+            return ExitCodes.Unavailable;
         }
         catch (TaskCanceledException)
         {
             await error.WriteLineAsync($"error: the server at {url} did not answer within {s_timeout.TotalSeconds:0} s.");
-            return ExitCodes.Unreachable;
+            return ExitCodes.Unavailable;
         }
         catch (JsonException ex)
         {

@@ -1,4 +1,5 @@
 using System.CommandLine;
+using AuthServer.Contracts.Admin;
 
 namespace AuthServer.Cli;
 

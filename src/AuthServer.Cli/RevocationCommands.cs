@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.Text.Json.Serialization.Metadata;
+using AuthServer.Contracts.Admin;
 
 namespace AuthServer.Cli;
 

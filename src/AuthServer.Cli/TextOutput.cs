@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text;
+using AuthServer.Contracts.Admin;
 
 namespace AuthServer.Cli;
 

@@ -2,6 +2,7 @@ using System.Net;
 using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using System.Text.Json;
+using AuthServer.Contracts.SharedSignals;
 using Microsoft.IdentityModel.Protocols.OpenIdConnect;
 
 namespace AuthServer.ResourceServer;
@@ -116,8 +117,8 @@ internal sealed class FeedConnection(IHttpClientFactory http, IssuerKeys keys, T
         using var request = Authorized(HttpMethod.Post, _configurationEndpoint!);
         request.Content = JsonContent.Create(new Dictionary<string, object>
         {
-            ["delivery"] = new Dictionary<string, string> { ["method"] = "urn:ietf:rfc:8936" },
-            ["events_requested"] = new[] { FeedEvent.SessionRevokedType, FeedEvent.KeyChangeType },
+            ["delivery"] = new Dictionary<string, string> { ["method"] = DeliveryMethods.Poll },
+            ["events_requested"] = new[] { EventTypes.SessionRevoked, EventTypes.KeyChange },
             ["description"] = $"{options.Audience} on {Environment.MachineName} ({Environment.ProcessId})",
         });
         using var response = await Client().SendAsync(request, cancellationToken);

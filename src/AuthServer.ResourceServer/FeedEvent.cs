@@ -1,16 +1,11 @@
 using System.Text.Json;
+using AuthServer.Contracts.SharedSignals;
 
 namespace AuthServer.ResourceServer;
 
 /// <summary>What one verified SET from the revocation feed asks of this API; <see cref="Ignored"/> when nothing.</summary>
 internal abstract record FeedEvent
 {
-    /// <summary>CAEP session-revoked: the event type the feed requests.</summary>
-    public const string SessionRevokedType = "https://schemas.openid.net/secevent/caep/event-type/session-revoked";
-
-    /// <summary>AuthServer's own event: a published signing key was announced, activated or revoked (docs/resource-servers.md).</summary>
-    public const string KeyChangeType = "urn:authserver:secevent:key-change";
-
     /// <summary>When a SET names no retention, every token it could refuse has surely expired after this.</summary>
     public static readonly TimeSpan DefaultRetention = TimeSpan.FromHours(1);
 
@@ -47,12 +42,12 @@ internal abstract record FeedEvent
             return new Ignored("no events");
         }
 
-        if (events.TryGetProperty(KeyChangeType, out var change))
+        if (events.TryGetProperty(EventTypes.KeyChange, out var change))
         {
             return ReadKeyChange(change);
         }
 
-        if (!events.TryGetProperty(SessionRevokedType, out var revoked) || revoked.ValueKind != JsonValueKind.Object)
+        if (!events.TryGetProperty(EventTypes.SessionRevoked, out var revoked) || revoked.ValueKind != JsonValueKind.Object)
         {
             return new Ignored("no session-revoked event");
         }
@@ -63,7 +58,7 @@ internal abstract record FeedEvent
         }
 
         var at = Seconds(revoked, "event_timestamp") ?? now.ToUnixTimeSeconds();
-        var retainUntil = Seconds(revoked, "authserver_retain_until") ?? at + (long)DefaultRetention.TotalSeconds;
+        var retainUntil = Seconds(revoked, SessionRevokedMembers.RetainUntil) ?? at + (long)DefaultRetention.TotalSeconds;
         var format = Text(subject, "format");
         var complex = format == "complex";
         if (complex && !subject.TryGetProperty("user", out _) && subject.TryGetProperty("application", out var application)
@@ -84,7 +79,7 @@ internal abstract record FeedEvent
             return new SessionRevoked(sessionId, retainUntil);
         }
 
-        List<string>? listed = revoked.TryGetProperty("authserver_session_ids", out var ids) && ids.ValueKind == JsonValueKind.Array
+        List<string>? listed = revoked.TryGetProperty(SessionRevokedMembers.SessionIds, out var ids) && ids.ValueKind == JsonValueKind.Array
             ? [.. ids.EnumerateArray().Where(id => id.ValueKind == JsonValueKind.String).Select(id => id.GetString()!)]
             : null;
         return new UserRevoked(sub, at, listed, retainUntil);
@@ -92,15 +87,15 @@ internal abstract record FeedEvent
 
     private static FeedEvent ReadKeyChange(JsonElement change)
     {
-        if (change.ValueKind != JsonValueKind.Object || Text(change, "kid") is not { } kid)
+        if (change.ValueKind != JsonValueKind.Object || Text(change, KeyChangeMembers.Kid) is not { } kid)
         {
             return new Ignored("key change without a kid");
         }
 
-        return Text(change, "change") switch
+        return Text(change, KeyChangeMembers.Change) switch
         {
-            "revoked" => new KeyRevoked(kid),
-            "announced" or "activated" => new KeyExpected(kid),
+            KeyChangeMembers.Revoked => new KeyRevoked(kid),
+            KeyChangeMembers.Announced or KeyChangeMembers.Activated => new KeyExpected(kid),
             _ => new Ignored("unknown key change"),
         };
     }

@@ -1,4 +1,5 @@
 using System.Text.RegularExpressions;
+using AuthServer.Contracts;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
@@ -13,8 +14,8 @@ namespace AuthServer.ResourceServer;
 /// </summary>
 public sealed partial class StartupSettings(IConfiguration configuration, string documentation = "docs/resource-servers.md")
 {
-    /// <summary>The exit code of a refused configuration, the same as the server's.</summary>
-    public const int InvalidConfiguration = 2;
+    /// <summary>The exit code of a refused configuration: the server's and its tools' (AuthServer.Contracts' one table).</summary>
+    public const int InvalidConfiguration = ExitCodes.InvalidConfiguration;
 
     private readonly List<(string Setting, string Problem)> _problems = [];
     private readonly Dictionary<string, string> _sections = new(StringComparer.Ordinal) { [nameof(AuthServerJwtOptions)] = AuthServerJwtOptions.Section };

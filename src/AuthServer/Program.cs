@@ -3,6 +3,7 @@ using AuthServer.Authorization;
 using AuthServer.BackchannelLogout;
 using AuthServer.Clients;
 using AuthServer.Commands;
+using AuthServer.Contracts;
 using AuthServer.Cors;
 using AuthServer.ErrorHandling;
 using AuthServer.Health;

@@ -5,13 +5,20 @@ namespace AuthServer.UnitTests;
 
 /// <summary>
 /// The dependency rules of docs/architecture.md ("Parts and their boundaries"), read from the project files:
-/// samples, the CLI, the resource-server and BFF libraries know only the protocol; persistence knows no OpenIddict
-/// server type; a migrations assembly depends on persistence only.
+/// samples, the CLI, the resource-server and BFF libraries know only the protocol and the shared contracts; the
+/// contracts know nothing but the BCL; persistence knows no OpenIddict server type; a migrations assembly depends on
+/// persistence only.
 /// </summary>
 public sealed class ArchitectureTests
 {
     private static readonly string[] s_serverProjects = ["AuthServer", "AuthServer.Persistence", "AuthServer.Migrations.Sqlite", "AuthServer.Migrations.SqlServer"];
     private static readonly string[] s_protocolOnlyPrefixes = ["OpenIddict.Server", "OpenIddict.AspNetCore", "OpenIddict.Validation", "OpenIddict.Client"];
+
+    /// <summary>
+    /// All a client may reach: the wire contracts the server shares (admin records, feed names, exit codes) and the
+    /// client libraries. Named here rather than implied, so a new project is a server project until someone says otherwise.
+    /// </summary>
+    private static readonly string[] s_clientReachable = ["AuthServer.Contracts", "AuthServer.ResourceServer", "AuthServer.Bff"];
 
     public static TheoryData<string> ProtocolOnlyProjects()
     {
@@ -29,9 +36,25 @@ public sealed class ArchitectureTests
     [MemberData(nameof(ProtocolOnlyProjects))]
     public void Samples_the_cli_and_the_client_libraries_reference_no_server_project(string project)
     {
-        var reached = ReferenceClosure(Path.Combine(Root, project));
+        var reached = ReferenceClosure(Path.Combine(Root, project)).Select(Path.GetFileNameWithoutExtension).ToList();
 
-        Assert.Empty(reached.Select(Path.GetFileNameWithoutExtension).Intersect(s_serverProjects, StringComparer.Ordinal));
+        Assert.Empty(reached.Intersect(s_serverProjects, StringComparer.Ordinal));
+        Assert.Empty(reached.Except(s_clientReachable, StringComparer.Ordinal));
+    }
+
+    /// <summary>The one project both sides reference: anything it took in, every client would take in with it.</summary>
+    [Fact]
+    public void Contracts_reference_no_project_no_package_and_no_framework_beyond_the_bcl()
+    {
+        var project = Project("AuthServer.Contracts");
+
+        Assert.Empty(ProjectReferences(project));
+        Assert.Empty(PackageReferences(project));
+        Assert.Empty(Items(project, "FrameworkReference"));
+        Assert.Equal("Microsoft.NET.Sdk", (string?)XDocument.Load(project).Root!.Attribute("Sdk"));
+
+        var assemblies = typeof(Contracts.ExitCodes).Assembly.GetReferencedAssemblies().Select(a => a.Name!).ToList();
+        Assert.All(assemblies, name => Assert.True(name.StartsWith("System.", StringComparison.Ordinal), $"AuthServer.Contracts references {name}, which is not the BCL."));
     }
 
     [Fact]
@@ -61,7 +84,7 @@ public sealed class ArchitectureTests
         Assert.All(PackageReferences(project), package => Assert.StartsWith("Microsoft.EntityFrameworkCore.", package, StringComparison.Ordinal));
     }
 
-    private static string Root { get; } = FindRoot();
+    internal static string Root { get; } = FindRoot();
 
     private static string Project(string name) => Path.Combine(Root, "src", name, name + ".csproj");
 

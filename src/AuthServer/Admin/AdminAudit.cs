@@ -1,6 +1,6 @@
 using System.Security.Claims;
+using AuthServer.Contracts.Admin;
 using AuthServer.Observability;
-using AuthServer.Revocation;
 
 namespace AuthServer.Admin;
 

@@ -1,4 +1,5 @@
 using System.Security.Claims;
+using AuthServer.Contracts.Admin;
 using AuthServer.Keys;
 using Microsoft.AspNetCore.Http.HttpResults;
 
@@ -17,8 +18,8 @@ public static class KeyAdmin
 
     public static async Task<KeyList> ListAsync(KeyRingSource source, ManagedKeys keys, CancellationToken cancellationToken) =>
         source.Source == KeySource.Automatic
-            ? new KeyList("automatic", [.. (await keys.ListAsync(cancellationToken)).Select(KeyEntry.From)])
-            : new KeyList(source.Source == KeySource.Files ? "files" : "development-folder", [.. KeyEntry.FromFiles(source.Current)]);
+            ? new KeyList("automatic", [.. (await keys.ListAsync(cancellationToken)).Select(KeyEntries.From)])
+            : new KeyList(source.Source == KeySource.Files ? "files" : "development-folder", [.. KeyEntries.FromFiles(source.Current)]);
 
     private static async Task<Results<Ok<KeyList>, ProblemHttpResult>> RotateAsync(
         RotateKeysRequest? request, KeyRingSource source, ManagedKeys keys, ManagedKeyRefresher refresher, ClaimsPrincipal actor,
@@ -38,7 +39,7 @@ public static class KeyAdmin
         AdminAudit.Action(loggers, actor, "rotate-keys", request?.Use ?? "all");
         var rotated = await keys.RotateNowAsync(request?.Use is { } one ? [one] : KeyUses.All, "operator " + actor.Actor(), cancellationToken);
         await refresher.RefreshNowAsync(cancellationToken);
-        return TypedResults.Ok(new KeyList("automatic", [.. rotated.Select(KeyEntry.From)]));
+        return TypedResults.Ok(new KeyList("automatic", [.. rotated.Select(KeyEntries.From)]));
     }
 
     private static async Task<Results<Ok<KeyEntry>, ProblemHttpResult>> RevokeAsync(
@@ -58,7 +59,7 @@ public static class KeyAdmin
 
         // This instance at once; the others within Keys:RefreshInterval.
         await refresher.RefreshNowAsync(cancellationToken);
-        return TypedResults.Ok(KeyEntry.From(revoked));
+        return TypedResults.Ok(KeyEntries.From(revoked));
     }
 
     private static ProblemHttpResult? NotAutomatic(KeyRingSource source) => source.Source == KeySource.Automatic
@@ -66,6 +67,3 @@ public static class KeyAdmin
         : TypedResults.Problem(statusCode: StatusCodes.Status409Conflict, title: "Keys come from files",
             detail: "Rotation and revocation apply to automatic keys; key files are rotated by hand (docs/operations.md, \"Key files\").");
 }
-
-/// <summary>POST /admin/keys/rotate: one use (access, identity, encryption), or all three when absent.</summary>
-public sealed record RotateKeysRequest(string? Use);

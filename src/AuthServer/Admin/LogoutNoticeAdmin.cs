@@ -1,17 +1,10 @@
+using AuthServer.Contracts.Admin;
 using AuthServer.Persistence;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
 
 namespace AuthServer.Admin;
-
-/// <summary>One client's back-channel logout notices: how many wait, were given up on, or arrived, and why the last one failed.</summary>
-public sealed record LogoutNoticeClientView(string ClientId, int Pending, int Abandoned, int Delivered, DateTime? OldestPending, DateTime? LastAbandoned, string? LastError);
-
-/// <summary>One notice (OIDC Back-Channel Logout 1.0): the session it tells of, and where its delivery stands.</summary>
-public sealed record LogoutNoticeView(
-    Guid Id, string ClientId, string Uri, string Subject, string SessionId, string State, DateTime Created, int Attempts,
-    DateTime? NextAttempt, string? LastError, DateTime? Delivered, DateTime? Abandoned);
 
 /// <summary>
 /// Where back-channel logout stands, per client and per notice: a relying party that never hears of ended sessions shows

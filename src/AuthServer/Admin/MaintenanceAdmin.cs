@@ -1,4 +1,5 @@
 using System.Security.Claims;
+using AuthServer.Contracts.Admin;
 using AuthServer.Revocation;
 using Microsoft.AspNetCore.Http.HttpResults;
 

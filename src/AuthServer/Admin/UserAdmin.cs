@@ -1,4 +1,5 @@
 using System.Security.Claims;
+using AuthServer.Contracts.Admin;
 using AuthServer.Observability;
 using AuthServer.Persistence;
 using AuthServer.Revocation;

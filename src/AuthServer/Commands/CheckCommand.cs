@@ -1,6 +1,7 @@
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
 using System.Text.Json;
+using AuthServer.Contracts;
 using AuthServer.Hosting;
 using AuthServer.Keys;
 using AuthServer.Persistence;
@@ -62,7 +63,7 @@ public static class CheckCommand
         }
 
         return problems.Count > 0 ? ExitCodes.InvalidConfiguration
-            : results.Any(r => r.Status == CheckStatus.Fail) ? ExitCodes.CheckFailed
+            : results.Any(r => r.Status == CheckStatus.Fail) ? ExitCodes.Unavailable
             : ExitCodes.Success;
     }
 

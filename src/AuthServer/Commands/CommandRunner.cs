@@ -1,3 +1,4 @@
+using AuthServer.Contracts;
 using AuthServer.Persistence;
 using AuthServer.Settings;
 using Serilog;

@@ -1,6 +1,8 @@
 using System.Globalization;
 using System.Text.Json;
 using AuthServer.Admin;
+using AuthServer.Contracts;
+using AuthServer.Contracts.Admin;
 using AuthServer.Keys;
 
 namespace AuthServer.Commands;
@@ -40,7 +42,7 @@ public static class KeysAdminCommand
                 }
 
                 var rotated = await keys.RotateNowAsync(command.Argument is { } one ? [one] : KeyUses.All, actor, CancellationToken.None);
-                Write([.. rotated.Select(KeyEntry.From)], command.Json, output,
+                Write([.. rotated.Select(KeyEntries.From)], command.Json, output,
                     rotated.Max(k => k.ActivatesAt) > DateTime.UtcNow
                         ? "Published now on this database; every running instance publishes it within Keys:RefreshInterval and signs and encrypts with it from its ACTIVATES time (Keys:PublicationDelay), so APIs on the revocation feed hold it first. The previous keys stay valid until their tokens expire."
                         : "Active now on this database; every running instance signs and encrypts with it within Keys:RefreshInterval. The previous keys stay valid until their tokens expire.");
@@ -50,10 +52,10 @@ public static class KeysAdminCommand
                 if (await keys.RevokeAsync(command.Argument!, actor, CancellationToken.None) is not { } revoked)
                 {
                     errors.WriteLine($"No managed key has the kid '{command.Argument}' (`keys list` shows them).");
-                    return ExitCodes.Failure;
+                    return ExitCodes.NotFound;
                 }
 
-                Write([KeyEntry.From(revoked)], command.Json, output,
+                Write([KeyEntries.From(revoked)], command.Json, output,
                     "Revoked: every running instance unpublishes it and refuses what it signed or encrypted within Keys:RefreshInterval, and APIs on the revocation feed drop it within their poll interval; an active key was replaced at once.");
                 return ExitCodes.Success;
         }

@@ -1,4 +1,5 @@
 using System.Security.Cryptography;
+using AuthServer.Contracts;
 using AuthServer.Keys;
 
 namespace AuthServer.Commands;

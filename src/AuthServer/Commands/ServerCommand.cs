@@ -25,7 +25,10 @@ public sealed record ServerCommand(string Verb, string[] HostArgs, bool Json = f
           keys rotate --now [--use access|identity|encryption]
                                   emergency rotation of automatic keys: a new key is active at once, the old one retired
           keys revoke KID         emergency revocation: the key is unpublished and what it signed or encrypted refused
-        Exit codes: 0 success, 1 unexpected error, 2 invalid configuration, 3 check failed, 64 usage. See docs/deployment.md.
+        These run offline, on this server's settings and database; a running server is operated through its admin API
+        with the authserver CLI.
+        Exit codes (the CLI's too): 0 success, 1 failure, 2 invalid configuration, 3 not ready (check), 5 not found (keys revoke),
+        64 usage. See docs/operations.md, "Exit codes".
         """;
 
     public static ServerCommand Parse(string[] args)

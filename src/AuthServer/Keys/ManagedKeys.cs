@@ -1,3 +1,5 @@
+using AuthServer.Contracts.Admin;
+using AuthServer.Contracts.SharedSignals;
 using AuthServer.Observability;
 using AuthServer.Persistence;
 using AuthServer.SharedSignals;
@@ -133,7 +135,7 @@ public sealed class ManagedKeys(
             var delay = options.Value.PublicationDelay;
             var row = _material.Create(use, generation, now + delay, now, actor, options.Value.ActivePeriod);
             db.ManagedKeys.Add(row);
-            AddEvent(db, row, delay > TimeSpan.Zero ? KeyChangeEvents.Announced : KeyChangeEvents.Activated, "admin", now);
+            AddEvent(db, row, delay > TimeSpan.Zero ? KeyChangeMembers.Announced : KeyChangeMembers.Activated, "admin", now);
             await db.SaveChangesAsync(cancellationToken);
             KeyLog.RotatedNow(logger, use, row.Kid, actor);
             metrics.KeyTransition(use, "rotated");
@@ -165,12 +167,12 @@ public sealed class ManagedKeys(
             var wasActive = _lifecycle.Views(rows, row.Use, now).Any(v => v.Kid == kid && v.State == KeyState.Active);
             row.RevokedAt = now;
             row.Actor = actor;
-            AddEvent(db, row, KeyChangeEvents.Revoked, "admin", now);
+            AddEvent(db, row, KeyChangeMembers.Revoked, "admin", now);
             if (wasActive)
             {
                 var replacement = _material.Create(row.Use, KeyLifecycle.NextGeneration(rows, row.Use), now, now, actor, options.Value.ActivePeriod);
                 db.ManagedKeys.Add(replacement);
-                AddEvent(db, replacement, KeyChangeEvents.Activated, "admin", now);
+                AddEvent(db, replacement, KeyChangeMembers.Activated, "admin", now);
             }
 
             await db.SaveChangesAsync(cancellationToken);
@@ -261,7 +263,7 @@ public sealed class ManagedKeys(
     {
         foreach (var kid in activated.Where(_ => feed.Value.Enabled))
         {
-            db.SecurityEvents.Add(KeyChangeEvents.Create(kid, KeyChangeEvents.Activated, "system", now, EventExpires(now)));
+            db.SecurityEvents.Add(KeyChangeEvents.Create(kid, KeyChangeMembers.Activated, "system", now, EventExpires(now)));
             try
             {
                 await db.SaveChangesAsync(cancellationToken);
@@ -284,7 +286,7 @@ public sealed class ManagedKeys(
     {
         var row = _material.Create(use, generation, activatesAt, now, actor, options.Value.ActivePeriod);
         db.ManagedKeys.Add(row);
-        AddEvent(db, row, activatesAt > now ? KeyChangeEvents.Announced : KeyChangeEvents.Activated, "system", now);
+        AddEvent(db, row, activatesAt > now ? KeyChangeMembers.Announced : KeyChangeMembers.Activated, "system", now);
         try
         {
             await db.SaveChangesAsync(cancellationToken);
@@ -304,9 +306,8 @@ public sealed class ManagedKeys(
     private static TimeSpan Max(TimeSpan a, TimeSpan b) => a > b ? a : b;
 }
 
-/// <summary>A key as the admin API and `keys list --json` show it (state in words, dates in UTC).</summary>
-public sealed record KeyEntry(string Kid, string Use, string Algorithm, int? Generation, string State, DateTime? Created, DateTime? Activates,
-    DateTime? Retired, DateTime? Removes, DateTime? Revoked, string? Actor)
+/// <summary>A key as the admin API and `keys list --json` show it: the wire record (AuthServer.Contracts) from the ring's views.</summary>
+public static class KeyEntries
 {
     public static KeyEntry From(KeyView view) => new(view.Kid, view.Use, view.Algorithm, view.Generation, view.State.ToString().ToLowerInvariant(),
         view.CreatedAt, view.ActivatesAt, view.RetiredAt, view.RemovesAt, view.RevokedAt, view.Actor);
@@ -328,6 +329,3 @@ public sealed record KeyEntry(string Kid, string Use, string Algorithm, int? Gen
         }
     }
 }
-
-/// <summary>The key list of `keys list` and GET /admin/keys.</summary>
-public sealed record KeyList(string Source, IReadOnlyList<KeyEntry> Keys);

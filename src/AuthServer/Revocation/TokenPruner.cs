@@ -1,4 +1,5 @@
 using System.Linq.Expressions;
+using AuthServer.Contracts.Admin;
 using AuthServer.Observability;
 using AuthServer.Persistence;
 using AuthServer.SharedSignals;
@@ -9,9 +10,6 @@ using OpenIddict.EntityFrameworkCore.Models;
 using static OpenIddict.Abstractions.OpenIddictConstants;
 
 namespace AuthServer.Revocation;
-
-/// <summary>How many rows one prune deleted.</summary>
-public sealed record PruneCounts(long Tokens, long Authorizations, DateTimeOffset Threshold);
 
 /// <summary>
 /// Keeps each token entry only while it matters (docs/decisions/013): a redeemed one until it expires, since replay

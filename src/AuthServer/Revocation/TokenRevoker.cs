@@ -1,3 +1,4 @@
+using AuthServer.Contracts.Admin;
 using AuthServer.Persistence;
 using AuthServer.SharedSignals;
 using Microsoft.EntityFrameworkCore;
@@ -5,9 +6,6 @@ using OpenIddict.EntityFrameworkCore.Models;
 using static OpenIddict.Abstractions.OpenIddictConstants;
 
 namespace AuthServer.Revocation;
-
-/// <summary>How many rows one revocation turned from live to revoked (or ended, for browser sessions).</summary>
-public sealed record RevocationCounts(int Tokens, int Authorizations, int BrowserSessions = 0);
 
 /// <summary>
 /// Bulk revocation by user, client or session: one UPDATE per table whatever the number of rows, so revoking

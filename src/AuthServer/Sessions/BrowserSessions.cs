@@ -1,5 +1,6 @@
 using System.Security.Cryptography;
 using AuthServer.BackchannelLogout;
+using AuthServer.Contracts.Admin;
 using AuthServer.Login;
 using AuthServer.Persistence;
 using AuthServer.Revocation;

@@ -1,30 +1,19 @@
 using System.Security.Cryptography;
 using System.Text;
+using AuthServer.Contracts.SharedSignals;
 using AuthServer.Persistence;
 
 namespace AuthServer.SharedSignals;
 
 /// <summary>
-/// The feed's one event that is not CAEP: a published signing key changed. CAEP 1.0 covers subjects, not the
-/// transmitter's own keys, so the type is in this server's namespace (docs/resource-servers.md, "Key changes"). A receiver
-/// that does not know it acknowledges and ignores it; ours fetches the JWKS at once, and drops a revoked key.
+/// The feed's one event that is not CAEP: a published signing key changed (<see cref="EventTypes.KeyChange"/>, its changes
+/// in <see cref="KeyChangeMembers"/>). A receiver that does not know it acknowledges and ignores it; ours fetches the
+/// JWKS at once, and drops a revoked key.
 /// </summary>
 public static class KeyChangeEvents
 {
-    /// <summary>The event type in the SET's `events` claim.</summary>
-    public const string Type = "urn:authserver:secevent:key-change";
-
     /// <summary>What the SecurityEvents table stores as its type (the kid is its subject, the change its reason).</summary>
     public const string StoredType = "key-change";
-
-    /// <summary>Published, signing later (scheduled rotation, or an emergency one during its publication delay).</summary>
-    public const string Announced = "announced";
-
-    /// <summary>Signs from now on (its scheduled time came, or it replaced a revoked key).</summary>
-    public const string Activated = "activated";
-
-    /// <summary>Withdrawn: nothing it signed is valid any more.</summary>
-    public const string Revoked = "revoked";
 
     /// <summary>
     /// The event row for one change of one key. Its `jti` is derived from both, so instances that observe the same change

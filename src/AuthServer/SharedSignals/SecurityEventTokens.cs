@@ -1,3 +1,4 @@
+using AuthServer.Contracts.SharedSignals;
 using AuthServer.Keys;
 using AuthServer.Persistence;
 using Microsoft.IdentityModel.JsonWebTokens;
@@ -52,10 +53,10 @@ public sealed class SecurityEventTokens(KeyRingSource keys, TimeProvider clock)
         };
         if (securityEvent.Type == CaepEvents.SessionRevoked)
         {
-            payload[CaepEvents.RetainUntilMember] = EpochTime.GetIntDate(securityEvent.ExpiresAt);
+            payload[SessionRevokedMembers.RetainUntil] = EpochTime.GetIntDate(securityEvent.ExpiresAt);
             if (securityEvent.SessionId is null && securityEvent.RevokedSessions is { } listed)
             {
-                payload[CaepEvents.SessionIdsMember] = listed.Split(' ', StringSplitOptions.RemoveEmptyEntries);
+                payload[SessionRevokedMembers.SessionIds] = listed.Split(' ', StringSplitOptions.RemoveEmptyEntries);
             }
         }
         else if (securityEvent.Type == CaepEvents.CredentialChange)
@@ -74,8 +75,8 @@ public sealed class SecurityEventTokens(KeyRingSource keys, TimeProvider clock)
         {
             ["event_timestamp"] = EpochTime.GetIntDate(securityEvent.OccurredAt),
             ["initiating_entity"] = securityEvent.InitiatingEntity,
-            ["kid"] = securityEvent.Subject,
-            ["change"] = securityEvent.Reason,
+            [KeyChangeMembers.Kid] = securityEvent.Subject,
+            [KeyChangeMembers.Change] = securityEvent.Reason,
         });
 
     // SSF 1.0 §4.1.2/§4.1.6: no `sub` and no `exp` in a SET; the subject is `sub_id`.

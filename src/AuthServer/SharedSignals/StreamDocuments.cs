@@ -1,3 +1,4 @@
+using AuthServer.Contracts.SharedSignals;
 using AuthServer.Persistence;
 using AuthServer.Tokens;
 
@@ -12,7 +13,7 @@ internal static class StreamDocuments
         ["spec_version"] = "1_0",
         ["issuer"] = issuer,
         ["jwks_uri"] = At(issuer, Endpoints.Jwks),
-        ["delivery_methods_supported"] = new[] { CaepEvents.PollDelivery },
+        ["delivery_methods_supported"] = new[] { DeliveryMethods.Poll },
         ["configuration_endpoint"] = At(issuer, SharedSignalsEndpoints.Streams),
         ["authorization_schemes"] = new[] { new Dictionary<string, string> { ["spec_urn"] = "urn:ietf:rfc:6749" } },
         ["default_subjects"] = "ALL",
@@ -28,7 +29,7 @@ internal static class StreamDocuments
             ["aud"] = stream.ClientId,
             ["delivery"] = new Dictionary<string, string>(StringComparer.Ordinal)
             {
-                ["method"] = CaepEvents.PollDelivery,
+                ["method"] = DeliveryMethods.Poll,
                 ["endpoint_url"] = At(issuer, $"{SharedSignalsEndpoints.Poll}/{stream.Id}"),
             },
             ["events_supported"] = CaepEvents.Supported,

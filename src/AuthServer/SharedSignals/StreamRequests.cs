@@ -1,4 +1,5 @@
 using System.Text.Json;
+using AuthServer.Contracts.SharedSignals;
 using AuthServer.Persistence;
 
 namespace AuthServer.SharedSignals;
@@ -43,9 +44,9 @@ internal static class StreamRequests
         error = null;
         if (body.TryGetProperty("delivery", out var delivery)
             && (delivery.ValueKind != JsonValueKind.Object
-                || (delivery.TryGetProperty("method", out var method) && (method.ValueKind != JsonValueKind.String || method.GetString() != CaepEvents.PollDelivery))))
+                || (delivery.TryGetProperty("method", out var method) && (method.ValueKind != JsonValueKind.String || method.GetString() != DeliveryMethods.Poll))))
         {
-            error = $"Only poll delivery ({CaepEvents.PollDelivery}) is supported.";
+            error = $"Only poll delivery ({DeliveryMethods.Poll}) is supported.";
             return false;
         }
 

@@ -1,6 +1,6 @@
 using System.Net;
 using System.Text.Json;
-using AuthServer.Cli;
+using AuthServer.Contracts;
 using AuthServer.Persistence;
 using AuthServer.Tests.Infrastructure;
 

@@ -1,6 +1,6 @@
 using System.Net;
 using System.Text.Json;
-using AuthServer.Cli;
+using AuthServer.Contracts;
 using AuthServer.Tests.Infrastructure;
 
 namespace AuthServer.Tests;
@@ -121,13 +121,13 @@ public sealed class CliTests(AdminServerFactory server) : IClassFixture<AdminSer
     }
 
     [Fact]
-    public async Task An_unreachable_server_exits_3_and_missing_settings_or_typos_exit_2()
+    public async Task An_unreachable_server_exits_3_and_missing_settings_or_typos_exit_64()
     {
         using var output = new StringWriter();
         using var error = new StringWriter();
         var unreachable = await Cli.Cli.RunAsync(
             ["prune", "--url", "http://127.0.0.1:9/", "--client-id", "ops", "--client-secret", "x"], output, error, http: null, environment: _ => null);
-        Assert.Equal(ExitCodes.Unreachable, unreachable);
+        Assert.Equal(ExitCodes.Unavailable, unreachable);
         Assert.Contains("cannot reach the server at http://127.0.0.1:9/", error.ToString(), StringComparison.Ordinal);
 
         Assert.Equal(ExitCodes.Usage, await Cli.Cli.RunAsync(["prune"], output, error, http: null, environment: _ => null));

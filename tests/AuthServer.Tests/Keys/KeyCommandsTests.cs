@@ -1,6 +1,6 @@
 using System.Net;
 using System.Text.Json;
-using AuthServer.Cli;
+using AuthServer.Contracts;
 using AuthServer.Tests.Infrastructure;
 
 namespace AuthServer.Tests.Keys;
@@ -40,8 +40,9 @@ public sealed class KeyCommandsTests : IDisposable
         Assert.True(code == 0, output);
         Assert.Contains("revoked", output, StringComparison.Ordinal);
 
-        Assert.Equal(1, (await VerbAsync("keys", "revoke", "no-such-kid")).ExitCode);
-        Assert.Equal(64, (await VerbAsync("keys", "rotate")).ExitCode);
+        // The same codes as the CLI's below: one table for both tools.
+        Assert.Equal(ExitCodes.NotFound, (await VerbAsync("keys", "revoke", "no-such-kid")).ExitCode);
+        Assert.Equal(ExitCodes.Usage, (await VerbAsync("keys", "rotate")).ExitCode);
 
         // The running instance re-reads the keys at its next refresh (Keys:RefreshInterval, 2 s), and the key is due by then.
         _server.Clock.Advance(TimeSpan.FromMinutes(1));

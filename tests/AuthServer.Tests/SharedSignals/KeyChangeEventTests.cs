@@ -1,5 +1,5 @@
 using System.Text.Json;
-using AuthServer.SharedSignals;
+using AuthServer.Contracts.SharedSignals;
 using AuthServer.Tests.Infrastructure;
 using AuthServer.Tests.Keys;
 
@@ -37,7 +37,7 @@ public sealed class KeyChangeEventTests : IDisposable
         var kid = rotated.GetProperty("keys")[0].GetProperty("kid").GetString()!;
 
         var announced = Assert.Single(await EventsAsync(feed));
-        Assert.Equal((kid, KeyChangeEvents.Announced, "admin"), announced);
+        Assert.Equal((kid, KeyChangeMembers.Announced, "admin"), announced);
         Assert.Contains(kid, await KeyProbe.PublishedAsync(client));
         Assert.Equal(before.AccessKid, (await KeyProbe.IssueAsync(client, user)).AccessKid);
 
@@ -48,7 +48,7 @@ public sealed class KeyChangeEventTests : IDisposable
         await KeyProbe.WaitUntilAsync(async () => (await KeyProbe.IssueAsync(client, user)).AccessKid == kid
             && (await KeyProbe.IssueAsync(clientB, user)).AccessKid == kid, "the rotated key never signed on both instances");
 
-        Assert.Equal((kid, KeyChangeEvents.Activated, "system"), Assert.Single(await EventsAsync(feed)));
+        Assert.Equal((kid, KeyChangeMembers.Activated, "system"), Assert.Single(await EventsAsync(feed)));
     }
 
     [Fact]
@@ -68,8 +68,8 @@ public sealed class KeyChangeEventTests : IDisposable
         await feed.TokenAsync();
         var events = await EventsAsync(feed);
         Assert.Equal(2, events.Count);
-        Assert.Contains((issued.AccessKid, KeyChangeEvents.Revoked, "admin"), events);
-        var replacement = Assert.Single(events, e => e.Change == KeyChangeEvents.Activated).Kid;
+        Assert.Contains((issued.AccessKid, KeyChangeMembers.Revoked, "admin"), events);
+        var replacement = Assert.Single(events, e => e.Change == KeyChangeMembers.Activated).Kid;
         Assert.Contains(replacement, await KeyProbe.PublishedAsync(client));
         Assert.DoesNotContain(issued.AccessKid, await KeyProbe.PublishedAsync(client));
     }
@@ -97,7 +97,7 @@ public sealed class KeyChangeEventTests : IDisposable
         foreach (var set in sets.Values)
         {
             var claims = await feed.VerifyAsync(set);
-            if (claims.GetProperty("events").TryGetProperty(KeyChangeEvents.Type, out var change))
+            if (claims.GetProperty("events").TryGetProperty(EventTypes.KeyChange, out var change))
             {
                 var subject = claims.GetProperty("sub_id");
                 Assert.Equal("opaque", subject.GetProperty("format").GetString());

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Net;
 using System.Text.Json;
+using AuthServer.Contracts.SharedSignals;
 using AuthServer.Revocation;
 using AuthServer.SharedSignals;
 using AuthServer.Tests.Infrastructure;
@@ -16,7 +17,7 @@ namespace AuthServer.Tests;
 /// </summary>
 public sealed class SharedSignalsTransmitterTests(SharedSignalsTransmitterTests.Server server) : IClassFixture<SharedSignalsTransmitterTests.Server>
 {
-    private const string SessionRevoked = CaepEvents.Prefix + CaepEvents.SessionRevoked;
+    private const string SessionRevoked = EventTypes.SessionRevoked;
     private readonly HttpClient _http = server.CreateClient();
 
     [Fact]
@@ -56,11 +57,11 @@ public sealed class SharedSignalsTransmitterTests(SharedSignalsTransmitterTests.
         var revoked = claims.GetProperty("events").GetProperty(SessionRevoked);
         Assert.Equal("admin", revoked.GetProperty("initiating_entity").GetString());
         Assert.Equal("operator", revoked.GetProperty("reason_admin").GetProperty("en").GetString());
-        Assert.Equal([chain], revoked.GetProperty(CaepEvents.SessionIdsMember).EnumerateArray().Select(id => id.GetString()));
+        Assert.Equal([chain], revoked.GetProperty(SessionRevokedMembers.SessionIds).EnumerateArray().Select(id => id.GetString()));
 
         // Served until every token issued before it has expired: 15 minutes plus the one-minute margin.
         var at = revoked.GetProperty("event_timestamp").GetInt64();
-        Assert.Equal(at + 16 * 60, revoked.GetProperty(CaepEvents.RetainUntilMember).GetInt64());
+        Assert.Equal(at + 16 * 60, revoked.GetProperty(SessionRevokedMembers.RetainUntil).GetInt64());
     }
 
     [Fact]
@@ -94,8 +95,8 @@ public sealed class SharedSignalsTransmitterTests(SharedSignalsTransmitterTests.
         var claims = await Task.WhenAll((await SetsOfAsync(feed, user.Id)).Select(feed.VerifyAsync));
         Assert.Equal(2, claims.Length);
         Assert.Single(claims.Select(c => c.GetProperty("txn").GetString()).Distinct());
-        var change = Assert.Single(claims, c => c.GetProperty("events").TryGetProperty(CaepEvents.Prefix + CaepEvents.CredentialChange, out _))
-            .GetProperty("events").GetProperty(CaepEvents.Prefix + CaepEvents.CredentialChange);
+        var change = Assert.Single(claims, c => c.GetProperty("events").TryGetProperty(EventTypes.CredentialChange, out _))
+            .GetProperty("events").GetProperty(EventTypes.CredentialChange);
         Assert.Equal("password", change.GetProperty("credential_type").GetString());
         Assert.Equal("update", change.GetProperty("change_type").GetString());
         Assert.Equal("user", change.GetProperty("initiating_entity").GetString());

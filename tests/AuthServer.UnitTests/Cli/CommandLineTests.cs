@@ -1,5 +1,5 @@
 using System.CommandLine;
-using AuthServer.Cli;
+using AuthServer.Contracts;
 
 namespace AuthServer.UnitTests.Cli;
 
@@ -81,7 +81,7 @@ public sealed class CommandLineTests
     }
 
     [Fact]
-    public async Task A_parse_error_exits_2_with_the_message_on_standard_error_and_nothing_on_standard_output()
+    public async Task A_parse_error_exits_64_with_the_message_on_standard_error_and_nothing_on_standard_output()
     {
         var (code, output, error) = await RunAsync(["sessions", "--user", "alice", "--page", "x"]);
 
@@ -92,7 +92,7 @@ public sealed class CommandLineTests
     }
 
     [Fact]
-    public async Task A_missing_connection_setting_exits_2_before_any_network()
+    public async Task A_missing_connection_setting_exits_64_before_any_network()
     {
         var (code, _, error) = await RunAsync(["prune"]);
 
@@ -101,9 +101,9 @@ public sealed class CommandLineTests
     }
 
     [Fact]
-    public async Task An_empty_standard_input_for_the_password_exits_2_before_any_network()
+    public async Task An_empty_standard_input_for_the_password_exits_64_before_any_network()
     {
-        // Port 9 (discard) would answer "unreachable", exit 3: exit 2 proves the password was checked first.
+        // Port 9 (discard) would answer "unreachable", exit 3: exit 64 (usage) proves the password was checked first.
         var (code, _, error) = await RunAsync(
             ["users", "create", "--name", "dave", "--password-stdin", "--url", "http://127.0.0.1:9/", "--client-id", "ops", "--client-secret", "s"], input: "\n");
 
@@ -117,7 +117,7 @@ public sealed class CommandLineTests
         var (code, output, _) = await RunAsync(["--help"]);
 
         Assert.Equal(ExitCodes.Success, code);
-        foreach (var expected in new[] { "revoke-session <session-id>", "keys", "--json", "AUTHSERVER_CLIENT_SECRET", "Exit codes: 0 ok" })
+        foreach (var expected in new[] { "revoke-session <session-id>", "keys", "--json", "AUTHSERVER_CLIENT_SECRET", "Exit codes (the server binary's too): 0 ok", "64 usage" })
         {
             Assert.Contains(expected, output, StringComparison.Ordinal);
         }

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using AuthServer.Contracts.SharedSignals;
 using AuthServer.ResourceServer;
 
 namespace AuthServer.UnitTests.ResourceServer;
@@ -98,8 +99,8 @@ public sealed class FeedEventTests
         // Placeholders keep the JSON literal readable (braces and interpolation do not mix well).
         using var document = JsonDocument.Parse(claims
             .Replace("ISSUER", Issuer, StringComparison.Ordinal)
-            .Replace("SESSION_REVOKED", FeedEvent.SessionRevokedType, StringComparison.Ordinal)
-            .Replace("KEY_CHANGE", FeedEvent.KeyChangeType, StringComparison.Ordinal));
+            .Replace("SESSION_REVOKED", EventTypes.SessionRevoked, StringComparison.Ordinal)
+            .Replace("KEY_CHANGE", EventTypes.KeyChange, StringComparison.Ordinal));
         return FeedEvent.Read(document.RootElement, Issuer, s_now);
     }
 }

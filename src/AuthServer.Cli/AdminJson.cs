@@ -1,44 +1,11 @@
 using System.Text.Encodings.Web;
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using AuthServer.Contracts.Admin;
 
 namespace AuthServer.Cli;
 
-// The admin API's contract as docs/admin-openapi.json describes it; the tool keeps its own copy (it references no server project).
-internal sealed record Page<T>(IReadOnlyList<T> Items, int PageNumber, int PageSize, int Total);
-
-internal sealed record UserView(string Id, string? UserName, string? Email, bool LockedOut, DateTimeOffset? LockoutEnd);
-
-internal sealed record CreateUserRequest(string UserName, string? Email, string Password);
-
-internal sealed record ResetPasswordRequest(string Password);
-
-internal sealed record SessionView(string Id, string? ClientId, DateTime? Created, DateTime? LastUsed, DateTime? Expires, int LiveTokens, int Tokens, string? BrowserSession);
-
-internal sealed record BrowserSessionView(
-    string Id, string? ClientId, DateTime Created, DateTime LastSeen, DateTime Expires, string? SourceAddress, string? UserAgent,
-    DateTime? Ended, string? EndReason, IReadOnlyList<string> Chains);
-
-internal sealed record RevocationCounts(int Tokens, int Authorizations, int BrowserSessions = 0);
-
-internal sealed record PruneCounts(long Tokens, long Authorizations, DateTimeOffset Threshold);
-
-internal sealed record RotateSecretRequest(int? OverlapMinutes);
-
-internal sealed record RotatedSecret(string ClientId, string ClientSecret, DateTimeOffset PreviousSecretValidUntil);
-
-internal sealed record KeyEntry(string Kid, string Use, string Algorithm, int? Generation, string State, DateTime? Created, DateTime? Activates,
-    DateTime? Retired, DateTime? Removes, DateTime? Revoked, string? Actor);
-
-internal sealed record KeyList(string Source, IReadOnlyList<KeyEntry> Keys);
-
-internal sealed record RotateKeysRequest(string? Use);
-
-internal sealed record LogoutNoticeClientView(string ClientId, int Pending, int Abandoned, int Delivered, DateTime? OldestPending, DateTime? LastAbandoned, string? LastError);
-
-internal sealed record LogoutNoticeView(
-    Guid Id, string ClientId, string Uri, string Subject, string SessionId, string State, DateTime Created, int Attempts,
-    DateTime? NextAttempt, string? LastError, DateTime? Delivered, DateTime? Abandoned);
+// The admin API's records are AuthServer.Contracts', the types the server answers with; these three are the tool's own.
 
 /// <summary>What `--json` prints for the commands whose answer has no body (lock, unlock, reset-password, delete).</summary>
 internal sealed record UserStatus(string User, string Status);
