@@ -37,7 +37,8 @@ internal abstract record FeedEvent
     /// </summary>
     public static FeedEvent Read(JsonElement claims, string issuer, DateTimeOffset now)
     {
-        if (!claims.TryGetProperty("events", out var events))
+        // A SET whose events are not an object is acknowledged and ignored, never retried: reading it again cannot succeed.
+        if (!claims.TryGetProperty("events", out var events) || events.ValueKind != JsonValueKind.Object)
         {
             return new Ignored("no events");
         }

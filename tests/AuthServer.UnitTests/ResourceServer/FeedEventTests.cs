@@ -86,6 +86,8 @@ public sealed class FeedEventTests
 
     [Theory]
     [InlineData("""{"sub_id":{"format":"iss_sub","iss":"https://id.example/","sub":"alice"}}""", "no events")]
+    [InlineData("""{"events":["SESSION_REVOKED"]}""", "no events")]
+    [InlineData("""{"events":"KEY_CHANGE"}""", "no events")]
     [InlineData("""{"events":{"https://schemas.openid.net/secevent/caep/event-type/credential-change":{}}}""", "no session-revoked event")]
     [InlineData("""{"events":{"https://schemas.openid.net/secevent/caep/event-type/session-revoked":{}}}""", "no subject")]
     [InlineData("""{"sub_id":{"format":"iss_sub","iss":"https://other.example/","sub":"alice"},"events":{"https://schemas.openid.net/secevent/caep/event-type/session-revoked":{}}}""", "no user of this issuer")]
