@@ -22,7 +22,9 @@ namespace AuthServer.ResourceServer;
 /// <item>routinely after <see cref="AuthServerJwtOptions.AutomaticRefreshInterval"/>, in the background.</item>
 /// </list>
 /// IdentityModel's own manager throttles every unknown-key refresh to once per 5 minutes, which anyone can spend with one
-/// forged token, and keeps a "last known good" set with keys the issuer withdrew; neither happens here.
+/// forged token, and keeps a "last known good" set with keys the issuer withdrew; neither happens here. Longer than most
+/// files: one lock guards the fetch state (the set in hand, the fetch under way, the scheduled one, the pending kids), and
+/// its invariants are easier to keep in one place than across several.
 /// </summary>
 public sealed partial class IssuerKeys : BaseConfigurationManager, IConfigurationManager<OpenIdConnectConfiguration>, IDisposable
 {

@@ -18,6 +18,7 @@ namespace AuthServer.Admin;
 /// <summary>
 /// Users as operators see them. `{user}` is an id, a user name or an email, told apart by shape (<see cref="UserKeys"/>). Locking, resetting a password and
 /// deleting revoke the user's sessions through <see cref="RevokingUserManager"/>; revoke-tokens does it on its own.
+/// One endpoint per verb of the user resource, each short; together a little above the usual file length.
 /// </summary>
 public static class UserAdmin
 {

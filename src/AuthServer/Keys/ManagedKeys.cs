@@ -33,9 +33,11 @@ public static class KeyUses
 }
 
 /// <summary>
-/// The key lifecycle in the database (what is due and in which state each key is: <see cref="KeyLifecycle"/>): creates the next key of each use when it is due (one creator: the unique
-/// (use, generation) index), removes keys whose tokens have all expired, builds the ring every instance signs and
-/// decrypts with, and carries out the operator's emergency rotation and revocation.
+/// The key lifecycle in the database (what is due and in which state each key is: <see cref="KeyLifecycle"/>; the key
+/// material: <see cref="ManagedKeyMaterial"/>): creates the next key of each use when it is due (one creator: the
+/// unique (use, generation) index), removes keys whose tokens have all expired, builds the ring every instance signs and
+/// decrypts with, and carries out the operator's emergency rotation and revocation. Longer than most files because each
+/// of those is one unit of work with its feed event and audit line, and they share one observed state.
 /// </summary>
 public sealed class ManagedKeys(
     IServiceScopeFactory scopes,
