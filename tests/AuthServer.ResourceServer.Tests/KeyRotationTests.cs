@@ -1,7 +1,6 @@
 using System.Net;
 using AuthServer.ResourceServer.Tests.Infrastructure;
 using AuthServer.Tests.Infrastructure;
-using AuthServer.Tests.Keys;
 using Microsoft.AspNetCore.Authentication.JwtBearer;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.IdentityModel.JsonWebTokens;
@@ -45,7 +44,7 @@ public sealed class KeyRotationTests : IDisposable
 
         // Announced: published, not yet signing. The APIs still hold the JWKS of the start.
         _server.Clock.Advance(TimeSpan.FromDays(76) + TimeSpan.FromMinutes(1));
-        await KeyProbe.WaitUntilAsync(async () => (await KeyProbe.PublishedAsync(client)).Count == 4, "the next keys were never announced");
+        await Eventually.TrueAsync(async () => (await KeyProbe.PublishedAsync(client)).Count == 4, "the next keys were never announced");
         await AcceptedEverywhereAsync((await KeyProbe.IssueAsync(client, user)).AccessToken);
 
         _server.Clock.Advance(TimeSpan.FromDays(14) - TimeSpan.FromMinutes(6));
@@ -54,7 +53,7 @@ public sealed class KeyRotationTests : IDisposable
 
         // Active: the new key signs; the token signed just before by the retired key is still accepted.
         _server.Clock.Advance(TimeSpan.FromMinutes(7));
-        await KeyProbe.WaitUntilAsync(async () => (await KeyProbe.IssueAsync(client, user)).AccessKid != first.AccessKid, "the next key never signed");
+        await Eventually.TrueAsync(async () => (await KeyProbe.IssueAsync(client, user)).AccessKid != first.AccessKid, "the next key never signed");
         var after = await KeyProbe.IssueAsync(client, user);
         await AcceptedEverywhereAsync(after.AccessToken);
         await AcceptedEverywhereAsync(before.AccessToken);
@@ -63,7 +62,7 @@ public sealed class KeyRotationTests : IDisposable
 
         // Retired keys gone from the JWKS: tokens of the active key go on validating.
         _server.Clock.Advance(TimeSpan.FromMinutes(30));
-        await KeyProbe.WaitUntilAsync(async () => (await KeyProbe.PublishedAsync(client)).Count == 2, "the retired keys were never unpublished");
+        await Eventually.TrueAsync(async () => (await KeyProbe.PublishedAsync(client)).Count == 2, "the retired keys were never unpublished");
         await AcceptedEverywhereAsync((await KeyProbe.IssueAsync(client, user)).AccessToken);
     }
 

@@ -23,16 +23,26 @@ public sealed partial class LogoutNoticeSender(
 {
     public const string HttpClientName = "backchannel-logout";
 
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    private PeriodicTimer? _timer;
+
+    /// <summary>The timer starts with the host, not when ExecuteAsync gets a thread (see PruningService).</summary>
+    public override Task StartAsync(CancellationToken cancellationToken)
     {
         // No client of this instance's catalog takes notices: none are queued, so polling would only load the database.
-        if (!options.Value.Enabled || !catalog.Value.Clients.Values.Any(client => client.BackchannelLogoutUri is not null))
+        _timer = options.Value.Enabled && catalog.Value.Clients.Values.Any(client => client.BackchannelLogoutUri is not null)
+            ? new PeriodicTimer(options.Value.PollInterval, clock)
+            : null;
+        return base.StartAsync(cancellationToken);
+    }
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        if (_timer is null)
         {
             return;
         }
 
-        using var timer = new PeriodicTimer(options.Value.PollInterval, clock);
-        while (await timer.WaitForNextTickAsync(stoppingToken))
+        while (await _timer.WaitForNextTickAsync(stoppingToken))
         {
             try
             {
@@ -44,6 +54,12 @@ public sealed partial class LogoutNoticeSender(
                 LogPollFailed(logger, ex.GetType().Name, ex);
             }
         }
+    }
+
+    public override void Dispose()
+    {
+        _timer?.Dispose();
+        base.Dispose();
     }
 
     /// <summary>One poll: the due notices, a few POSTs in flight at once.</summary>

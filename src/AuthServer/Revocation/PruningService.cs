@@ -6,15 +6,26 @@ namespace AuthServer.Revocation;
 public sealed partial class PruningService(IServiceScopeFactory scopes, TimeProvider clock, IOptions<PruningOptions> options, ILogger<PruningService> logger)
     : BackgroundService
 {
+    private PeriodicTimer? _timer;
+
+    /// <summary>
+    /// The timer starts with the host, not when ExecuteAsync gets a thread: the first run is one interval after start
+    /// whatever the clock does meanwhile (a test's clock may jump before ExecuteAsync runs; a timer started after the jump misses it).
+    /// </summary>
+    public override Task StartAsync(CancellationToken cancellationToken)
+    {
+        _timer = options.Value.Enabled ? new PeriodicTimer(options.Value.Interval, clock) : null;
+        return base.StartAsync(cancellationToken);
+    }
+
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        if (!options.Value.Enabled)
+        if (_timer is null)
         {
             return;
         }
 
-        using var timer = new PeriodicTimer(options.Value.Interval, clock);
-        while (await timer.WaitForNextTickAsync(stoppingToken))
+        while (await _timer.WaitForNextTickAsync(stoppingToken))
         {
             try
             {
@@ -27,6 +38,12 @@ public sealed partial class PruningService(IServiceScopeFactory scopes, TimeProv
                 LogPruneFailed(logger, ex.GetType().Name, ex);
             }
         }
+    }
+
+    public override void Dispose()
+    {
+        _timer?.Dispose();
+        base.Dispose();
     }
 
     [LoggerMessage(EventId = 1301, Level = LogLevel.Warning, Message = "Pruning failed ({ExceptionType}); retrying at the next interval")]

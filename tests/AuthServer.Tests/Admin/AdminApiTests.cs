@@ -24,7 +24,7 @@ public sealed class AdminApiTests(AdminServerFactory server) : IClassFixture<Adm
         (await _client.RefreshAsync(laptop.RefreshToken!)).ShouldFail(HttpStatusCode.BadRequest, "invalid_grant");
         (await _client.RefreshAsync(phone.RefreshToken!)).ShouldFail(HttpStatusCode.BadRequest, "invalid_grant");
         (await _client.RefreshAsync(bob.RefreshToken!)).ShouldSucceed();
-        Assert.Contains(server.LogEvents, e => EventId(e) == 2007 && e.RenderMessage().Contains("operator \"ops\"", StringComparison.Ordinal));
+        Assert.Contains(server.LogEvents, e => LogEventIds.Of(e) == 2007 && e.RenderMessage().Contains("operator \"ops\"", StringComparison.Ordinal));
     }
 
     [Fact]
@@ -184,8 +184,8 @@ public sealed class AdminApiTests(AdminServerFactory server) : IClassFixture<Adm
         await _admin.OkAsync(HttpMethod.Delete, $"/admin/users/{id}");
         (await _client.RefreshAsync(fresh.RefreshToken!)).ShouldFail(HttpStatusCode.BadRequest, "invalid_grant");
         Assert.Equal(HttpStatusCode.NotFound, (await _admin.SendAsync(HttpMethod.Get, $"/admin/users/{id}")).Status);
-        Assert.Contains(server.LogEvents, e => EventId(e) == 2008 && e.RenderMessage().Contains("user-deleted", StringComparison.Ordinal));
-        Assert.Contains(server.LogEvents, e => EventId(e) == 2009 && e.RenderMessage().Contains("password-reset", StringComparison.Ordinal));
+        Assert.Contains(server.LogEvents, e => LogEventIds.Of(e) == 2008 && e.RenderMessage().Contains("user-deleted", StringComparison.Ordinal));
+        Assert.Contains(server.LogEvents, e => LogEventIds.Of(e) == 2009 && e.RenderMessage().Contains("password-reset", StringComparison.Ordinal));
     }
 
     [Fact]
@@ -239,8 +239,4 @@ public sealed class AdminApiTests(AdminServerFactory server) : IClassFixture<Adm
         ["grant_type"] = "client_credentials", ["client_id"] = AdminServerFactory.Auditor,
         ["client_secret"] = AdminServerFactory.AuditorSecret, ["scope"] = "audit",
     })).ShouldSucceed().AccessToken!;
-
-    internal static int? EventId(Serilog.Events.LogEvent e) =>
-        e.Properties.TryGetValue("EventId", out var value) && value is Serilog.Events.StructureValue s
-            && s.Properties.FirstOrDefault(p => p.Name == "Id")?.Value is Serilog.Events.ScalarValue { Value: int id } ? id : null;
 }

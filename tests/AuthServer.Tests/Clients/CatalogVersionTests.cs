@@ -45,7 +45,7 @@ public sealed class CatalogVersionTests
 
         Assert.Contains(NewCallback, (await second.StoredAsync("spa"))!.RedirectUris, StringComparison.Ordinal);
         Assert.True(second.Logged(1111, "spa"));
-        Assert.DoesNotContain(second.LogEvents, e => e.Level >= Serilog.Events.LogEventLevel.Error && AdminApiTests.EventId(e) is >= 1100 and < 1200);
+        Assert.DoesNotContain(second.LogEvents, e => e.Level >= Serilog.Events.LogEventLevel.Error && LogEventIds.Of(e) is >= 1100 and < 1200);
     }
 
     [Fact]
@@ -114,7 +114,7 @@ public sealed class CatalogVersionTests
             var clients = await Task.WhenAll(instances.Select(i => Task.Run(i.Start)));
 
             Assert.Contains(NewCallback, (await first.StoredAsync("spa"))!.RedirectUris, StringComparison.Ordinal);
-            Assert.DoesNotContain(instances.SelectMany(i => i.LogEvents), e => AdminApiTests.EventId(e) is 1104 or 1105);
+            Assert.DoesNotContain(instances.SelectMany(i => i.LogEvents), e => LogEventIds.Of(e) is 1104 or 1105);
             foreach (var (instance, client) in instances.Zip(clients))
             {
                 Assert.Equal(HttpStatusCode.OK, (await CatalogServerFactory.PartnerTokenAsync(client, CatalogServerFactory.PartnerSecret)).Status);

@@ -46,13 +46,13 @@ public sealed class KeyCommandsTests : IDisposable
 
         // The running instance re-reads the keys at its next refresh (Keys:RefreshInterval, 2 s), and the key is due by then.
         _server.Clock.Advance(TimeSpan.FromMinutes(1));
-        await KeyProbe.WaitUntilAsync(async () => (await KeyProbe.IssueAsync(client, user)).AccessKid == rotated.GetProperty("kid").GetString(),
+        await Eventually.TrueAsync(async () => (await KeyProbe.IssueAsync(client, user)).AccessKid == rotated.GetProperty("kid").GetString(),
             "the running instance never signed with the rotated key");
         var after = await KeyProbe.IssueAsync(client, user);
         Assert.NotEqual(before.EncryptionKid, after.EncryptionKid);
         (await client.RefreshAsync(before.RefreshToken)).ShouldFail(HttpStatusCode.BadRequest, "invalid_grant");
         await client.ValidateAsync(before.AccessToken, "resource-api", _server.Clock.GetUtcNow());
-        Assert.Contains(_server.LogEvents, e => AdminApiTests.EventId(e) == 4010 && e.RenderMessage().Contains(before.EncryptionKid, StringComparison.Ordinal));
+        Assert.Contains(_server.LogEvents, e => LogEventIds.Of(e) == 4010 && e.RenderMessage().Contains(before.EncryptionKid, StringComparison.Ordinal));
     }
 
     [Fact]
@@ -78,7 +78,7 @@ public sealed class KeyCommandsTests : IDisposable
 
         // It signs once the publication delay is over: this instance wakes for it rather than at its next refresh.
         _server.Clock.Advance(TimeSpan.FromSeconds(5));
-        await KeyProbe.WaitUntilAsync(async () => (await KeyProbe.IssueAsync(client, user)).IdentityKid == identity, "the rotated key never signed");
+        await Eventually.TrueAsync(async () => (await KeyProbe.IssueAsync(client, user)).IdentityKid == identity, "the rotated key never signed");
 
         (code, _, error) = await CliAsync("keys", "revoke", before.IdentityKid);
         Assert.True(code == ExitCodes.Success, error);
@@ -91,9 +91,9 @@ public sealed class KeyCommandsTests : IDisposable
         Assert.Equal("revoked", states[before.IdentityKid]);
         Assert.Equal("active", states[identity!]);
 
-        Assert.Contains(_server.LogEvents, e => AdminApiTests.EventId(e) == 4005 && e.RenderMessage().Contains("operator", StringComparison.Ordinal));
-        Assert.Contains(_server.LogEvents, e => AdminApiTests.EventId(e) == 4004 && e.RenderMessage().Contains(before.IdentityKid, StringComparison.Ordinal));
-        Assert.Contains(_server.LogEvents, e => AdminApiTests.EventId(e) == 2009 && e.RenderMessage().Contains("revoke-key", StringComparison.Ordinal));
+        Assert.Contains(_server.LogEvents, e => LogEventIds.Of(e) == 4005 && e.RenderMessage().Contains("operator", StringComparison.Ordinal));
+        Assert.Contains(_server.LogEvents, e => LogEventIds.Of(e) == 4004 && e.RenderMessage().Contains(before.IdentityKid, StringComparison.Ordinal));
+        Assert.Contains(_server.LogEvents, e => LogEventIds.Of(e) == 2009 && e.RenderMessage().Contains("revoke-key", StringComparison.Ordinal));
     }
 
     [Fact]

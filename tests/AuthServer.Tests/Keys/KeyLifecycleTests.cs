@@ -27,7 +27,7 @@ public sealed class KeyLifecycleTests : IDisposable
 
         // 76 days on: the successors are announced (published, not used).
         _server.Clock.Advance(TimeSpan.FromDays(76) + TimeSpan.FromMinutes(1));
-        await KeyProbe.WaitUntilAsync(async () => (await KeyProbe.PublishedAsync(client)).Count == 4, "the announced keys were never published");
+        await Eventually.TrueAsync(async () => (await KeyProbe.PublishedAsync(client)).Count == 4, "the announced keys were never published");
         var announced = await KeyProbe.IssueAsync(client, user.UserName!);
         Assert.Equal((access1, identity1, encryption1), (announced.AccessKid, announced.IdentityKid, announced.EncryptionKid));
         var published = await KeyProbe.PublishedAsync(client);
@@ -40,7 +40,7 @@ public sealed class KeyLifecycleTests : IDisposable
 
         // Day 90: the announced keys sign and encrypt; the first ones are retired but still published.
         _server.Clock.Advance(TimeSpan.FromMinutes(7));
-        await KeyProbe.WaitUntilAsync(async () => (await KeyProbe.IssueAsync(client, user.UserName!)).AccessKid != access1, "the announced key never became active");
+        await Eventually.TrueAsync(async () => (await KeyProbe.IssueAsync(client, user.UserName!)).AccessKid != access1, "the announced key never became active");
         var after = await KeyProbe.IssueAsync(client, user.UserName!);
         Assert.NotEqual(identity1, after.IdentityKid);
         Assert.NotEqual(encryption1, after.EncryptionKid);
@@ -56,7 +56,7 @@ public sealed class KeyLifecycleTests : IDisposable
 
         // Once the longest token the retired signing keys signed has expired, they leave the JWKS.
         _server.Clock.Advance(TimeSpan.FromMinutes(30));
-        await KeyProbe.WaitUntilAsync(async () => (await KeyProbe.PublishedAsync(client)).Count == 2, "the retired signing keys were never unpublished");
+        await Eventually.TrueAsync(async () => (await KeyProbe.PublishedAsync(client)).Count == 2, "the retired signing keys were never unpublished");
         Assert.Equal(new[] { after.AccessKid, after.IdentityKid }.Order(), await KeyProbe.PublishedAsync(client));
 
         // The retired encryption key still decrypts a refresh token issued under it, until that token's own expiry (7 days).
@@ -66,7 +66,7 @@ public sealed class KeyLifecycleTests : IDisposable
 
         // After it, the retired encryption key is removed: only the active generation of each use is left.
         _server.Clock.Advance(TimeSpan.FromDays(2));
-        await KeyProbe.WaitUntilAsync(async () => await _server.WithDbAsync(db => db.ManagedKeys.CountAsync()) == 3, "the retired encryption key was never removed");
+        await Eventually.TrueAsync(async () => await _server.WithDbAsync(db => db.ManagedKeys.CountAsync()) == 3, "the retired encryption key was never removed");
         Assert.Equal(
             new[] { after.AccessKid, after.IdentityKid, after.EncryptionKid }.Order(),
             await _server.WithDbAsync(async db => (await db.ManagedKeys.Select(k => k.Kid).ToListAsync()).Order().ToList()));
@@ -88,13 +88,13 @@ public sealed class KeyLifecycleTests : IDisposable
 
         // Created on day 77, the successors are announced for the full 14 days: active from day 91.
         _server.Clock.Advance(TimeSpan.FromDays(77));
-        await KeyProbe.WaitUntilAsync(() => Task.FromResult(Count(4000) == 6), "the announced keys were never created");
+        await Eventually.TrueAsync(() => Task.FromResult(Count(4000) == 6), "the announced keys were never created");
         _server.Clock.Advance(TimeSpan.FromDays(14) + TimeSpan.FromMinutes(1));
-        await KeyProbe.WaitUntilAsync(() => Task.FromResult(Count(4001) == 3 && Count(4002) == 3), "activation and retirement were never audited");
-        Assert.DoesNotContain(_server.LogEvents, e => AdminApiTests.EventId(e) is >= 4000 and < 4020 && e.RenderMessage().Contains("CfDJ8", StringComparison.Ordinal));
+        await Eventually.TrueAsync(() => Task.FromResult(Count(4001) == 3 && Count(4002) == 3), "activation and retirement were never audited");
+        Assert.DoesNotContain(_server.LogEvents, e => LogEventIds.Of(e) is >= 4000 and < 4020 && e.RenderMessage().Contains("CfDJ8", StringComparison.Ordinal));
     }
 
     public void Dispose() => _server.Dispose();
 
-    private int Count(int eventId) => _server.LogEvents.Count(e => AdminApiTests.EventId(e) == eventId);
+    private int Count(int eventId) => _server.LogEvents.Count(e => LogEventIds.Of(e) == eventId);
 }

@@ -58,7 +58,7 @@ public sealed class KeyRingProtectionTests : IDisposable
     private static void AssertCannotDecrypt(AuthServerFactory server)
     {
         Assert.NotNull(Record.Exception(() => server.CreateClient()));
-        Assert.Contains(server.LogEvents, e => AdminApiTests.EventId(e) == 4007);
+        Assert.Contains(server.LogEvents, e => LogEventIds.Of(e) == 4007);
         Assert.Contains(server.LogEvents, e => (e.RenderMessage() + e.Exception?.Message).Contains("cannot be decrypted", StringComparison.Ordinal));
     }
 

@@ -39,7 +39,7 @@ public sealed class KeysAcrossInstancesTests : IDisposable
         // Both clocks reach the announce time together: both refreshers try to create the next keys.
         _a.Clock.Advance(TimeSpan.FromDays(77));
         _b.Clock.Advance(TimeSpan.FromDays(77));
-        await KeyProbe.WaitUntilAsync(async () =>
+        await Eventually.TrueAsync(async () =>
             (await KeyProbe.PublishedAsync(clientA)).Count == 4 && (await KeyProbe.PublishedAsync(clientB)).Count == 4,
             "the next keys never reached both instances");
         await AssertOnePerGenerationAsync(6);

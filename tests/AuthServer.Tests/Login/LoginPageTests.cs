@@ -166,8 +166,8 @@ public sealed class LoginPageTests(AuthServerFactory factory) : IClassFixture<Au
 
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         // The audit trail (events 2xxx) names the client only when it could be one.
-        var audit = factory.LogEvents.Where(e => AdminApiTests.EventId(e) is >= 2000 and < 3000).ToList();
-        Assert.Contains(audit, e => AdminApiTests.EventId(e) == 2002);
+        var audit = factory.LogEvents.Where(e => LogEventIds.Of(e) is >= 2000 and < 3000).ToList();
+        Assert.Contains(audit, e => LogEventIds.Of(e) == 2002);
         Assert.DoesNotContain(audit, e => e.RenderMessage().Contains(forged, StringComparison.Ordinal));
     }
 

@@ -47,7 +47,7 @@ public sealed class LogRedactionTests(AuthServerFactory server) : IClassFixture<
         var user = await server.CreateUserAsync();
         (await _client.PasswordAsync(user.UserName!, TestUsers.Password)).ShouldSucceed();
 
-        var issued = server.LogEvents.Where(e => EventId(e) == 2001).Select(Render).ToList();
+        var issued = server.LogEvents.Where(e => LogEventIds.Of(e) == 2001).Select(Render).ToList();
         Assert.Contains(issued, text => text.Contains(user.Id, StringComparison.Ordinal) && text.Contains("password", StringComparison.Ordinal));
     }
 
@@ -57,16 +57,11 @@ public sealed class LogRedactionTests(AuthServerFactory server) : IClassFixture<
         var user = await server.CreateUserAsync();
         await _client.PasswordAsync(user.UserName!, "Wrong-Guess-9876!");
 
-        var failed = Assert.Single(server.LogEvents, e => EventId(e) == 2002 && Render(e).Contains(user.Id, StringComparison.Ordinal));
+        var failed = Assert.Single(server.LogEvents, e => LogEventIds.Of(e) == 2002 && Render(e).Contains(user.Id, StringComparison.Ordinal));
         // The in-memory test server has no connection address; real processes are covered by ForwardedHeadersTests.
         Assert.True(failed.Properties.TryGetValue("ClientAddress", out var address), "The audit event has no ClientAddress.");
         Assert.Equal("unknown", ((ScalarValue)address).Value);
     }
-
-    private static int? EventId(LogEvent logEvent) =>
-        logEvent.Properties.TryGetValue("EventId", out var id) && id is StructureValue s
-            ? s.Properties.FirstOrDefault(p => p.Name == "Id")?.Value is ScalarValue { Value: int value } ? value : null
-            : null;
 
     private static string Render(LogEvent logEvent)
     {

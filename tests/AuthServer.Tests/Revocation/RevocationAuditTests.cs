@@ -38,11 +38,11 @@ public sealed class RevocationAuditTests(AuthServerFactory server) : IClassFixtu
         var events = server.LogEvents.ToList();
         foreach (var id in new[] { 2005, 2006, 2007, 2008, 2009, 2010 })
         {
-            Assert.Contains(events, e => AdminApiTests.EventId(e) == id);
+            Assert.Contains(events, e => LogEventIds.Of(e) == id);
         }
 
-        Assert.Contains(events, e => AdminApiTests.EventId(e) == 2005 && Render(e).Contains(user.Id, StringComparison.Ordinal));
-        Assert.Contains(events, e => AdminApiTests.EventId(e) == 2009 && Render(e).Contains("user-locked", StringComparison.Ordinal) && Render(e).Contains("ops", StringComparison.Ordinal));
+        Assert.Contains(events, e => LogEventIds.Of(e) == 2005 && Render(e).Contains(user.Id, StringComparison.Ordinal));
+        Assert.Contains(events, e => LogEventIds.Of(e) == 2009 && Render(e).Contains("user-locked", StringComparison.Ordinal) && Render(e).Contains("ops", StringComparison.Ordinal));
 
         string[] secrets =
         [

@@ -1,7 +1,6 @@
 using System.Text.Json;
 using AuthServer.Contracts.SharedSignals;
 using AuthServer.Tests.Infrastructure;
-using AuthServer.Tests.Keys;
 
 namespace AuthServer.Tests;
 
@@ -45,7 +44,7 @@ public sealed class KeyChangeEventTests : IDisposable
         _a.Clock.Advance(TimeSpan.FromSeconds(5));
         _b.Clock.Advance(TimeSpan.FromSeconds(5));
         var clientB = new TokenClient(_b.CreateClient());
-        await KeyProbe.WaitUntilAsync(async () => (await KeyProbe.IssueAsync(client, user)).AccessKid == kid
+        await Eventually.TrueAsync(async () => (await KeyProbe.IssueAsync(client, user)).AccessKid == kid
             && (await KeyProbe.IssueAsync(clientB, user)).AccessKid == kid, "the rotated key never signed on both instances");
 
         Assert.Equal((kid, KeyChangeMembers.Activated, "system"), Assert.Single(await EventsAsync(feed)));

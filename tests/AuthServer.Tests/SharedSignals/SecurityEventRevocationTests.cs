@@ -22,7 +22,7 @@ public sealed class SecurityEventRevocationTests(AuthServerFactory server) : ICl
         Assert.Equal(0, await LiveRowsAsync(user.Id));
         (await _client.RefreshAsync(laptop.RefreshToken!)).ShouldFail(HttpStatusCode.BadRequest, "invalid_grant");
         (await _client.RefreshAsync(phone.RefreshToken!)).ShouldFail(HttpStatusCode.BadRequest, "invalid_grant");
-        Assert.Contains(server.LogEvents, e => AdminApiTests.EventId(e) == 2008 && e.RenderMessage().Contains("password-changed", StringComparison.Ordinal));
+        Assert.Contains(server.LogEvents, e => LogEventIds.Of(e) == 2008 && e.RenderMessage().Contains("password-changed", StringComparison.Ordinal));
     }
 
     [Fact]
@@ -39,7 +39,7 @@ public sealed class SecurityEventRevocationTests(AuthServerFactory server) : ICl
         // A stranger's wrong guesses are not a security event of the account: nothing it holds is revoked.
         Assert.Equal(1, await LiveRowsAsync(user.Id));
         (await _client.RefreshAsync(tokens.RefreshToken!)).ShouldSucceed();
-        Assert.DoesNotContain(server.LogEvents, e => AdminApiTests.EventId(e) == 2008 && e.RenderMessage().Contains(user.Id, StringComparison.Ordinal));
+        Assert.DoesNotContain(server.LogEvents, e => LogEventIds.Of(e) == 2008 && e.RenderMessage().Contains(user.Id, StringComparison.Ordinal));
     }
 
     [Fact]
@@ -78,7 +78,7 @@ public sealed class RoleChangeRevocationTests : IClassFixture<RoleChangeRevocati
         await _server.WithUsersAsync(async users => Assert.True((await users.AddToRoleAsync((await users.FindByIdAsync(user.Id))!, "admin")).Succeeded));
 
         (await _client.RefreshAsync(tokens.RefreshToken!)).ShouldFail(HttpStatusCode.BadRequest, "invalid_grant");
-        Assert.Contains(_server.LogEvents, e => AdminApiTests.EventId(e) == 2008 && e.RenderMessage().Contains("role-changed", StringComparison.Ordinal));
+        Assert.Contains(_server.LogEvents, e => LogEventIds.Of(e) == 2008 && e.RenderMessage().Contains("role-changed", StringComparison.Ordinal));
     }
 
     public sealed class Server : AuthServerFactory

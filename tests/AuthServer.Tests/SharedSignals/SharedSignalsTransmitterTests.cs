@@ -175,7 +175,7 @@ public sealed class SharedSignalsTransmitterTests(SharedSignalsTransmitterTests.
 
         Assert.Empty(answer);
         Assert.Equal("authentication_failed", await server.WithDbAsync(db => db.SecurityEventAcks.Where(a => a.StreamId == feed.StreamId && a.Error != null).Select(a => a.Error).SingleAsync()));
-        Assert.Contains(server.LogEvents, e => AdminApiTests.EventId(e) == 2023 && e.RenderMessage().Contains(jti, StringComparison.Ordinal));
+        Assert.Contains(server.LogEvents, e => LogEventIds.Of(e) == 2023 && e.RenderMessage().Contains(jti, StringComparison.Ordinal));
         Assert.DoesNotContain(server.LogEvents, e => e.RenderMessage().Contains("secret-description-text", StringComparison.Ordinal));
     }
 

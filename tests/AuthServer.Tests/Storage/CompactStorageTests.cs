@@ -97,7 +97,7 @@ public sealed class CompactStorageTests
             after.Clock.Advance(TimeSpan.FromMinutes(1));
             (await afterClient.RefreshAsync(replayed)).ShouldFail(HttpStatusCode.BadRequest, "invalid_grant");
             (await afterClient.RefreshAsync(next.RefreshToken!)).ShouldFail(HttpStatusCode.BadRequest, "invalid_grant");
-            Assert.Contains(after.LogEvents, e => AdminApiTests.EventId(e) == 2005 && e.RenderMessage().Contains(userId, StringComparison.Ordinal));
+            Assert.Contains(after.LogEvents, e => LogEventIds.Of(e) == 2005 && e.RenderMessage().Contains(userId, StringComparison.Ordinal));
         }
         finally
         {

@@ -34,7 +34,7 @@ public sealed class PruningRuleTests
         Assert.True(await server.WithDbAsync(db => db.Set<OpenIddictEntityFrameworkCoreAuthorization>().AnyAsync(a => a.Id == chain && a.Status == Statuses.Valid)));
 
         (await client.RefreshAsync(first.RefreshToken!)).ShouldFail(HttpStatusCode.BadRequest, "invalid_grant");
-        Assert.Contains(server.LogEvents, e => AdminApiTests.EventId(e) == 2005 && e.RenderMessage().Contains(user.Id, StringComparison.Ordinal));
+        Assert.Contains(server.LogEvents, e => LogEventIds.Of(e) == 2005 && e.RenderMessage().Contains(user.Id, StringComparison.Ordinal));
         (await client.RefreshAsync(second.RefreshToken!)).ShouldFail(HttpStatusCode.BadRequest, "invalid_grant");
 
         // The revoked chain is audit material now: kept for the retention after expiry, then gone.

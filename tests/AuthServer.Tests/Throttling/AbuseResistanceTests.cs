@@ -186,8 +186,8 @@ public sealed class AbuseResistanceTests(AbuseResistanceTests.Server server, ITe
             await SignInAsync(user.UserName!, WrongPassword, "203.0.113.70");
         }
 
-        Assert.Contains(server.LogEvents, e => AdminApiTests.EventId(e) == 2002 && e.RenderMessage().Contains(user.Id, StringComparison.Ordinal));
-        Assert.Contains(server.LogEvents, e => AdminApiTests.EventId(e) == 2012 && e.RenderMessage().Contains("203.0.113.70", StringComparison.Ordinal));
+        Assert.Contains(server.LogEvents, e => LogEventIds.Of(e) == 2002 && e.RenderMessage().Contains(user.Id, StringComparison.Ordinal));
+        Assert.Contains(server.LogEvents, e => LogEventIds.Of(e) == 2012 && e.RenderMessage().Contains("203.0.113.70", StringComparison.Ordinal));
         Assert.DoesNotContain(server.LogEvents, e => e.RenderMessage().Contains(WrongPassword, StringComparison.Ordinal));
     }
 

@@ -70,7 +70,7 @@ public sealed class DemoDataTests : IDisposable
             await http.GetAsync(new Uri("/health/live", UriKind.Relative));
 
             Assert.True(await server.WithDbAsync(db => Task.FromResult(db.Users.Any(u => u.UserName == "carol"))), $"{start} start: carol was not seeded.");
-            Assert.Contains(server.LogEvents, e => e.Level == LogEventLevel.Warning && AdminApiTests.EventId(e) == 1202);
+            Assert.Contains(server.LogEvents, e => e.Level == LogEventLevel.Warning && LogEventIds.Of(e) == 1202);
         }
     }
 

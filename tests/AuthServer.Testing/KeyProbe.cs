@@ -1,10 +1,9 @@
 using System.Text.Json;
-using AuthServer.Tests.Infrastructure;
 using Microsoft.IdentityModel.JsonWebTokens;
 
-namespace AuthServer.Tests.Keys;
+namespace AuthServer.Tests.Infrastructure;
 
-/// <summary>What the key tests look at from the outside: the kids of issued tokens, the published JWKS, and waiting for the refresher.</summary>
+/// <summary>What the key tests look at from the outside: the kids of issued tokens and the published JWKS.</summary>
 public static class KeyProbe
 {
     public static async Task<Issued> IssueAsync(TokenClient client, string user)
@@ -19,23 +18,6 @@ public static class KeyProbe
         using var jwks = JsonDocument.Parse(await client.Http.GetStringAsync(AuthServer.Tokens.Endpoints.Jwks));
         return [.. jwks.RootElement.GetProperty("keys").EnumerateArray().Select(k => k.GetProperty("kid").GetString()!).Order()];
     }
-
-    /// <summary>The server's key refresher runs on its own after the clock moves; this waits (in real time) for what it does.</summary>
-    public static async Task WaitUntilAsync(Func<Task<bool>> condition, string failure)
-    {
-        for (var attempt = 0; attempt < 100; attempt++)
-        {
-            if (await condition())
-            {
-                return;
-            }
-
-            await Task.Delay(TimeSpan.FromMilliseconds(100));
-        }
-
-        Assert.Fail(failure);
-    }
-
 
     public sealed record Issued(string AccessToken, string RefreshToken, string AccessKid, string IdentityKid, string EncryptionKid);
 }

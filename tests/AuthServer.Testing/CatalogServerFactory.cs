@@ -48,5 +48,5 @@ public sealed class CatalogServerFactory : AuthServerFactory
         WithDbAsync(db => db.Set<OpenIddictEntityFrameworkCoreApplication>().AsNoTracking().SingleOrDefaultAsync(a => a.ClientId == clientId));
 
     public bool Logged(int eventId, string name) =>
-        LogEvents.Any(e => AdminApiTests.EventId(e) == eventId && e.RenderMessage().Contains($"\"{name}\"", StringComparison.Ordinal));
+        LogEvents.Any(e => LogEventIds.Of(e) == eventId && e.RenderMessage().Contains($"\"{name}\"", StringComparison.Ordinal));
 }
