@@ -62,7 +62,7 @@ public static class KeyRun
                 }
 
                 signed ??= watch.Elapsed.TotalMilliseconds;
-                if (await StatusAsync(api, fresh) == HttpStatusCode.OK)
+                if (await RevocationRun.StatusAsync(api, fresh) == HttpStatusCode.OK)
                 {
                     break;
                 }
@@ -118,12 +118,12 @@ public static class KeyRun
 
         var sorted = times.Order().ToArray();
         log.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"  {what}: p50 {Percentile(sorted, 50):0} ms, p90 {Percentile(sorted, 90):0} ms, p99 {Percentile(sorted, 99):0} ms, max {sorted[^1]:0} ms ({sorted.Length})"));
+            $"  {what}: p50 {RevocationRun.Percentile(sorted, 50):0} ms, p90 {RevocationRun.Percentile(sorted, 90):0} ms, p99 {RevocationRun.Percentile(sorted, 99):0} ms, max {sorted[^1]:0} ms ({sorted.Length})"));
     }
 
     private static async Task<bool> RefusedAsync(HttpClient api, string token, Stopwatch watch, List<double> times, TimeSpan timeout)
     {
-        while (await StatusAsync(api, token) != HttpStatusCode.Unauthorized)
+        while (await RevocationRun.StatusAsync(api, token) != HttpStatusCode.Unauthorized)
         {
             if (watch.Elapsed > timeout)
             {
@@ -140,7 +140,7 @@ public static class KeyRun
     private static async Task UntilAsync(HttpClient api, string token, HttpStatusCode expected, string what)
     {
         var watch = Stopwatch.StartNew();
-        while (await StatusAsync(api, token) != expected)
+        while (await RevocationRun.StatusAsync(api, token) != expected)
         {
             Bounded(watch, $"the API never answered {(int)expected} to {what}");
             await Task.Delay(10);
@@ -167,7 +167,7 @@ public static class KeyRun
             var header = new JsonObject { ["alg"] = "RS256", ["kid"] = Base64Url.EncodeToString(RandomNumberGenerator.GetBytes(16)), ["typ"] = "at+jwt" };
             var signed = $"{Base64Url.EncodeToString(Encoding.UTF8.GetBytes(header.ToJsonString()))}.{payload}";
             var signature = key.SignData(Encoding.ASCII.GetBytes(signed), HashAlgorithmName.SHA256, RSASignaturePadding.Pkcs1);
-            accepted += await StatusAsync(api, $"{signed}.{Base64Url.EncodeToString(signature)}") == HttpStatusCode.Unauthorized ? 0 : 1;
+            accepted += await RevocationRun.StatusAsync(api, $"{signed}.{Base64Url.EncodeToString(signature)}") == HttpStatusCode.Unauthorized ? 0 : 1;
             await Task.Delay(10, CancellationToken.None);
         }
 
@@ -195,17 +195,6 @@ public static class KeyRun
             throw new InvalidOperationException($"{path} answered {(int)response.StatusCode}: {await response.Content.ReadAsStringAsync()} (is the server running with Keys__Automatic=true?)");
         }
     }
-
-    private static async Task<HttpStatusCode> StatusAsync(HttpClient api, string token)
-    {
-        using var request = new HttpRequestMessage(HttpMethod.Get, new Uri("/api/me", UriKind.Relative));
-        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token);
-        using var response = await api.SendAsync(request);
-        return response.StatusCode;
-    }
-
-    private static double Percentile(double[] sorted, int percentile) =>
-        sorted[Math.Clamp((int)Math.Ceiling(percentile / 100.0 * sorted.Length) - 1, 0, sorted.Length - 1)];
 
     /// <summary>One refresh chain: each NextAsync redeems the refresh token and returns a freshly signed access token.</summary>
     private sealed class Chain(HttpClient http, LoadSettings settings)

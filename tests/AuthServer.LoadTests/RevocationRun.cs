@@ -167,7 +167,8 @@ public static class RevocationRun
         return (await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("access_token").GetString()!;
     }
 
-    private static async Task<HttpStatusCode> StatusAsync(HttpClient api, string token)
+    /// <summary>The API's answer to a GET /api/me with <paramref name="token"/> (also the keys scenario's probe).</summary>
+    internal static async Task<HttpStatusCode> StatusAsync(HttpClient api, string token)
     {
         using var request = new HttpRequestMessage(HttpMethod.Get, new Uri("/api/me", UriKind.Relative));
         request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token);
@@ -175,7 +176,7 @@ public static class RevocationRun
         return response.StatusCode;
     }
 
-    private static double Percentile(double[] sorted, int percentile) =>
+    internal static double Percentile(double[] sorted, int percentile) =>
         sorted[Math.Clamp((int)Math.Ceiling(percentile / 100.0 * sorted.Length) - 1, 0, sorted.Length - 1)];
 
     /// <summary>Approximate HTTP/1.1 bytes: request line, headers and body each way (no TCP/IP overhead).</summary>
