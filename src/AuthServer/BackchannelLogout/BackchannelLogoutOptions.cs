@@ -43,7 +43,7 @@ public sealed class BackchannelLogoutOptions
 }
 
 /// <summary>A logout token names its issuer (§2.4), and a background sender has no request to take it from.</summary>
-public sealed class BackchannelLogoutOptionsValidator(IOptionsMonitor<TokenOptions> tokens, IOptionsMonitor<CatalogOptions> catalog)
+public sealed class BackchannelLogoutOptionsValidator(IOptionsMonitor<TokenServerOptions> tokens, IOptionsMonitor<CatalogOptions> catalog)
     : IValidateOptions<BackchannelLogoutOptions>
 {
     public ValidateOptionsResult Validate(string? name, BackchannelLogoutOptions options) =>

@@ -8,7 +8,7 @@ using Microsoft.IdentityModel.Tokens;
 namespace AuthServer.BackchannelLogout;
 
 /// <summary>Mints logout tokens (OIDC Back-Channel Logout 1.0 §2.4), signed like identity tokens so clients verify them from the JWKS.</summary>
-public sealed class LogoutTokens(KeyRingSource keys, IOptions<TokenOptions> tokens, IOptions<BackchannelLogoutOptions> options, TimeProvider clock)
+public sealed class LogoutTokens(KeyRingSource keys, IOptions<TokenServerOptions> tokens, IOptions<BackchannelLogoutOptions> options, TimeProvider clock)
 {
     /// <summary>§2.4: the event member that makes this a logout token.</summary>
     public const string LogoutEvent = "http://schemas.openid.net/event/backchannel-logout";

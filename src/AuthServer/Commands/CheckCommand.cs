@@ -69,7 +69,7 @@ public static class CheckCommand
 
     private static CheckResult Issuer(IServiceProvider services)
     {
-        var tokens = services.GetRequiredService<IOptions<TokenOptions>>().Value;
+        var tokens = services.GetRequiredService<IOptions<TokenServerOptions>>().Value;
         return tokens.Issuer is { } issuer
             ? new CheckResult("issuer", CheckStatus.Ok, issuer.AbsoluteUri, "Tokens:Issuer")
             : new CheckResult("issuer", CheckStatus.Warn, "unset: Development follows each request's Host", "Tokens:Issuer");
@@ -127,7 +127,7 @@ public static class CheckCommand
     private static IEnumerable<CheckResult> Transport(IServiceProvider services)
     {
         var configuration = services.GetRequiredService<IConfiguration>();
-        var tokens = services.GetRequiredService<IOptions<TokenOptions>>().Value;
+        var tokens = services.GetRequiredService<IOptions<TokenServerOptions>>().Value;
         var proxies = services.GetRequiredService<IOptions<ForwardedHeadersSettings>>().Value;
         var endpoints = ListeningUrls(configuration).ToList();
         var httpsHere = endpoints.Any(url => url.StartsWith("https:", StringComparison.OrdinalIgnoreCase))

@@ -10,7 +10,7 @@ namespace AuthServer.Hosting;
 /// host. The metrics endpoint is not: it is scraped under the issuer's name like everything else, so a
 /// request that reached the server under another name learns nothing from it either. Development accepts any host, so
 /// the server is reachable under any local name.
-/// The issuer is required and validated outside Development (TokenOptionsValidator), so the host is always known there.
+/// The issuer is required and validated outside Development (TokenServerOptionsValidator), so the host is always known there.
 /// </summary>
 public static class IssuerHostFilter
 {
@@ -19,7 +19,7 @@ public static class IssuerHostFilter
     public static IApplicationBuilder UseIssuerHostOnly(this IApplicationBuilder app)
     {
         if (app.ApplicationServices.GetRequiredService<IHostEnvironment>().IsDevelopment()
-            || app.ApplicationServices.GetRequiredService<IOptions<TokenOptions>>().Value.Issuer is not { } issuer)
+            || app.ApplicationServices.GetRequiredService<IOptions<TokenServerOptions>>().Value.Issuer is not { } issuer)
         {
             return app;
         }

@@ -43,7 +43,7 @@ public sealed class ManagedKeys(
     IServiceScopeFactory scopes,
     IDataProtectionProvider protection,
     IOptions<KeyOptions> options,
-    IOptions<TokenOptions> tokens,
+    IOptions<TokenServerOptions> tokens,
     IOptions<SharedSignalsOptions> feed,
     TimeProvider clock,
     AuthMetrics metrics,

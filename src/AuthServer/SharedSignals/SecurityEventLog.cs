@@ -9,7 +9,7 @@ namespace AuthServer.SharedSignals;
 /// Writes the feed's events in the caller's unit of work (the revocation's), so an event exists exactly when its
 /// revocation committed. Receivers refuse, until the event expires, every access token it covers.
 /// </summary>
-public sealed partial class SecurityEventLog(AuthDbContext db, TimeProvider clock, IOptions<TokenOptions> tokens, IOptions<SharedSignalsOptions> options, ILogger<SecurityEventLog> logger)
+public sealed partial class SecurityEventLog(AuthDbContext db, TimeProvider clock, IOptions<TokenServerOptions> tokens, IOptions<SharedSignalsOptions> options, ILogger<SecurityEventLog> logger)
 {
     /// <summary>
     /// Every session of the user ends (operator, lock, password, deletion). <paramref name="revokedSessions"/> are the

@@ -33,11 +33,11 @@ public static class SharedSignalsEndpoints
     }
 
     /// <summary>SSF 1.0 §7.1: public, so a receiver needs nothing but the issuer to find the rest.</summary>
-    private static JsonHttpResult<Dictionary<string, object>> ConfigurationDocument(HttpContext context, IOptions<TokenOptions> tokens) =>
+    private static JsonHttpResult<Dictionary<string, object>> ConfigurationDocument(HttpContext context, IOptions<TokenServerOptions> tokens) =>
         TypedResults.Json(StreamDocuments.Metadata(IssuerOf(context, tokens.Value)));
 
     /// <summary>SSF 1.0 §8.1.1.1: a new stream for the calling receiver; every live event is waiting in it.</summary>
-    private static async Task<IResult> CreateStreamAsync(HttpContext context, EventStreams streams, IOptions<SharedSignalsOptions> options, IOptions<TokenOptions> tokens)
+    private static async Task<IResult> CreateStreamAsync(HttpContext context, EventStreams streams, IOptions<SharedSignalsOptions> options, IOptions<TokenServerOptions> tokens)
     {
         var settings = options.Value;
         var (clientId, refusal) = await SsfCaller.AuthenticateAsync(context, settings);
@@ -71,7 +71,7 @@ public static class SharedSignalsEndpoints
     }
 
     /// <summary>SSF 1.0 §8.1.1.2: one stream by `stream_id`, or all of the caller's.</summary>
-    private static async Task<IResult> ReadStreamsAsync(HttpContext context, EventStreams streams, IOptions<SharedSignalsOptions> options, IOptions<TokenOptions> tokens)
+    private static async Task<IResult> ReadStreamsAsync(HttpContext context, EventStreams streams, IOptions<SharedSignalsOptions> options, IOptions<TokenServerOptions> tokens)
     {
         var (clientId, refusal) = await SsfCaller.AuthenticateAsync(context, options.Value);
         if (refusal is not null)
@@ -108,7 +108,7 @@ public static class SharedSignalsEndpoints
     }
 
     /// <summary>RFC 8936 §2.4: the receiver's acknowledgements and errors in, its next SETs out (<see cref="EventStreams.PollAsync"/>).</summary>
-    private static async Task<IResult> PollAsync(string streamId, HttpContext context, EventStreams streams, IOptions<SharedSignalsOptions> options, IOptions<TokenOptions> tokens)
+    private static async Task<IResult> PollAsync(string streamId, HttpContext context, EventStreams streams, IOptions<SharedSignalsOptions> options, IOptions<TokenServerOptions> tokens)
     {
         var (clientId, refusal) = await SsfCaller.AuthenticateAsync(context, options.Value);
         if (refusal is not null)
@@ -146,6 +146,6 @@ public static class SharedSignalsEndpoints
     private static IResult NoSuchStream() => SsfResults.Error(StatusCodes.Status404NotFound, "invalid_request", "No stream of this client has this id.");
 
     /// <summary>The configured issuer; in Development without one, the request's own origin (as OpenIddict does).</summary>
-    private static string IssuerOf(HttpContext context, TokenOptions tokens) =>
+    private static string IssuerOf(HttpContext context, TokenServerOptions tokens) =>
         tokens.Issuer?.AbsoluteUri ?? $"{context.Request.Scheme}://{context.Request.Host}{context.Request.PathBase}/";
 }

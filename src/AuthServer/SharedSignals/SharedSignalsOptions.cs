@@ -71,7 +71,7 @@ public sealed class SharedSignalsOptions
 }
 
 /// <summary>An idle stream may be pruned only once no event could still be waiting for it.</summary>
-public sealed class SharedSignalsOptionsValidator(IOptionsMonitor<TokenOptions> tokens) : IValidateOptions<SharedSignalsOptions>
+public sealed class SharedSignalsOptionsValidator(IOptionsMonitor<TokenServerOptions> tokens) : IValidateOptions<SharedSignalsOptions>
 {
     public ValidateOptionsResult Validate(string? name, SharedSignalsOptions options)
     {

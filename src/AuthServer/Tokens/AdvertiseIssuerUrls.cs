@@ -7,7 +7,7 @@ namespace AuthServer.Tokens;
 /// <summary>
 /// RFC 8414 §3.3 and OIDC Discovery §4.3: the discovery document's URLs belong to the configured issuer. OpenIddict builds
 /// them from the request's Host header, so `Host: evil.example` would advertise evil.example's token endpoint under our
-/// issuer, and a shared cache could keep that copy. With no issuer configured (Development only, see TokenOptions),
+/// issuer, and a shared cache could keep that copy. With no issuer configured (Development only, see TokenServerOptions),
 /// OpenIddict's request-based URLs stand.
 /// </summary>
 public sealed class AdvertiseIssuerUrls : IOpenIddictServerHandler<HandleConfigurationRequestContext>

@@ -17,8 +17,8 @@ public static class TokenServerSetup
 {
     public static IServiceCollection AddTokenServer(this IServiceCollection services, IConfiguration configuration, IHostEnvironment environment)
     {
-        services.BindSettings<TokenOptions>(TokenOptions.Section);
-        services.AddSingleton<IValidateOptions<TokenOptions>, TokenOptionsValidator>();
+        services.BindSettings<TokenServerOptions>(TokenServerOptions.Section);
+        services.AddSingleton<IValidateOptions<TokenServerOptions>, TokenServerOptionsValidator>();
         services.TryAddSingleton(TimeProvider.System);
         services.AddScoped<PrincipalFactory>();
 
@@ -78,7 +78,7 @@ public static class TokenServerSetup
     /// Feeds validated options and the current keys into OpenIddict whenever its options are built: at first use, and again
     /// each time the key ring changes (KeyRingChangeTokenSource), since OpenIddict reads them per request from its options monitor.
     /// </summary>
-    private sealed class ConfigureFromOptions(IOptions<TokenOptions> tokens, KeyRingSource source, ScopeCatalog catalog)
+    private sealed class ConfigureFromOptions(IOptions<TokenServerOptions> tokens, KeyRingSource source, ScopeCatalog catalog)
         : IConfigureOptions<OpenIddictServerOptions>, IConfigureOptions<OpenIddictServerAspNetCoreOptions>
     {
         public void Configure(OpenIddictServerOptions options)

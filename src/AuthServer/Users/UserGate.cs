@@ -33,7 +33,7 @@ public enum SignInOutcome
 /// </summary>
 public sealed record SignInAttempt(string Login, string Password, string? ClientId, string Source, IReadOnlySet<string>? KnownDeviceOf = null);
 
-public sealed record SignInResult(SignInOutcome Outcome, IdentityUser? User, TimeSpan RetryAfter = default)
+public sealed record SignInVerdict(SignInOutcome Outcome, IdentityUser? User, TimeSpan RetryAfter = default)
 {
     public bool Succeeded => Outcome == SignInOutcome.Succeeded && User is not null;
 
@@ -63,7 +63,7 @@ public sealed class UserGate(
     /// off) costs exactly one password hash and answers the same, so neither the answer nor its time tells them
     /// apart. Failures never lock the account and never touch its tokens: they only slow the guesser down.
     /// </summary>
-    public async Task<SignInResult> CheckPasswordAsync(SignInAttempt attempt, CancellationToken cancellationToken)
+    public async Task<SignInVerdict> CheckPasswordAsync(SignInAttempt attempt, CancellationToken cancellationToken)
     {
         using (var sourceLease = limits.AttemptSignIn(attempt.Source))
         {
@@ -109,13 +109,13 @@ public sealed class UserGate(
         if (outcome == SignInOutcome.Succeeded)
         {
             await throttle.RecordSuccessAsync(reservation, cancellationToken);
-            return new SignInResult(outcome, user);
+            return new SignInVerdict(outcome, user);
         }
 
         // The failure was counted when the attempt was admitted; a refusal by the account's back-off counts nothing.
         metrics.SignInFailed();
         Audit.SignInFailed(logger, outcome.ToString(), attempt.ClientId, user?.Id);
-        return new SignInResult(outcome, user);
+        return new SignInVerdict(outcome, user);
     }
 
     /// <summary>
@@ -187,11 +187,11 @@ public sealed class UserGate(
         }
     }
 
-    private SignInResult Throttled(SignInAttempt attempt, SignInOutcome outcome, TimeSpan retryAfter, string reason)
+    private SignInVerdict Throttled(SignInAttempt attempt, SignInOutcome outcome, TimeSpan retryAfter, string reason)
     {
         metrics.SignInThrottled(reason);
         Audit.SignInThrottled(logger, reason, attempt.ClientId, attempt.Source);
-        return new SignInResult(outcome, null, retryAfter);
+        return new SignInVerdict(outcome, null, retryAfter);
     }
 
     private Task<IdentityUser?> FindAsync(string login) => UserKeys.FindBySignInNameAsync(users, login);

@@ -9,7 +9,7 @@ public static class UsersSetup
 {
     public static IServiceCollection AddUsers(this IServiceCollection services)
     {
-        services.BindSettings<UserOptions>(UserOptions.Section);
+        services.BindSettings<UserPolicyOptions>(UserPolicyOptions.Section);
         services.BindSettings<DemoDataOptions>(DemoDataOptions.Section);
         services.AddSingleton<IValidateOptions<DemoDataOptions>, DemoDataValidator>();
 
@@ -21,7 +21,7 @@ public static class UsersSetup
             .AddSignInManager()
             .AddDefaultTokenProviders();
 
-        services.AddOptions<IdentityOptions>().Configure<IOptions<UserOptions>>((identity, users) =>
+        services.AddOptions<IdentityOptions>().Configure<IOptions<UserPolicyOptions>>((identity, users) =>
         {
             // Lockout is an operator's lock only (admin API, CLI); failed passwords back off instead (Throttling/).
             identity.Lockout.AllowedForNewUsers = true;

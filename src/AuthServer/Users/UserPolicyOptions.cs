@@ -2,7 +2,7 @@ using System.ComponentModel.DataAnnotations;
 
 namespace AuthServer.Users;
 
-public sealed class UserOptions
+public sealed class UserPolicyOptions
 {
     public const string Section = "Users";
 

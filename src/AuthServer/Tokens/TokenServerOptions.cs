@@ -3,7 +3,7 @@ using Microsoft.Extensions.Options;
 
 namespace AuthServer.Tokens;
 
-public sealed class TokenOptions
+public sealed class TokenServerOptions
 {
     public const string Section = "Tokens";
 
@@ -35,9 +35,9 @@ public sealed class TokenOptions
     public bool RequireHttps { get; set; } = true;
 }
 
-public sealed class TokenOptionsValidator(IHostEnvironment environment) : IValidateOptions<TokenOptions>
+public sealed class TokenServerOptionsValidator(IHostEnvironment environment) : IValidateOptions<TokenServerOptions>
 {
-    public ValidateOptionsResult Validate(string? name, TokenOptions options)
+    public ValidateOptionsResult Validate(string? name, TokenServerOptions options)
     {
         List<string> failures = [];
         if (options.AccessTokenLifetime >= options.RefreshTokenLifetime)
