@@ -34,7 +34,7 @@ public sealed class BffRefreshTests : IAsyncLifetime
         Assert.All(answers, status => Assert.Equal(HttpStatusCode.OK, status));
         Assert.Equal(1, _system.RefreshesAtServer() - before);
         Assert.NotEqual(firstToken, await AccessTokenAsync(_system.Bff));
-        Assert.DoesNotContain(_system.AuthServer.LogEvents, e => BffSystem.EventId(e) == 2005);
+        Assert.DoesNotContain(_system.AuthServer.LogEvents, e => LogEventIds.Of(e) == 2005);
 
         // Everything the BFF logged at Trace, through sign-in, proxying and refresh: no token, no session key.
         var ticket = await TicketAsync(_system.Bff);
@@ -59,7 +59,7 @@ public sealed class BffRefreshTests : IAsyncLifetime
         Assert.Equal(1, _system.RefreshesAtServer() - before);
 
         // The rotated chain is intact: a replay would have revoked it and the next refresh would fail.
-        Assert.DoesNotContain(_system.AuthServer.LogEvents, e => BffSystem.EventId(e) == 2005);
+        Assert.DoesNotContain(_system.AuthServer.LogEvents, e => LogEventIds.Of(e) == 2005);
         PastExpiry();
         Assert.Equal(HttpStatusCode.OK, await CallApiAsync(browser, _system.Bffs[1]));
         Assert.Equal(2, _system.RefreshesAtServer() - before);
@@ -100,14 +100,14 @@ public sealed class BffRefreshTests : IAsyncLifetime
 
         // The server's sender runs on its clock: move it until the notice is delivered (logged just after) and the row is gone.
         var deadline = Stopwatch.StartNew();
-        while ((await SessionCountAsync(sid) > 0 || !_system.AuthServer.LogEvents.Any(e => BffSystem.EventId(e) == 2014)) && deadline.Elapsed < TimeSpan.FromSeconds(30))
+        while ((await SessionCountAsync(sid) > 0 || !_system.AuthServer.LogEvents.Any(e => LogEventIds.Of(e) == 2014)) && deadline.Elapsed < TimeSpan.FromSeconds(30))
         {
             _system.AuthServer.Clock.Advance(TimeSpan.FromSeconds(1));
             await Task.Delay(200);
         }
 
         Assert.Equal(0, await SessionCountAsync(sid));
-        Assert.Contains(_system.AuthServer.LogEvents, e => BffSystem.EventId(e) == 2014);
+        Assert.Contains(_system.AuthServer.LogEvents, e => LogEventIds.Of(e) == 2014);
         using var user = await browser.SendAsync(Spa.Call(HttpMethod.Get, new Uri(_system.Bff.Address, "/bff/user").AbsoluteUri));
         Assert.Equal(HttpStatusCode.Unauthorized, user.StatusCode);
     }

@@ -107,11 +107,7 @@ public sealed class BffSystem : IAsyncDisposable
 
     /// <summary>The number of refresh_token grants the server issued to the BFF client (audit event 2001).</summary>
     public int RefreshesAtServer() => AuthServer.LogEvents.Count(e =>
-        EventId(e) == 2001 && Text(e, "GrantType") == "refresh_token" && Text(e, "ClientId") == ClientId);
-
-    public static int? EventId(LogEvent e) =>
-        e.Properties.TryGetValue("EventId", out var value) && value is StructureValue s
-        && s.Properties.FirstOrDefault(p => p.Name == "Id")?.Value is ScalarValue { Value: int id } ? id : null;
+        LogEventIds.Of(e) == 2001 && Text(e, "GrantType") == "refresh_token" && Text(e, "ClientId") == ClientId);
 
     private static string? Text(LogEvent e, string name) =>
         e.Properties.TryGetValue(name, out var value) && value is ScalarValue { Value: string text } ? text : null;

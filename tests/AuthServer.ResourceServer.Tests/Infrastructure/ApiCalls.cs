@@ -1,5 +1,6 @@
 using System.Net;
 using System.Net.Http.Headers;
+using AuthServer.Tests.Infrastructure;
 
 namespace AuthServer.ResourceServer.Tests.Infrastructure;
 
@@ -15,18 +16,7 @@ public static class ApiCalls
     }
 
     /// <summary>A token of a key the API has not seen yet: the first call triggers the one allowed JWKS refresh, which may finish in the background.</summary>
-    public static async Task UntilAcceptedAsync(HttpClient client, string token)
-    {
-        for (var attempt = 0; attempt < 50; attempt++)
-        {
-            if (await StatusAsync(client, token) == HttpStatusCode.OK)
-            {
-                return;
-            }
-
-            await Task.Delay(TimeSpan.FromMilliseconds(100));
-        }
-
-        Assert.Fail("The token signed with the new key was never accepted.");
-    }
+    public static Task UntilAcceptedAsync(HttpClient client, string token) =>
+        Eventually.TrueAsync(async () => await StatusAsync(client, token) == HttpStatusCode.OK,
+            "The token signed with the new key was never accepted", TimeSpan.FromSeconds(5));
 }

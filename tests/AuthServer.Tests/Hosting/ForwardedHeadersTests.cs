@@ -64,16 +64,11 @@ public sealed class ForwardedHeadersTests : IDisposable
     }
 
     /// <summary>The request log line for the token request names this client address (the console shows properties as JSON).</summary>
-    private static async Task WaitForClientAddressAsync(RunningProcess server, string address)
+    private static Task WaitForClientAddressAsync(RunningProcess server, string address)
     {
+        // The request line is written after the response has left.
         var pattern = new Regex($"/connect/token responded .*\"ClientAddress\":\\s*\"{Regex.Escape(address)}\"");
-        for (var attempt = 0; attempt < 50 && !pattern.IsMatch(server.Output); attempt++)
-        {
-            // The request line is written after the response has left.
-            await Task.Delay(100);
-        }
-
-        Assert.Matches(pattern, server.Output);
+        return Eventually.TrueAsync(() => pattern.IsMatch(server.Output), $"No request line names {address}:\n{server.Output}", TimeSpan.FromSeconds(5));
     }
 
     private static async Task<TokenResponse> PasswordGrantAsync(RunningProcess server, string? forwardedProto, string? forwardedFor = null)
