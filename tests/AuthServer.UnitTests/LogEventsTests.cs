@@ -1,5 +1,6 @@
 using System.Reflection;
 using System.Text;
+using AuthServer.Tests.Infrastructure;
 using Microsoft.Extensions.Logging;
 
 namespace AuthServer.UnitTests;
@@ -50,12 +51,6 @@ public sealed class LogEventsTests
         }
 
         var rendered = table.ToString();
-        if (Environment.GetEnvironmentVariable("AUTHSERVER_WRITE_EVENTS") == "1")
-        {
-            File.WriteAllText(CommittedPath, rendered);
-        }
-
-        var committed = File.Exists(CommittedPath) ? File.ReadAllText(CommittedPath).ReplaceLineEndings("\n") : "(missing)";
-        Assert.True(rendered == committed, $"docs/log-events.md is not what the code declares; regenerate it (command in {nameof(LogEventsTests)}). Now:\n{rendered}");
+        CommittedFile.AssertMatches(CommittedPath, rendered, "AUTHSERVER_WRITE_EVENTS", nameof(LogEventsTests));
     }
 }

@@ -83,9 +83,10 @@ public sealed class ManagedKeyRefresher(
     {
         var now = clock.GetUtcNow();
         var due = _refreshed + options.Value.RefreshInterval;
-        if (keys.NextActivation is { } next && new DateTimeOffset(next, TimeSpan.Zero) < due)
+        // Stored dates are UTC whatever kind the provider reads them back as.
+        if (keys.NextActivation is { } next && new DateTimeOffset(DateTime.SpecifyKind(next, DateTimeKind.Utc)) is var activates && activates < due)
         {
-            due = new DateTimeOffset(next, TimeSpan.Zero) + TimeSpan.FromMilliseconds(10);
+            due = activates + TimeSpan.FromMilliseconds(10);
         }
 
         return due > now ? due - now : TimeSpan.Zero;

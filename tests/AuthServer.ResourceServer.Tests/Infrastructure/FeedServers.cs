@@ -102,13 +102,7 @@ public sealed class FeedServers : IDisposable
     public static async Task PollsAsync(Backchannel backchannel, int polls = 2)
     {
         var target = backchannel.Polls + polls;
-        var watch = Stopwatch.StartNew();
-        while (backchannel.Polls < target && watch.Elapsed < TimeSpan.FromSeconds(15))
-        {
-            await Task.Delay(50);
-        }
-
-        Assert.True(backchannel.Polls >= target, "The API did not poll the feed.");
+        await Eventually.TrueAsync(() => backchannel.Polls >= target, "The API did not poll the feed", TimeSpan.FromSeconds(15));
     }
 
     public async Task<TokenResponse> SignInAsync(string userName, string password = TestUsers.Password, string scope = "openid offline_access api") =>

@@ -20,7 +20,7 @@ public sealed class HotPathSqlTests
     private static string CommittedPath => Path.GetFullPath(Path.Combine(ServerProcess.ContentRoot, "..", "..", "docs", "hot-path-sql.md"));
 
     [Fact]
-    public async Task The_hand_written_statements_are_the_committed_ones()
+    public void The_hand_written_statements_are_the_committed_ones()
     {
         using var sqlite = new AuthServer.Migrations.Sqlite.DesignTimeFactory().CreateDbContext([]);
         using var sqlServer = new AuthServer.Migrations.SqlServer.DesignTimeFactory().CreateDbContext([]);
@@ -34,13 +34,7 @@ public sealed class HotPathSqlTests
         Provider(text, "SQLite", sqlite);
         Provider(text, "SQL Server", sqlServer);
         var rendered = text.ToString();
-        if (Environment.GetEnvironmentVariable("AUTHSERVER_WRITE_SQL") == "1")
-        {
-            await File.WriteAllTextAsync(CommittedPath, rendered);
-        }
-
-        var committed = File.Exists(CommittedPath) ? (await File.ReadAllTextAsync(CommittedPath)).ReplaceLineEndings("\n") : "(missing)";
-        Assert.True(rendered == committed, $"docs/hot-path-sql.md is not what the models write; review and regenerate it (command in {nameof(HotPathSqlTests)}). Now:\n{rendered}");
+        CommittedFile.AssertMatches(CommittedPath, rendered, "AUTHSERVER_WRITE_SQL", nameof(HotPathSqlTests));
     }
 
     [Theory]
