@@ -2,8 +2,6 @@ using System.Diagnostics;
 using System.Net;
 using AuthServer.ResourceServer.Tests.Infrastructure;
 using AuthServer.Tests.Infrastructure;
-using Microsoft.AspNetCore.Hosting;
-using Microsoft.AspNetCore.TestHost;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.IdentityModel.JsonWebTokens;
 using static AuthServer.ResourceServer.Tests.Infrastructure.FeedServers;
@@ -168,7 +166,7 @@ public sealed class KeyEventTests
             Admin = new AdminClient(Server.CreateClient());
         }
 
-        public WallClockServer Server { get; } = new();
+        public AuthServerFactory Server { get; } = new() { WallClock = true };
 
         public Backchannel Backchannel { get; }
 
@@ -200,15 +198,6 @@ public sealed class KeyEventTests
             }
 
             Server.Dispose();
-        }
-    }
-
-    private sealed class WallClockServer : AuthServerFactory
-    {
-        protected override void ConfigureWebHost(IWebHostBuilder builder)
-        {
-            base.ConfigureWebHost(builder);
-            builder.ConfigureTestServices(services => services.AddSingleton(TimeProvider.System));
         }
     }
 }

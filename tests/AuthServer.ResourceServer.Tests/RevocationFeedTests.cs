@@ -3,11 +3,8 @@ using System.Text.Json.Nodes;
 using AuthServer.ResourceServer.Tests.Infrastructure;
 using AuthServer.Tests.Infrastructure;
 using AuthServer.Tokens;
-using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Identity;
-using Microsoft.AspNetCore.TestHost;
 using Microsoft.EntityFrameworkCore;
-using Microsoft.Extensions.DependencyInjection;
 using Microsoft.IdentityModel.JsonWebTokens;
 using Microsoft.IdentityModel.Tokens;
 using static AuthServer.ResourceServer.Tests.Infrastructure.FeedServers;
@@ -367,12 +364,8 @@ public sealed class RevocationFeedTests(FeedServers feed) : IClassFixture<FeedSe
             Set("Database:ConnectionString", $"Data Source={Path.Combine(first.Folder, "auth.db")}");
             Set("Keys:SigningKeyFiles:0", first.RsaKeyFile).Set("Keys:EncryptionKeyFiles:0", first.EncryptionKeyFile);
             Set("Tokens:RefreshTokenReuseLeeway", "00:00:00");
+            WallClock = true;
         }
 
-        protected override void ConfigureWebHost(IWebHostBuilder builder)
-        {
-            base.ConfigureWebHost(builder);
-            builder.ConfigureTestServices(services => services.AddSingleton(TimeProvider.System));
-        }
     }
 }

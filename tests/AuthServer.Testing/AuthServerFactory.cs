@@ -46,6 +46,12 @@ public class AuthServerFactory : WebApplicationFactory<Program>
 
     public FakeTimeProvider Clock { get; } = new(DateTimeOffset.UtcNow);
 
+    /// <summary>
+    /// The server runs on the real clock instead of <see cref="Clock"/>: for the tests that meet a background loop's
+    /// intervals as a deployment does (one per loop; the others move <see cref="Clock"/>). Set before the server starts.
+    /// </summary>
+    public bool WallClock { get; init; }
+
     /// <summary>Every log event the server wrote, rendered, for the redaction and audit tests.</summary>
     public ConcurrentQueue<LogEvent> LogEvents { get; } = new();
 
@@ -99,7 +105,7 @@ public class AuthServerFactory : WebApplicationFactory<Program>
 
         builder.ConfigureTestServices(services =>
         {
-            services.AddSingleton<TimeProvider>(Clock);
+            services.AddSingleton(WallClock ? TimeProvider.System : Clock);
             services.AddSingleton<ILogEventSink>(new QueueSink(LogEvents));
             services.AddSingleton<IStartupFilter, PeerAddressFilter>();
         });

@@ -3,9 +3,6 @@ using System.Net;
 using System.Net.Http.Headers;
 using System.Security.Cryptography;
 using AuthServer.Tests.Infrastructure;
-using Microsoft.AspNetCore.Hosting;
-using Microsoft.AspNetCore.TestHost;
-using Microsoft.Extensions.DependencyInjection;
 
 namespace AuthServer.ResourceServer.Tests.Infrastructure;
 
@@ -127,6 +124,7 @@ public sealed class FeedServer : AuthServerFactory
 
     public FeedServer()
     {
+        WallClock = true;
         Set($"Catalog:Clients:{Partner}:GrantTypes:0", "password").Set($"Catalog:Clients:{Partner}:GrantTypes:1", "refresh_token");
         foreach (var (scope, index) in new[] { "openid", "offline_access", "api" }.Select((scope, index) => (scope, index)))
         {
@@ -151,9 +149,4 @@ public sealed class FeedServer : AuthServerFactory
         return rsa;
     }
 
-    protected override void ConfigureWebHost(IWebHostBuilder builder)
-    {
-        base.ConfigureWebHost(builder);
-        builder.ConfigureTestServices(services => services.AddSingleton(TimeProvider.System));
-    }
 }
