@@ -73,7 +73,7 @@ public sealed class SpaBrowserTests
             Assert.Null(await page.EvaluateAsync<string?>("() => Object.keys(localStorage).find(k => k.startsWith('oidc.'))"));
 
             await page.ClickAsync("#logout");
-            await page.WaitForURLAsync($"{spa}/");
+            await Assertions.Expect(page).ToHaveURLAsync(HeadlessChromium.At($"{spa}/"));
             await Assertions.Expect(status).ToHaveTextAsync("Not signed in");
 
             using var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{serverPort}/") };
