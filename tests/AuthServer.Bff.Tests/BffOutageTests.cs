@@ -36,5 +36,14 @@ public sealed class BffOutageTests
         using var browser = new HttpBrowser();
         using var response = await browser.GetAsync(new Uri(orphan.Address, "/bff/login"));
         await BffSessionTests.AssertProblemAsync(response, HttpStatusCode.FailedDependency, Bff.BffProblems.AuthorityUnavailable);
+
+        // What is not a signed JWT in an allowed algorithm is refused without asking the (unreachable) authority.
+        using var http = new HttpClient();
+        foreach (var garbage in new[] { "a.b.c", "eyJhbGciOiJub25lIn0.e30.", "not-a-token" })
+        {
+            using var content = new FormUrlEncodedContent(new Dictionary<string, string> { ["logout_token"] = garbage });
+            using var notice = await http.PostAsync(new Uri(orphan.Address, "/bff/backchannel-logout"), content);
+            await BffSessionTests.AssertProblemAsync(notice, HttpStatusCode.BadRequest, Bff.BffProblems.BadLogoutToken);
+        }
     }
 }

@@ -29,6 +29,8 @@ public static class BackchannelLogoutReceiver
 
     private static readonly JsonWebTokenHandler Handler = new() { MapInboundClaims = false };
 
+    private static readonly string[] AllowedAlgorithms = [SecurityAlgorithms.RsaSha256, SecurityAlgorithms.EcdsaSha256];
+
     /// <summary>The form of a notice: logout_token and perhaps a few more fields, short names, one value that fits the body.</summary>
     private static readonly FormOptions FormLimits = new()
     {
@@ -78,6 +80,13 @@ public static class BackchannelLogoutReceiver
             return Refuse(logger, "logout_token missing or repeated");
         }
 
+        // What is not a signed JWT in an allowed algorithm is refused before the authority is asked for its keys:
+        // garbage costs no discovery call, and its answer does not depend on the authority being up.
+        if (!IsSignedWithAllowedAlgorithm(values[0]!))
+        {
+            return Refuse(logger, "not a JWS in an allowed algorithm");
+        }
+
         OpenIdConnectConfiguration configuration;
         try
         {
@@ -96,7 +105,7 @@ public static class BackchannelLogoutReceiver
             ValidAudience = options.Value.ClientId,
             IssuerSigningKeys = configuration.SigningKeys,
             ValidTypes = ["logout+jwt"],
-            ValidAlgorithms = [SecurityAlgorithms.RsaSha256, SecurityAlgorithms.EcdsaSha256],
+            ValidAlgorithms = AllowedAlgorithms,
             RequireExpirationTime = true,
             RequireSignedTokens = true,
             ClockSkew = TimeSpan.FromSeconds(30),
@@ -144,6 +153,20 @@ public static class BackchannelLogoutReceiver
         }
         catch (JsonException)
         {
+            return false;
+        }
+    }
+
+    private static bool IsSignedWithAllowedAlgorithm(string value)
+    {
+        try
+        {
+            var token = new JsonWebToken(value);
+            return !token.IsEncrypted && AllowedAlgorithms.Contains(token.Alg, StringComparer.Ordinal);
+        }
+        catch (Exception ex) when (ex is ArgumentException or JsonException or FormatException)
+        {
+            // Not three base64url parts with a JSON header (SecurityTokenMalformedException is an ArgumentException).
             return false;
         }
     }
