@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using AuthServer.ResourceServer.Tests.Infrastructure;
+using AuthServer.Tests.Infrastructure;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using static AuthServer.ResourceServer.Tests.Infrastructure.FeedServers;
@@ -27,8 +28,13 @@ public sealed class FeedLoggingTests(FeedServers feed) : IClassFixture<FeedServe
         await PollsAsync(backchannel, 3);
         Assert.DoesNotContain(logs.Lines, l => l.Category.StartsWith(FeedClients, StringComparison.Ordinal));
 
+        // An outage of several failed polls (one a second): still told once.
+        var refused = backchannel.RefusedPolls + 3;
         backchannel.Down = true;
-        await Task.Delay(TimeSpan.FromSeconds(3.5));
+        await Eventually.TrueAsync(
+            () => backchannel.RefusedPolls >= refused && logs.Lines.Any(l => l.Category == typeof(RevocationFeed).FullName && l.EventId == 2024),
+            "The outage did not last three failed polls or was never logged",
+            TimeSpan.FromSeconds(15));
         backchannel.Down = false;
         await PollsAsync(backchannel, 2);
 

@@ -101,7 +101,7 @@ public sealed class KeyRotationTests : IDisposable
         foreach (var days in new[] { 1, 80, 15 })
         {
             _server.Clock.Advance(TimeSpan.FromDays(days));
-            await Task.Delay(TimeSpan.FromMilliseconds(300));
+            await WallClock.PassAsync(TimeSpan.FromMilliseconds(300), "the key refresher, woken by the clock jump, runs (nothing to observe when it changes nothing)");
             var later = await KeyProbe.IssueAsync(client, user);
             Assert.NotEqual(compromised.AccessKid, later.AccessKid);
             Assert.NotEqual(compromised.EncryptionKid, later.EncryptionKid);
@@ -124,17 +124,10 @@ public sealed class KeyRotationTests : IDisposable
     {
         foreach (var (sample, api) in _apis)
         {
-            var status = HttpStatusCode.Unauthorized;
-            for (var attempt = 0; attempt < 50 && status != HttpStatusCode.OK; attempt++)
-            {
-                status = await StatusAsync(api, token);
-                if (status != HttpStatusCode.OK)
-                {
-                    await Task.Delay(TimeSpan.FromMilliseconds(200));
-                }
-            }
-
-            Assert.True(status == HttpStatusCode.OK, $"{sample} refused a token signed by {new JsonWebToken(token).Kid}: {status}");
+            await Eventually.TrueAsync(
+                async () => await StatusAsync(api, token) == HttpStatusCode.OK,
+                $"{sample} refused a token signed by {new JsonWebToken(token).Kid}",
+                TimeSpan.FromSeconds(10));
         }
     }
 

@@ -15,6 +15,7 @@ public sealed class Backchannel(AuthServerFactory server)
 {
     private int _jwksFetches;
     private int _polls;
+    private int _refusedPolls;
 
     public AuthServerFactory Server { get; set; } = server;
 
@@ -22,6 +23,9 @@ public sealed class Backchannel(AuthServerFactory server)
 
     /// <summary>Feed polls that reached the server.</summary>
     public int Polls => Volatile.Read(ref _polls);
+
+    /// <summary>Feed polls cut off by an outage (<see cref="Down"/>).</summary>
+    public int RefusedPolls => Volatile.Read(ref _refusedPolls);
 
     /// <summary>While true, every request fails as if the server were unreachable.</summary>
     public bool Down { get; set; }
@@ -37,6 +41,11 @@ public sealed class Backchannel(AuthServerFactory server)
         {
             if (owner.Down)
             {
+                if (request.RequestUri?.AbsolutePath.StartsWith(SharedSignalsEndpoints.Poll + "/", StringComparison.Ordinal) == true)
+                {
+                    Interlocked.Increment(ref owner._refusedPolls);
+                }
+
                 throw new HttpRequestException(HttpRequestError.ConnectionError, "The authorization server is unreachable (test outage).");
             }
 

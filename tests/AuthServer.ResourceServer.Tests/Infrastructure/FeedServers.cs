@@ -77,21 +77,7 @@ public sealed class FeedServers : IDisposable
     public static async Task<TimeSpan> UntilAsync(SampleApi api, string accessToken, HttpStatusCode expected, TimeSpan? deadline = null)
     {
         var watch = Stopwatch.StartNew();
-        var limit = deadline ?? Deadline;
-        HttpStatusCode last;
-        do
-        {
-            last = await CallAsync(api, accessToken);
-            if (last == expected)
-            {
-                return watch.Elapsed;
-            }
-
-            await Task.Delay(50);
-        }
-        while (watch.Elapsed < limit);
-
-        Assert.Fail($"Still {(int)last} after {watch.Elapsed.TotalSeconds:0.0} s, expected {(int)expected}.");
+        await Eventually.TrueAsync(async () => await CallAsync(api, accessToken) == expected, $"The API never answered {(int)expected} for the token", deadline ?? Deadline);
         return watch.Elapsed;
     }
 

@@ -23,6 +23,9 @@ namespace AuthServer.Tests;
 /// </summary>
 public sealed class BackchannelLogoutTests(BackchannelLogoutTests.Factory server) : IClassFixture<BackchannelLogoutTests.Factory>
 {
+    /// <summary>The test clock's move per 50 ms round while waiting on the sender: a second per 100 ms of real time.</summary>
+    private static readonly TimeSpan SenderStep = TimeSpan.FromMilliseconds(500);
+
     private readonly AdminClient _admin = new(server.CreateClient());
 
     public static TheoryData<string> Endings => ["logout", "revoke-session", "lock", "password-change", "delete"];
@@ -58,7 +61,9 @@ public sealed class BackchannelLogoutTests(BackchannelLogoutTests.Factory server
             await AssertValidLogoutTokenAsync(token, user, sid);
         }
 
-        await PollAsync(rounds: 3);
+        // Three more of the sender's rounds: no second notice for either session.
+        var later = server.Clock.GetUtcNow() + TimeSpan.FromSeconds(3);
+        await Eventually.TrueAsync(() => server.Clock.GetUtcNow() > later, "The test clock did not move three rounds on", advancing: server.Clock, step: SenderStep);
         Assert.Equal(2, TokensFor(sids).Count);
     }
 
@@ -168,12 +173,7 @@ public sealed class BackchannelLogoutTests(BackchannelLogoutTests.Factory server
             Assert.Null((await NoticeAsync(sid)).DeliveredAt);
 
             // The sender meets the hang instead, gives up on it after its timeout and schedules a retry.
-            var deadline = Stopwatch.StartNew();
-            while ((await NoticeAsync(sid)).LastError is null && deadline.Elapsed < TimeSpan.FromSeconds(15))
-            {
-                await PollAsync(rounds: 1);
-            }
-
+            await Eventually.TrueAsync(async () => (await NoticeAsync(sid)).LastError is not null, "The sender never gave up on the hanging receiver", advancing: server.Clock, step: SenderStep, within: TimeSpan.FromSeconds(15));
             Assert.Equal("Timeout", (await NoticeAsync(sid)).LastError);
         }
         finally
@@ -196,29 +196,14 @@ public sealed class BackchannelLogoutTests(BackchannelLogoutTests.Factory server
     /// <summary>Moves the test clock past the sender's poll (and any back-off) until every session's notice is delivered.</summary>
     private async Task<List<JsonWebToken>> DeliveredAsync(string[] sids)
     {
-        var deadline = Stopwatch.StartNew();
-        while (deadline.Elapsed < TimeSpan.FromSeconds(20))
-        {
-            var delivered = await server.WithDbAsync(db => db.BackchannelLogoutNotices.AsNoTracking()
-                .CountAsync(n => sids.Contains(n.SessionId) && n.DeliveredAt != null));
-            if (delivered >= sids.Length)
-            {
-                return TokensFor(sids);
-            }
-
-            await PollAsync(rounds: 1);
-        }
-
-        throw new TimeoutException($"Not every notice was delivered; received {server.Receiver.Received.Count} token(s).");
-    }
-
-    private async Task PollAsync(int rounds)
-    {
-        for (var round = 0; round < rounds; round++)
-        {
-            server.Clock.Advance(TimeSpan.FromSeconds(1));
-            await Task.Delay(100);
-        }
+        await Eventually.TrueAsync(
+            async () => await server.WithDbAsync(db => db.BackchannelLogoutNotices.AsNoTracking()
+                .CountAsync(n => sids.Contains(n.SessionId) && n.DeliveredAt != null)) >= sids.Length,
+            "Not every notice was delivered",
+            advancing: server.Clock,
+            step: SenderStep,
+            within: TimeSpan.FromSeconds(20));
+        return TokensFor(sids);
     }
 
     private async Task AssertValidLogoutTokenAsync(JsonWebToken token, IdentityUser user, string sid)

@@ -77,20 +77,12 @@ public sealed class TelemetryTests
 
         public async Task<string> WaitForAsync(string path, string text)
         {
-            var deadline = Stopwatch.StartNew();
-            while (deadline.Elapsed < TimeSpan.FromSeconds(30))
-            {
-                var all = string.Concat(_received.Where(r => r.Path == path).Select(r => r.Body));
-                if (all.Contains(text, StringComparison.Ordinal))
-                {
-                    return all;
-                }
-
-                await Task.Delay(100);
-            }
-
-            Assert.Fail($"Nothing with '{text}' reached {path}; paths received: {string.Join(", ", _received.Select(r => r.Path).Distinct())}");
-            return string.Empty;
+            var all = string.Empty;
+            await Eventually.TrueAsync(
+                () => (all = string.Concat(_received.Where(r => r.Path == path).Select(r => r.Body))).Contains(text, StringComparison.Ordinal),
+                $"Nothing with '{text}' reached {path}",
+                TimeSpan.FromSeconds(30));
+            return all;
         }
 
         public void Dispose()

@@ -163,18 +163,12 @@ public abstract class RevocationRaceBehaviour(AuthServerFactory server)
         return copy;
     }
 
-    private static async Task WaitUntilAsync(Func<bool> condition)
-    {
-        var deadline = DateTime.UtcNow.AddSeconds(10);
-        while (!condition() && DateTime.UtcNow < deadline)
-        {
-            await Task.Delay(2);
-        }
-    }
+    private static Task WaitUntilAsync(Func<bool> condition) =>
+        Eventually.TrueAsync(condition, "The attacker's loop never got going before the session ended");
 
     private static async Task StopAsync(CancellationTokenSource stop, params Task[] loops)
     {
-        await Task.Delay(AfterRevocation);
+        await WallClock.PassAsync(AfterRevocation, "the attackers go on after the revocation was answered, so requests in flight land");
         await stop.CancelAsync();
         await Task.WhenAll(loops).WaitAsync(TimeSpan.FromSeconds(30));
     }
