@@ -16,10 +16,10 @@ namespace AuthServer.Bff.Tests;
 [Collection(RunsAlone.Name)]
 public sealed partial class BffBrowserTests
 {
-    [SkippableFact]
+    [Fact]
     public async Task Alice_signs_in_through_the_bff_calls_the_api_and_no_token_ever_reaches_the_page()
     {
-        Skip.IfNot(File.Exists(HeadlessChromium.Path), HeadlessChromium.MissingReason);
+        Assert.SkipUnless(File.Exists(HeadlessChromium.Path), HeadlessChromium.MissingReason);
         await using var system = await BffSystem.StartAsync();
         var bff = system.Bff.Address.AbsoluteUri.TrimEnd('/');
 

@@ -17,14 +17,14 @@ public sealed class BffHostileInputFixture : IAsyncLifetime
     /// <summary>While set, a cookie sign-in throws right after its session row was stored (a fault at the worst moment).</summary>
     public bool FaultAfterStore { get; set; }
 
-    public async Task InitializeAsync() => Stack = await BffSystem.StartAsync(configureBff: bff => bff.TestServices = services =>
+    public async ValueTask InitializeAsync() => Stack = await BffSystem.StartAsync(configureBff: bff => bff.TestServices = services =>
         services.PostConfigure<CookieAuthenticationOptions>(BffSchemes.Cookie, options =>
         {
             var signedIn = options.Events.OnSignedIn;
             options.Events.OnSignedIn = context => FaultAfterStore ? throw new InvalidOperationException("Injected fault after the session was stored.") : signedIn(context);
         }));
 
-    public async Task DisposeAsync() => await Stack.DisposeAsync();
+    public async ValueTask DisposeAsync() => await Stack.DisposeAsync();
 }
 
 /// <summary>
@@ -101,7 +101,7 @@ public sealed class BffHostileInputTests(BffHostileInputFixture fixture) : IClas
     public async Task An_unknown_path_or_method_is_a_problem_not_an_empty_answer(string method, string path, HttpStatusCode status)
     {
         using var http = new HttpClient();
-        using var response = await http.SendAsync(Spa.Call(new HttpMethod(method), new Uri(Bff.Address, path).AbsoluteUri));
+        using var response = await http.SendAsync(Spa.Call(new HttpMethod(method), new Uri(Bff.Address, path).AbsoluteUri), TestContext.Current.CancellationToken);
         await AssertProblemAsync(response, status);
     }
 
@@ -126,7 +126,7 @@ public sealed class BffHostileInputTests(BffHostileInputFixture fixture) : IClas
         using var browser = new HttpBrowser();
         using (var callback = await CallbackAsync(browser, returnUrl))
         {
-            Assert.True(callback.StatusCode == HttpStatusCode.Redirect, $"The callback answered {(int)callback.StatusCode}: {await callback.Content.ReadAsStringAsync()}");
+            Assert.True(callback.StatusCode == HttpStatusCode.Redirect, $"The callback answered {(int)callback.StatusCode}: {await callback.Content.ReadAsStringAsync(TestContext.Current.CancellationToken)}");
             Assert.Equal(location, Assert.Single(callback.Headers.GetValues("Location")));
         }
 

@@ -42,7 +42,7 @@ public sealed class BffOutageTests
         foreach (var garbage in new[] { "a.b.c", "eyJhbGciOiJub25lIn0.e30.", "not-a-token" })
         {
             using var content = new FormUrlEncodedContent(new Dictionary<string, string> { ["logout_token"] = garbage });
-            using var notice = await http.PostAsync(new Uri(orphan.Address, "/bff/backchannel-logout"), content);
+            using var notice = await http.PostAsync(new Uri(orphan.Address, "/bff/backchannel-logout"), content, TestContext.Current.CancellationToken);
             await BffSessionTests.AssertProblemAsync(notice, HttpStatusCode.BadRequest, Bff.BffProblems.BadLogoutToken);
         }
     }

@@ -15,9 +15,9 @@ public sealed class BffRefreshTests : IAsyncLifetime
 {
     private BffSystem _system = null!;
 
-    public async Task InitializeAsync() => _system = await BffSystem.StartAsync(instances: 2);
+    public async ValueTask InitializeAsync() => _system = await BffSystem.StartAsync(instances: 2);
 
-    public async Task DisposeAsync() => await _system.DisposeAsync();
+    public async ValueTask DisposeAsync() => await _system.DisposeAsync();
 
     [Fact]
     public async Task Many_concurrent_calls_across_the_access_token_expiry_cause_exactly_one_refresh()

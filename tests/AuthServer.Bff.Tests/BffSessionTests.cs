@@ -14,9 +14,9 @@ public sealed class BffSessionTests : IAsyncLifetime
 {
     private BffSystem _stack = null!;
 
-    public async Task InitializeAsync() => _stack = await BffSystem.StartAsync(instances: 2);
+    public async ValueTask InitializeAsync() => _stack = await BffSystem.StartAsync(instances: 2);
 
-    public async Task DisposeAsync() => await _stack.DisposeAsync();
+    public async ValueTask DisposeAsync() => await _stack.DisposeAsync();
 
     [Fact]
     public async Task Signing_in_leaves_only_an_HttpOnly_Secure_SameSite_Strict_session_cookie_and_the_user_endpoint_shows_the_claims()
@@ -49,7 +49,7 @@ public sealed class BffSessionTests : IAsyncLifetime
         using var user = await browser.SendAsync(Spa.Call(HttpMethod.Get, new Uri(_stack.Bff.Address, "/bff/user").AbsoluteUri));
         Assert.Equal(HttpStatusCode.OK, user.StatusCode);
         Assert.Equal("no-store", user.Headers.CacheControl?.ToString());
-        var claims = await user.Content.ReadFromJsonAsync<List<ClaimView>>();
+        var claims = await user.Content.ReadFromJsonAsync<List<ClaimView>>(TestContext.Current.CancellationToken);
         Assert.Contains(claims!, c => c.Type == "email" && c.Value == "alice@example.com");
         Assert.Contains(claims!, c => c.Type == "sub");
 
@@ -69,7 +69,7 @@ public sealed class BffSessionTests : IAsyncLifetime
 
         using var response = await browser.SendAsync(Spa.Call(HttpMethod.Get, Url("/api/me")));
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
-        var body = await response.Content.ReadFromJsonAsync<JsonElement>();
+        var body = await response.Content.ReadFromJsonAsync<JsonElement>(TestContext.Current.CancellationToken);
         Assert.Equal(BffSystem.ClientId, body.GetProperty("client_id").GetString());
         Assert.Contains("api", body.GetProperty("scopes").EnumerateArray().Select(s => s.GetString()));
         await ClearSessionsAsync();
@@ -146,7 +146,7 @@ public sealed class BffSessionTests : IAsyncLifetime
 
         using var started = await browser.SendAsync(Spa.Call(HttpMethod.Post, Url("/bff/logout")));
         Assert.Equal(HttpStatusCode.OK, started.StatusCode);
-        var location = (await started.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("location").GetString();
+        var location = (await started.Content.ReadFromJsonAsync<JsonElement>(TestContext.Current.CancellationToken)).GetProperty("location").GetString();
         Assert.Equal("/bff/logout/end", location);
 
         // RFC 7009: revoked at once, before the browser even leaves.
@@ -159,7 +159,7 @@ public sealed class BffSessionTests : IAsyncLifetime
         // The navigation: a form that posts the id_token_hint to the server (never in a URL), then back to the SPA.
         using var page = await browser.GetAsync(new Uri(_stack.Bff.Address, location));
         Assert.Equal(HttpStatusCode.OK, page.StatusCode);
-        var html = await page.Content.ReadAsStringAsync();
+        var html = await page.Content.ReadAsStringAsync(TestContext.Current.CancellationToken);
         var form = LogoutFormFields(html);
         Assert.Equal(new Uri(_stack.Issuer, "/connect/logout").AbsoluteUri, form.Action);
         Assert.True(form.Fields.ContainsKey("id_token_hint"));
@@ -168,7 +168,7 @@ public sealed class BffSessionTests : IAsyncLifetime
 
         using var content = new FormUrlEncodedContent(form.Fields);
         using var posted = await browser.SendAsync(new HttpRequestMessage(HttpMethod.Post, form.Action) { Content = content });
-        Assert.True(Spa.IsRedirect(posted.StatusCode), $"End-session answered {(int)posted.StatusCode}: {await posted.Content.ReadAsStringAsync()}");
+        Assert.True(Spa.IsRedirect(posted.StatusCode), $"End-session answered {(int)posted.StatusCode}: {await posted.Content.ReadAsStringAsync(TestContext.Current.CancellationToken)}");
         var (final, visited) = await browser.FollowAsync(posted.Headers.Location!);
         using (final)
         {
@@ -245,7 +245,7 @@ public sealed class BffSessionTests : IAsyncLifetime
         foreach (var form in new[] { new Dictionary<string, string> { ["logout_token"] = unsigned }, new() { ["logout_token"] = "a.b.c" }, new() })
         {
             using var content = new FormUrlEncodedContent(form);
-            using var response = await http.PostAsync(endpoint, content);
+            using var response = await http.PostAsync(endpoint, content, TestContext.Current.CancellationToken);
             await AssertProblemAsync(response, HttpStatusCode.BadRequest, Bff.BffProblems.BadLogoutToken);
         }
 

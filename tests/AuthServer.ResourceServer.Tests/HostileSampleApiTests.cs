@@ -2,7 +2,6 @@ using System.Text.Json;
 using AuthServer.ResourceServer.Tests.Infrastructure;
 using AuthServer.Tests.Infrastructure;
 using Microsoft.AspNetCore.Http;
-using Xunit.Abstractions;
 
 namespace AuthServer.ResourceServer.Tests;
 
@@ -51,7 +50,7 @@ public sealed class HostileSampleApiTests(ResourceServers servers, ITestOutputHe
         {
             ran++;
             using var response = await SendAsync(sample, method, path, header);
-            var text = await response.Content.ReadAsStringAsync();
+            var text = await response.Content.ReadAsStringAsync(TestContext.Current.CancellationToken);
             Assert.True((int)response.StatusCode == status, $"{method} {path}: {(int)response.StatusCode}, expected {status}");
             Assert.True(text.Length > 0, $"{method} {path}: no body");
             var actual = JsonDocument.Parse(text).RootElement.GetProperty("error").GetString();
@@ -83,7 +82,7 @@ public sealed class HostileSampleApiTests(ResourceServers servers, ITestOutputHe
                 {
                     ran++;
                     using var response = await SendAsync(sample, method, path, header);
-                    var text = await response.Content.ReadAsStringAsync();
+                    var text = await response.Content.ReadAsStringAsync(TestContext.Current.CancellationToken);
                     var status = (int)response.StatusCode;
                     Assert.True(status is >= 400 and < 500, $"{method} {path} '{header[..Math.Min(20, header.Length)]}': {status}");
                     Assert.True(text.Length > 0, $"{method} {path}: {status} without a body");

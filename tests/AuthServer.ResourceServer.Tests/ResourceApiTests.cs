@@ -52,7 +52,7 @@ public sealed class ResourceApiTests(ResourceServers servers) : IClassFixture<Re
         using var response = await GetAsync(sample, "/api/me", token);
 
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
-        var body = await response.Content.ReadFromJsonAsync<JsonElement>();
+        var body = await response.Content.ReadFromJsonAsync<JsonElement>(TestContext.Current.CancellationToken);
         Assert.Equal(new JsonWebToken(token).Subject, body.GetProperty("sub").GetString());
         Assert.Equal(TokenClient.Spa, body.GetProperty("client_id").GetString());
         Assert.Contains("api", body.GetProperty("scopes").EnumerateArray().Select(s => s.GetString()));
@@ -115,7 +115,7 @@ public sealed class ResourceApiTests(ResourceServers servers) : IClassFixture<Re
     {
         var token = await servers.AccessTokenAsync("alice", TestUsers.AlicePassword, "openid api");
         using var ec = servers.ServerEcKey();
-        var jwks = new JsonWebKeySet(await servers.Tokens.Http.GetStringAsync(AuthServer.Tokens.Endpoints.Jwks));
+        var jwks = new JsonWebKeySet(await servers.Tokens.Http.GetStringAsync(AuthServer.Tokens.Endpoints.Jwks, TestContext.Current.CancellationToken));
         var ecKid = Assert.Single(jwks.Keys, key => key.Kty == "EC").Kid;
         var rsaKid = Assert.Single(jwks.Keys, key => key.Kty == "RSA").Kid;
 
@@ -192,7 +192,7 @@ public sealed class ResourceApiTests(ResourceServers servers) : IClassFixture<Re
         using var request = new HttpRequestMessage(HttpMethod.Get, "/api/me");
         Assert.True(request.Headers.TryAddWithoutValidation("Authorization", header));
 
-        using var response = await client.SendAsync(request);
+        using var response = await client.SendAsync(request, TestContext.Current.CancellationToken);
 
         Assert.Equal(HttpStatusCode.Unauthorized, response.StatusCode);
     }

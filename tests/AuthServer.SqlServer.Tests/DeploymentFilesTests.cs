@@ -17,11 +17,11 @@ public sealed partial class DeploymentFilesTests
     private static readonly string Deploy = Path.Combine(MigrationScriptTests.RepositoryRoot(), "deploy");
     private static readonly string K8s = Path.Combine(Deploy, "k8s");
 
-    [SkippableFact]
+    [Fact]
     public async Task Compose_file_is_accepted_by_docker_compose_and_defines_the_whole_system()
     {
         var compose = await FindComposeAsync();
-        Skip.If(compose is null, "Neither `docker compose` (plugin) nor `docker-compose` is installed; .ci/install adds docker-compose from Debian.");
+        Assert.SkipWhen(compose is null, "Neither `docker compose` (plugin) nor `docker-compose` is installed; .ci/install adds docker-compose from Debian.");
 
         var (file, prefix) = compose.Value;
         var (exitCode, output) = await Tool.RunAsync(Deploy, file, [.. prefix, "--env-file", ".env.example", "config", "--services"]);
@@ -33,15 +33,15 @@ public sealed partial class DeploymentFilesTests
             services.Order(StringComparer.Ordinal).ToArray());
     }
 
-    [SkippableFact]
+    [Fact]
     public async Task Compose_file_fails_without_the_passwords_it_must_be_given()
     {
         var compose = await FindComposeAsync();
-        Skip.If(compose is null, "Neither `docker compose` (plugin) nor `docker-compose` is installed; .ci/install adds docker-compose from Debian.");
+        Assert.SkipWhen(compose is null, "Neither `docker compose` (plugin) nor `docker-compose` is installed; .ci/install adds docker-compose from Debian.");
 
         var (file, prefix) = compose.Value;
         var empty = Path.Combine(Path.GetTempPath(), $"empty-{Guid.NewGuid():N}.env");
-        await File.WriteAllTextAsync(empty, "COMPOSE_PROJECT_NAME=authserver\n");
+        await File.WriteAllTextAsync(empty, "COMPOSE_PROJECT_NAME=authserver\n", TestContext.Current.CancellationToken);
         try
         {
             var (exitCode, output) = await Tool.RunAsync(Deploy, file, [.. prefix, "--env-file", empty, "config", "-q"]);
@@ -55,12 +55,12 @@ public sealed partial class DeploymentFilesTests
         }
     }
 
-    [SkippableFact]
+    [Fact]
     public async Task Kubernetes_manifests_match_the_schemas_of_their_kinds()
     {
         var validator = Path.Combine(K8s, "validate");
-        Skip.IfNot(await Tool.AnswersAsync("node", "--version"), "node is not installed; the schema check runs on node (Debian package nodejs).");
-        Skip.IfNot(
+        Assert.SkipUnless(await Tool.AnswersAsync("node", "--version"), "node is not installed; the schema check runs on node (Debian package nodejs).");
+        Assert.SkipUnless(
             Directory.Exists(Path.Combine(validator, "node_modules", "kubernetes-models")),
             "kubernetes-models is not installed; run `npm ci --prefix deploy/k8s/validate` (.ci/install does).");
 

@@ -7,7 +7,7 @@ namespace AuthServer.SqlServer.Tests;
 public sealed class SqlServerStoreTransactionTests(SqlServerInstance sql, SqlServerAuthServerFactory server)
     : StoreTransactionBehaviour(server.On(sql)), IClassFixture<SqlServerAuthServerFactory>
 {
-    [SkippableFact]
+    [Fact]
     public async Task Server_runs_with_the_retrying_execution_strategy_on_SQL_Server()
     {
         server.CreateTokenClient();

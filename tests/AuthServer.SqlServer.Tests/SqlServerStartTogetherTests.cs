@@ -16,10 +16,10 @@ public sealed class SqlServerStartTogetherTests(SqlServerInstance sql)
     private const int Rounds = 3;
     private const int Instances = 3;
 
-    [SkippableFact]
+    [Fact]
     public async Task Three_instances_started_at_once_on_a_new_database_all_come_up_with_one_catalog_and_one_key_set()
     {
-        Skip.If(sql.ConnectionString is null, sql.UnavailableReason ?? "SQL Server is not available.");
+        Assert.SkipWhen(sql.ConnectionString is null, sql.UnavailableReason ?? "SQL Server is not available.");
         for (var round = 0; round < Rounds; round++)
         {
             var database = $"authserver_together_{Guid.NewGuid():N}";
@@ -32,14 +32,14 @@ public sealed class SqlServerStartTogetherTests(SqlServerInstance sql)
                 var keySets = new List<string>();
                 foreach (var client in clients)
                 {
-                    var jwks = await client.GetFromJsonAsync<JsonElement>("/.well-known/jwks");
+                    var jwks = await client.GetFromJsonAsync<JsonElement>("/.well-known/jwks", TestContext.Current.CancellationToken);
                     keySets.Add(string.Join(",", jwks.GetProperty("keys").EnumerateArray().Select(k => k.GetProperty("kid").GetString()).Order(StringComparer.Ordinal)));
                 }
 
                 Assert.Single(keySets.Distinct(StringComparer.Ordinal));
                 var builder = new SqlConnectionStringBuilder(sql.ConnectionString) { InitialCatalog = database, TrustServerCertificate = true };
                 await using var connection = new SqlConnection(builder.ConnectionString);
-                await connection.OpenAsync();
+                await connection.OpenAsync(TestContext.Current.CancellationToken);
                 Assert.Equal(0, await ScalarAsync(connection, "SELECT COUNT(*) - COUNT(DISTINCT [ClientId]) FROM [OpenIddictApplications]"));
                 Assert.Equal(0, await ScalarAsync(connection, "SELECT COUNT(*) - COUNT(DISTINCT [Name]) FROM [OpenIddictScopes]"));
                 Assert.Equal(2, await ScalarAsync(connection, "SELECT COUNT(*) FROM [AspNetUsers] WHERE [NormalizedUserName] IN ('ALICE', 'BOB')"));

@@ -34,7 +34,7 @@ public sealed class ResourceServers : IAsyncLifetime
     /// <summary>Alice's token with scope api, issued an hour ago: past its 15-minute lifetime.</summary>
     public string ExpiredToken { get; private set; } = "";
 
-    public async Task InitializeAsync()
+    public async ValueTask InitializeAsync()
     {
         Tokens = new TokenClient(Server.CreateClient());
         ExpiredToken = (await Tokens.PasswordAsync("alice", TestUsers.AlicePassword, "openid api")).ShouldSucceed().AccessToken!;
@@ -81,7 +81,7 @@ public sealed class ResourceServers : IAsyncLifetime
     public async Task<JsonWebKey> SigningKeyAsync() =>
         new JsonWebKeySet(await Tokens.Http.GetStringAsync(AuthServer.Tokens.Endpoints.Jwks)).Keys.Single(key => key.Kty == "RSA");
 
-    public Task DisposeAsync()
+    public ValueTask DisposeAsync()
     {
         foreach (var api in _samples.Values)
         {
@@ -89,7 +89,7 @@ public sealed class ResourceServers : IAsyncLifetime
         }
 
         Server.Dispose();
-        return Task.CompletedTask;
+        return ValueTask.CompletedTask;
     }
 }
 

@@ -27,7 +27,7 @@ public sealed class SqlServerInstance : IAsyncLifetime
 
     public string? UnavailableReason { get; private set; }
 
-    public async Task InitializeAsync()
+    public async ValueTask InitializeAsync()
     {
         var existing = Environment.GetEnvironmentVariable(ConnectionVariable);
         if (!string.IsNullOrWhiteSpace(existing))
@@ -49,7 +49,7 @@ public sealed class SqlServerInstance : IAsyncLifetime
         }
     }
 
-    public async Task DisposeAsync()
+    public async ValueTask DisposeAsync()
     {
         if (_container is not null)
         {

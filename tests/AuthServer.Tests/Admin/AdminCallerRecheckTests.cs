@@ -6,7 +6,6 @@ using System.Net.Http.Json;
 using AuthServer.SharedSignals;
 using AuthServer.Tests.Infrastructure;
 using Microsoft.EntityFrameworkCore;
-using Xunit.Abstractions;
 
 namespace AuthServer.Tests;
 

@@ -34,7 +34,7 @@ public sealed class AuthorizationCodeTests(AuthServerFactory factory) : IClassFi
     public async Task Discovery_advertises_the_browser_endpoints_and_only_S256()
     {
         using var browser = new BrowserClient(factory);
-        var discovery = JsonDocument.Parse(await browser.Http.GetStringAsync(Endpoints.Discovery)).RootElement;
+        var discovery = JsonDocument.Parse(await browser.Http.GetStringAsync(Endpoints.Discovery, TestContext.Current.CancellationToken)).RootElement;
 
         Assert.EndsWith(Endpoints.Authorization, discovery.GetProperty("authorization_endpoint").GetString(), StringComparison.Ordinal);
         Assert.EndsWith(Endpoints.EndSession, discovery.GetProperty("end_session_endpoint").GetString(), StringComparison.Ordinal);
@@ -173,14 +173,14 @@ public sealed class AuthorizationCodeTests(AuthServerFactory factory) : IClassFi
 
         using var request = new HttpRequestMessage(HttpMethod.Get, Endpoints.UserInfo);
         request.Headers.Authorization = new("Bearer", tokens.AccessToken);
-        using var response = await browser.Http.SendAsync(request);
+        using var response = await browser.Http.SendAsync(request, TestContext.Current.CancellationToken);
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
-        var claims = JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement;
+        var claims = JsonDocument.Parse(await response.Content.ReadAsStringAsync(TestContext.Current.CancellationToken)).RootElement;
         Assert.Equal("alice", claims.GetProperty("preferred_username").GetString());
         Assert.Equal("alice@example.com", claims.GetProperty("email").GetString());
         Assert.False(string.IsNullOrEmpty(claims.GetProperty("sub").GetString()));
 
-        using var anonymous = await browser.Http.GetAsync(Endpoints.UserInfo);
+        using var anonymous = await browser.Http.GetAsync(Endpoints.UserInfo, TestContext.Current.CancellationToken);
         Assert.Equal(HttpStatusCode.Unauthorized, anonymous.StatusCode);
     }
 

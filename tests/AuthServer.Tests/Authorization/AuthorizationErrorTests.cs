@@ -80,7 +80,7 @@ public sealed class AuthorizationErrorTests(AuthServerFactory factory) : IClassF
         using var response = await browser.GetAsync(BrowserClient.AuthorizeUrl(Pkce.Create(), extra: new Dictionary<string, string> { ["prompt"] = "consent" }));
 
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
-        Assert.Contains("name=\"consent\"", await response.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        Assert.Contains("name=\"consent\"", await response.Content.ReadAsStringAsync(TestContext.Current.CancellationToken), StringComparison.Ordinal);
     }
 
     // Item 15: OIDC Core §3.1.2.1, select_account may be treated as a login prompt; it must not be ignored.

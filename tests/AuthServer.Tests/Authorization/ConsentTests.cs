@@ -17,10 +17,11 @@ public sealed partial class ConsentTests(ExplicitConsentServer factory) : IClass
     public async Task An_explicit_consent_client_shows_the_screen_and_accepting_issues_a_code_that_is_remembered()
     {
         using var browser = new BrowserClient(factory);
+        var user = await factory.CreateUserAsync();
         var pkce = Pkce.Create();
-        using var screen = await SignInToConsentScreenAsync(browser, pkce);
+        using var screen = await SignInToConsentScreenAsync(browser, pkce, user.UserName!, TestUsers.Password);
 
-        using var accepted = await PostConsentAsync(browser, await screen.Content.ReadAsStringAsync(), ConsentDecision.Accept);
+        using var accepted = await PostConsentAsync(browser, await screen.Content.ReadAsStringAsync(TestContext.Current.CancellationToken), ConsentDecision.Accept);
         var callback = browser.LocationOf(accepted);
         Assert.Equal(BrowserClient.RedirectUri, callback.GetLeftPart(UriPartial.Path));
         (await browser.RedeemAsync(BrowserClient.QueryOf(callback)["code"], pkce.Verifier)).ShouldSucceed();
@@ -33,9 +34,10 @@ public sealed partial class ConsentTests(ExplicitConsentServer factory) : IClass
     public async Task Denying_consent_answers_access_denied_at_the_redirect_uri()
     {
         using var browser = new BrowserClient(factory);
-        using var screen = await SignInToConsentScreenAsync(browser, Pkce.Create());
+        var user = await factory.CreateUserAsync();
+        using var screen = await SignInToConsentScreenAsync(browser, Pkce.Create(), user.UserName!, TestUsers.Password);
 
-        using var denied = await PostConsentAsync(browser, await screen.Content.ReadAsStringAsync(), ConsentDecision.Deny);
+        using var denied = await PostConsentAsync(browser, await screen.Content.ReadAsStringAsync(TestContext.Current.CancellationToken), ConsentDecision.Deny);
         Assert.Equal("access_denied", BrowserClient.QueryOf(browser.LocationOf(denied))["error"]);
     }
 
@@ -43,9 +45,10 @@ public sealed partial class ConsentTests(ExplicitConsentServer factory) : IClass
     public async Task A_consent_post_without_the_antiforgery_token_issues_nothing()
     {
         using var browser = new BrowserClient(factory);
-        using var screen = await SignInToConsentScreenAsync(browser, Pkce.Create());
+        var user = await factory.CreateUserAsync();
+        using var screen = await SignInToConsentScreenAsync(browser, Pkce.Create(), user.UserName!, TestUsers.Password);
 
-        using var forged = await PostConsentAsync(browser, await screen.Content.ReadAsStringAsync(), ConsentDecision.Accept, withToken: false);
+        using var forged = await PostConsentAsync(browser, await screen.Content.ReadAsStringAsync(TestContext.Current.CancellationToken), ConsentDecision.Accept, withToken: false);
         Assert.Equal(HttpStatusCode.OK, forged.StatusCode);
         Assert.Null(forged.Headers.Location);
     }
@@ -68,14 +71,14 @@ public sealed partial class ConsentTests(ExplicitConsentServer factory) : IClass
         using var browser = new BrowserClient(factory);
         var user = await factory.CreateUserAsync();
         using var screen = await SignInToConsentScreenAsync(browser, Pkce.Create(), user.UserName!, TestUsers.Password);
-        using var accepted = await PostConsentAsync(browser, await screen.Content.ReadAsStringAsync(), ConsentDecision.Accept);
+        using var accepted = await PostConsentAsync(browser, await screen.Content.ReadAsStringAsync(TestContext.Current.CancellationToken), ConsentDecision.Accept);
         Assert.True(BrowserClient.QueryOf(browser.LocationOf(accepted)).ContainsKey("code"));
 
         var pkce = Pkce.Create();
         using var again = await browser.GetAsync(BrowserClient.AuthorizeUrl(pkce, extra: new Dictionary<string, string> { ["prompt"] = "consent" }));
         Assert.Equal(HttpStatusCode.OK, again.StatusCode);
 
-        using var reaccepted = await PostConsentAsync(browser, await again.Content.ReadAsStringAsync(), ConsentDecision.Accept);
+        using var reaccepted = await PostConsentAsync(browser, await again.Content.ReadAsStringAsync(TestContext.Current.CancellationToken), ConsentDecision.Accept);
         (await browser.RedeemAsync(BrowserClient.QueryOf(browser.LocationOf(reaccepted))["code"], pkce.Verifier)).ShouldSucceed();
     }
 
@@ -85,7 +88,8 @@ public sealed partial class ConsentTests(ExplicitConsentServer factory) : IClass
         Deny,
     }
 
-    private static async Task<HttpResponseMessage> SignInToConsentScreenAsync(BrowserClient browser, Pkce pkce, string userName = "alice", string password = TestUsers.AlicePassword)
+    // Each test signs in a user of its own: a consent one test gives is remembered, and xunit does not run them in file order.
+    private static async Task<HttpResponseMessage> SignInToConsentScreenAsync(BrowserClient browser, Pkce pkce, string userName, string password)
     {
         using var first = await browser.GetAsync(BrowserClient.AuthorizeUrl(pkce));
         var login = browser.LocationOf(first);

@@ -34,7 +34,7 @@ public sealed class BackchannelLogoutTests(BackchannelLogoutTests.Factory server
     public async Task Discovery_advertises_back_channel_logout_with_session_ids()
     {
         using var http = server.CreateClient();
-        var discovery = JsonDocument.Parse(await http.GetStringAsync(Endpoints.Discovery)).RootElement;
+        var discovery = JsonDocument.Parse(await http.GetStringAsync(Endpoints.Discovery, TestContext.Current.CancellationToken)).RootElement;
 
         Assert.True(discovery.GetProperty("backchannel_logout_supported").GetBoolean());
         Assert.True(discovery.GetProperty("backchannel_logout_session_supported").GetBoolean());

@@ -19,7 +19,7 @@ public sealed class ClientCacheTests : IDisposable
         using (var scope = _server.Services.CreateScope())
         {
             var applications = scope.ServiceProvider.GetRequiredService<IOpenIddictApplicationManager>();
-            await applications.DeleteAsync((await applications.FindByClientIdAsync("ops"))!);
+            await applications.DeleteAsync((await applications.FindByClientIdAsync("ops", TestContext.Current.CancellationToken))!, TestContext.Current.CancellationToken);
         }
 
         (await client.ClientCredentialsAsync()).ShouldFail(System.Net.HttpStatusCode.Unauthorized, "invalid_client");
@@ -38,9 +38,9 @@ public sealed class ClientCacheTests : IDisposable
             var applications = scope.ServiceProvider.GetRequiredService<IOpenIddictApplicationManager>();
             var ops = (await store.FindByClientIdAsync("ops", CancellationToken.None))!;
             var descriptor = new OpenIddictApplicationDescriptor();
-            await applications.PopulateAsync(descriptor, ops);
+            await applications.PopulateAsync(descriptor, ops, TestContext.Current.CancellationToken);
             descriptor.ClientSecret = "rotated-ops-secret";
-            await applications.UpdateAsync(ops, descriptor);
+            await applications.UpdateAsync(ops, descriptor, TestContext.Current.CancellationToken);
         }
 
         (await client.ClientCredentialsAsync()).ShouldFail(System.Net.HttpStatusCode.Unauthorized, "invalid_client");

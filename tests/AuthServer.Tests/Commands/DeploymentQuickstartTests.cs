@@ -18,12 +18,12 @@ public sealed class DeploymentQuickstartTests : IDisposable
 
     private static string Repository => Path.GetFullPath(Path.Combine(ServerProcess.ContentRoot, "..", ".."));
 
-    [SkippableFact]
+    [Fact]
     public async Task The_sqlite_quickstart_gets_from_nothing_to_a_verified_token_over_https()
     {
         foreach (var tool in new[] { "bash", "openssl", "curl" })
         {
-            Skip.IfNot(await AnswersAsync(tool), $"`{tool}` is not installed; the quickstart's commands need it.");
+            Assert.SkipUnless(await AnswersAsync(tool), $"`{tool}` is not installed; the quickstart's commands need it.");
         }
 
         var port = RunningProcess.FreePort().ToString(System.Globalization.CultureInfo.InvariantCulture);
@@ -42,13 +42,13 @@ public sealed class DeploymentQuickstartTests : IDisposable
             Assert.Contains("Created user alice", output, StringComparison.Ordinal);
 
             // What an operator then sees with a client of their own: HTTPS, the https issuer, a token that verifies.
-            using var certificate = X509Certificate2.CreateFromPem(await File.ReadAllTextAsync(Path.Combine(_home.FullName, "tls.crt")));
+            using var certificate = X509Certificate2.CreateFromPem(await File.ReadAllTextAsync(Path.Combine(_home.FullName, "tls.crt"), TestContext.Current.CancellationToken));
             using var handler = new HttpClientHandler
             {
                 ServerCertificateCustomValidationCallback = (_, presented, _, _) => presented?.Thumbprint == certificate.Thumbprint,
             };
             using var http = new HttpClient(handler) { BaseAddress = new Uri($"https://localhost:{port}/") };
-            var issuer = JsonDocument.Parse(await http.GetStringAsync(Endpoints.Discovery)).RootElement.GetProperty("issuer").GetString();
+            var issuer = JsonDocument.Parse(await http.GetStringAsync(Endpoints.Discovery, TestContext.Current.CancellationToken)).RootElement.GetProperty("issuer").GetString();
             Assert.Equal($"https://localhost:{port}/", issuer);
 
             var client = new TokenClient(http);
@@ -82,8 +82,8 @@ public sealed class DeploymentQuickstartTests : IDisposable
             RedirectStandardError = true,
         };
         using var process = Process.Start(start)!;
-        var log = await process.StandardOutput.ReadToEndAsync() + await process.StandardError.ReadToEndAsync();
-        await process.WaitForExitAsync();
+        var log = await process.StandardOutput.ReadToEndAsync(TestContext.Current.CancellationToken) + await process.StandardError.ReadToEndAsync(TestContext.Current.CancellationToken);
+        await process.WaitForExitAsync(TestContext.Current.CancellationToken);
         Assert.True(process.ExitCode == 0, log);
 
         var files = Directory.EnumerateFiles(output, "*", SearchOption.AllDirectories).Select(f => Path.GetRelativePath(output, f)).ToList();
@@ -92,7 +92,7 @@ public sealed class DeploymentQuickstartTests : IDisposable
         Assert.DoesNotContain(files, f => Path.GetFileName(f).StartsWith("appsettings.", StringComparison.Ordinal) && f != "appsettings.json");
         Assert.DoesNotContain(files, f => f.StartsWith("App_Data", StringComparison.Ordinal));
         Assert.DoesNotContain(files, f => Path.GetExtension(f) is ".pem" or ".key" or ".pfx" or ".p12" or ".db");
-        Assert.DoesNotContain("Development", await File.ReadAllTextAsync(Path.Combine(output, "appsettings.json")), StringComparison.Ordinal);
+        Assert.DoesNotContain("Development", await File.ReadAllTextAsync(Path.Combine(output, "appsettings.json"), TestContext.Current.CancellationToken), StringComparison.Ordinal);
     }
 
     private static string QuickstartScript()

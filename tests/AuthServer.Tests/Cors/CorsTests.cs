@@ -43,7 +43,7 @@ public sealed class CorsTests(AuthServerFactory factory) : IClassFixture<AuthSer
             }),
         };
         request.Headers.Add("Origin", SpaOrigin);
-        using var response = await http.SendAsync(request);
+        using var response = await http.SendAsync(request, TestContext.Current.CancellationToken);
 
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         Assert.Equal(SpaOrigin, response.Headers.GetValues("Access-Control-Allow-Origin").Single());

@@ -21,8 +21,8 @@ public sealed class DatabaseOutageTests : IDisposable
         await using (var blocker = new SqliteConnection($"Data Source={Path.Combine(_server.Folder, "auth.db")};Pooling=False"))
         {
             // Another process holding the write lock: the server's own writer gate cannot help, SQLite's busy timeout runs out.
-            await blocker.OpenAsync();
-            await using var writeLock = await blocker.BeginTransactionAsync();
+            await blocker.OpenAsync(TestContext.Current.CancellationToken);
+            await using var writeLock = await blocker.BeginTransactionAsync(TestContext.Current.CancellationToken);
 
             var refused = await client.PasswordAsync(user.UserName!, TestUsers.Password);
 

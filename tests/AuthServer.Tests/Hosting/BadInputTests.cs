@@ -41,7 +41,7 @@ public sealed class BadInputTests(AuthServerFactory server) : IClassFixture<Auth
     public async Task Bad_token_request_gets_an_oauth_error(string why, string form, HttpStatusCode status, string error)
     {
         using var content = new StringContent(form, Encoding.UTF8, "application/x-www-form-urlencoded");
-        using var response = await _client.Http.PostAsync("/connect/token", content);
+        using var response = await _client.Http.PostAsync("/connect/token", content, TestContext.Current.CancellationToken);
 
         var result = await TokenClient.ReadAsync(response);
         Assert.True(result.Status == status && result.Error == error, $"{why}: expected {(int)status} {error}, got {(int)result.Status} {result.Body}");
@@ -60,7 +60,7 @@ public sealed class BadInputTests(AuthServerFactory server) : IClassFixture<Auth
     public async Task Json_body_instead_of_a_form_is_an_invalid_request()
     {
         using var content = new StringContent("""{"grant_type":"password","client_id":"spa"}""", Encoding.UTF8, "application/json");
-        using var response = await _client.Http.PostAsync("/connect/token", content);
+        using var response = await _client.Http.PostAsync("/connect/token", content, TestContext.Current.CancellationToken);
 
         (await TokenClient.ReadAsync(response)).ShouldFail(HttpStatusCode.BadRequest, "invalid_request");
     }
@@ -68,7 +68,7 @@ public sealed class BadInputTests(AuthServerFactory server) : IClassFixture<Auth
     [Fact]
     public async Task Get_is_refused_with_405_and_allow_post()
     {
-        using var response = await _client.Http.GetAsync("/connect/token?grant_type=client_credentials&client_id=ops&client_secret=ops-demo-secret");
+        using var response = await _client.Http.GetAsync("/connect/token?grant_type=client_credentials&client_id=ops&client_secret=ops-demo-secret", TestContext.Current.CancellationToken);
 
         // RFC 9110 §15.5.6, in the OAuth error shape.
         (await TokenClient.ReadAsync(response)).ShouldFail(HttpStatusCode.MethodNotAllowed, "invalid_request");
@@ -80,7 +80,7 @@ public sealed class BadInputTests(AuthServerFactory server) : IClassFixture<Auth
     {
         var form = "grant_type=password&client_id=spa&username=bob&password=" + new string('a', 200_000);
         using var content = new StringContent(form, Encoding.UTF8, "application/x-www-form-urlencoded");
-        using var response = await _client.Http.PostAsync("/connect/token", content);
+        using var response = await _client.Http.PostAsync("/connect/token", content, TestContext.Current.CancellationToken);
 
         var result = await TokenClient.ReadAsync(response);
         Assert.True(result.Status is HttpStatusCode.RequestEntityTooLarge or HttpStatusCode.BadRequest, result.Body.ToString());
@@ -93,7 +93,7 @@ public sealed class BadInputTests(AuthServerFactory server) : IClassFixture<Auth
         byte[] body = [.. Encoding.ASCII.GetBytes("grant_type=password&client_id=spa&username="), 0xC3, 0x28, 0xFF, 0xFE, .. Encoding.ASCII.GetBytes("&password=%FF%FE")];
         using var content = new ByteArrayContent(body);
         content.Headers.ContentType = new MediaTypeHeaderValue("application/x-www-form-urlencoded");
-        using var response = await _client.Http.PostAsync("/connect/token", content);
+        using var response = await _client.Http.PostAsync("/connect/token", content, TestContext.Current.CancellationToken);
 
         var result = await TokenClient.ReadAsync(response);
         Assert.True((int)result.Status is >= 400 and < 500, result.Body.ToString());
@@ -104,7 +104,7 @@ public sealed class BadInputTests(AuthServerFactory server) : IClassFixture<Auth
     public async Task Missing_content_type_is_an_invalid_request()
     {
         using var content = new ByteArrayContent(Encoding.ASCII.GetBytes("grant_type=client_credentials&client_id=ops&client_secret=ops-demo-secret"));
-        using var response = await _client.Http.PostAsync("/connect/token", content);
+        using var response = await _client.Http.PostAsync("/connect/token", content, TestContext.Current.CancellationToken);
 
         (await TokenClient.ReadAsync(response)).ShouldFail(HttpStatusCode.BadRequest, "invalid_request");
     }

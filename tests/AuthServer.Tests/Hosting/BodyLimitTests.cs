@@ -86,7 +86,7 @@ public sealed class BodyLimitTests(AuthServerFactory server) : IClassFixture<Aut
         };
         using var content = new FormUrlEncodedContent(form);
 
-        using var response = await browser.Http.PostAsync("/account/login", content);
+        using var response = await browser.Http.PostAsync("/account/login", content, TestContext.Current.CancellationToken);
 
         Assert.Equal(HttpStatusCode.Redirect, response.StatusCode);
     }
@@ -110,7 +110,7 @@ public sealed class BodyLimitTests(AuthServerFactory server) : IClassFixture<Aut
             + string.Join('&', Enumerable.Range(0, 500).Select(i => $"f{i}=x"));
         using var content = new StringContent(form, Encoding.UTF8, "application/x-www-form-urlencoded");
 
-        using var response = await _tokens.Http.PostAsync(Endpoints.Token, content);
+        using var response = await _tokens.Http.PostAsync(Endpoints.Token, content, TestContext.Current.CancellationToken);
 
         (await TokenClient.ReadAsync(response)).ShouldFail(HttpStatusCode.BadRequest, "invalid_request");
     }

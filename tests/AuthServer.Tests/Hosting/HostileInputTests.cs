@@ -7,7 +7,6 @@ using AuthServer.Tests.Infrastructure;
 using Microsoft.AspNetCore.Http;
 using Microsoft.EntityFrameworkCore;
 using Serilog.Events;
-using Xunit.Abstractions;
 
 namespace AuthServer.Tests;
 
@@ -166,12 +165,12 @@ public sealed class HostileInputTests(AdminServerFactory server, ITestOutputHelp
                 }
             }
 
-            using var response = await _http.SendAsync(request);
-            var text = await response.Content.ReadAsStringAsync();
+            using var response = await _http.SendAsync(request, TestContext.Current.CancellationToken);
+            var text = await response.Content.ReadAsStringAsync(TestContext.Current.CancellationToken);
             failures.AddRange(Check(hostile, response, text).Select(problem => $"{hostile.Name}: {problem} [{(int)response.StatusCode} {Shorten(text)}]"));
         }
 
-        using var ready = await _http.GetAsync("/health/ready");
+        using var ready = await _http.GetAsync("/health/ready", TestContext.Current.CancellationToken);
         output.WriteLine($"{count} hostile requests in {clock.Elapsed.TotalSeconds:0.0} s, {failures.Count} failed checks");
         failures.ForEach(output.WriteLine);
         Assert.Equal(HttpStatusCode.OK, ready.StatusCode);
@@ -272,7 +271,7 @@ public sealed class HostileInputTests(AdminServerFactory server, ITestOutputHelp
                     request.Request.Method = HttpMethods.Get;
                     request.Request.Path = path;
                     request.Request.Headers.Authorization = header;
-                });
+                }, TestContext.Current.CancellationToken);
                 Assert.True(context.Response.StatusCode == StatusCodes.Status200OK, $"{path} '{header[..10].Replace("\t", "\\t", StringComparison.Ordinal)}…': {context.Response.StatusCode}");
             }
         }
@@ -288,16 +287,16 @@ public sealed class HostileInputTests(AdminServerFactory server, ITestOutputHelp
             ("POST", "/health/live", "GET, HEAD"),
         })
         {
-            using var response = await _http.SendAsync(new HttpRequestMessage(new HttpMethod(method), path));
+            using var response = await _http.SendAsync(new HttpRequestMessage(new HttpMethod(method), path), TestContext.Current.CancellationToken);
             Assert.True(response.StatusCode == HttpStatusCode.MethodNotAllowed, $"{method} {path}: {(int)response.StatusCode}");
             Assert.Equal(allow, string.Join(", ", response.Content.Headers.Allow));
         }
 
         foreach (var path in new[] { "/.well-known/openid-configuration", "/.well-known/jwks", "/health/live", "/health/ready" })
         {
-            using var head = await _http.SendAsync(new HttpRequestMessage(HttpMethod.Head, path));
+            using var head = await _http.SendAsync(new HttpRequestMessage(HttpMethod.Head, path), TestContext.Current.CancellationToken);
             Assert.True(head.StatusCode == HttpStatusCode.OK, $"HEAD {path}: {(int)head.StatusCode}");
-            Assert.Empty(await head.Content.ReadAsByteArrayAsync());
+            Assert.Empty(await head.Content.ReadAsByteArrayAsync(TestContext.Current.CancellationToken));
         }
     }
 
@@ -337,8 +336,8 @@ public sealed class HostileInputTests(AdminServerFactory server, ITestOutputHelp
                 request.Content = new StringContent("userName=x", Encoding.UTF8, "text/plain");
             }
 
-            using var response = await _http.SendAsync(request);
-            var text = await response.Content.ReadAsStringAsync();
+            using var response = await _http.SendAsync(request, TestContext.Current.CancellationToken);
+            var text = await response.Content.ReadAsStringAsync(TestContext.Current.CancellationToken);
             Assert.True((int)response.StatusCode == expected, $"{method} {path}: {(int)response.StatusCode}, expected {expected}");
             var json = text.Length > 0 ? JsonDocument.Parse(text).RootElement : default;
             Assert.True(json.ValueKind == JsonValueKind.Object && (json.TryGetProperty("error", out _) || json.TryGetProperty("title", out _)), $"{method} {path}: body '{text}'");
@@ -355,8 +354,8 @@ public sealed class HostileInputTests(AdminServerFactory server, ITestOutputHelp
             "/connect/logout?post_logout_redirect_uri=https://evil.example/",
         })
         {
-            using var response = await _http.GetAsync(path);
-            var text = await response.Content.ReadAsStringAsync();
+            using var response = await _http.GetAsync(path, TestContext.Current.CancellationToken);
+            var text = await response.Content.ReadAsStringAsync(TestContext.Current.CancellationToken);
             Assert.True(response.StatusCode == HttpStatusCode.BadRequest, $"{path}: {(int)response.StatusCode} {text}");
             Assert.Equal("application/json", response.Content.Headers.ContentType?.MediaType);
             Assert.Equal("invalid_request", ErrorOf(text));
@@ -375,13 +374,13 @@ public sealed class HostileInputTests(AdminServerFactory server, ITestOutputHelp
         }
 
         using (var values = new StringContent(string.Join('&', Enumerable.Range(0, 150).Select(i => $"f{i}=v")), Encoding.UTF8, "application/x-www-form-urlencoded"))
-        using (var tooMany = await _http.PostAsync("/connect/token", values))
+        using (var tooMany = await _http.PostAsync("/connect/token", values, TestContext.Current.CancellationToken))
         {
             Assert.Equal(HttpStatusCode.BadRequest, tooMany.StatusCode);
         }
 
         using (var nul = new StringContent("grant_type=password&client_id=spa&username=%00&password=%00", Encoding.UTF8, "application/x-www-form-urlencoded"))
-        using (var token = await _http.PostAsync("/connect/token", nul))
+        using (var token = await _http.PostAsync("/connect/token", nul, TestContext.Current.CancellationToken))
         {
             Assert.Equal(HttpStatusCode.BadRequest, token.StatusCode);
         }

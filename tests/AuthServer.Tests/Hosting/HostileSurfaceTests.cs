@@ -40,7 +40,7 @@ public sealed class HostileSurfaceTests(AdminServerFactory server) : IClassFixtu
 
         using var posted = await PostLoginAsync(http, returnUrl, user.UserName!, TestUsers.Password);
 
-        var body = await posted.Content.ReadAsStringAsync();
+        var body = await posted.Content.ReadAsStringAsync(TestContext.Current.CancellationToken);
         Assert.True(posted.StatusCode == HttpStatusCode.Redirect, $"{(int)posted.StatusCode} {body}");
         var location = posted.Headers.Location!.OriginalString;
         Assert.True(location.All(char.IsAscii), location);
@@ -58,7 +58,7 @@ public sealed class HostileSurfaceTests(AdminServerFactory server) : IClassFixtu
         foreach (var (userName, password) in new[] { ("al\0ice", TestUsers.AlicePassword), ("alice", "Alice\0-Demo-Pass1"), ("\0", "\0") })
         {
             using var response = await browser.PostLoginAsync("/account/login", userName, password);
-            var text = await response.Content.ReadAsStringAsync();
+            var text = await response.Content.ReadAsStringAsync(TestContext.Current.CancellationToken);
 
             Assert.True(response.StatusCode == HttpStatusCode.BadRequest, $"{(int)response.StatusCode} {text}");
             Assert.DoesNotContain("expired", text, StringComparison.OrdinalIgnoreCase);
@@ -91,8 +91,8 @@ public sealed class HostileSurfaceTests(AdminServerFactory server) : IClassFixtu
             using var request = new HttpRequestMessage(HttpMethod.Post, path) { Content = new ByteArrayContent(body) };
             request.Content.Headers.ContentType = new MediaTypeHeaderValue("application/json");
             request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", feed.AccessToken);
-            using var response = await _http.SendAsync(request);
-            var text = await response.Content.ReadAsStringAsync();
+            using var response = await _http.SendAsync(request, TestContext.Current.CancellationToken);
+            var text = await response.Content.ReadAsStringAsync(TestContext.Current.CancellationToken);
 
             Assert.True(response.StatusCode == HttpStatusCode.BadRequest, $"{path} {Encoding.UTF8.GetString(body)}: {(int)response.StatusCode} {text}");
             Assert.Equal("invalid_request", JsonDocument.Parse(text).RootElement.GetProperty("err").GetString());
@@ -173,9 +173,9 @@ public sealed class HostileSurfaceTests(AdminServerFactory server) : IClassFixtu
         // from a browser without that session ends nothing either.
         var logoutUrl = $"{Endpoints.EndSession}?id_token_hint={tokens.Get("id_token")}";
         using var stranger = server.CreateClient(new() { AllowAutoRedirect = false, HandleCookies = false });
-        using var logout = await stranger.GetAsync(logoutUrl);
+        using var logout = await stranger.GetAsync(logoutUrl, TestContext.Current.CancellationToken);
         Assert.True(logout.StatusCode == HttpStatusCode.OK, $"{(int)logout.StatusCode}");
-        Assert.Contains("Sign out?", await logout.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        Assert.Contains("Sign out?", await logout.Content.ReadAsStringAsync(TestContext.Current.CancellationToken), StringComparison.Ordinal);
         using var strangersBrowser = new BrowserClient(server);
         using var confirmed = await strangersBrowser.SubmitFormAsync(logoutUrl);
         Assert.True((int)confirmed.StatusCode < 400, $"{(int)confirmed.StatusCode}");
@@ -197,7 +197,7 @@ public sealed class HostileSurfaceTests(AdminServerFactory server) : IClassFixtu
         var logoutUrl = $"{Endpoints.EndSession}?id_token_hint={firstTokens.Get("id_token")}";
         using var page = await second.GetAsync(logoutUrl);
         Assert.Equal(HttpStatusCode.OK, page.StatusCode);
-        Assert.Contains("Sign out?", await page.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        Assert.Contains("Sign out?", await page.Content.ReadAsStringAsync(TestContext.Current.CancellationToken), StringComparison.Ordinal);
         (await first.Tokens.RefreshAsync(firstTokens.RefreshToken!)).ShouldSucceed();
         (await second.Tokens.RefreshAsync(secondTokens.RefreshToken!)).ShouldSucceed();
 
@@ -227,12 +227,12 @@ public sealed class HostileSurfaceTests(AdminServerFactory server) : IClassFixtu
         })
         {
             using var response = await browser.GetAsync($"{Endpoints.EndSession}?{query}");
-            var text = await response.Content.ReadAsStringAsync();
+            var text = await response.Content.ReadAsStringAsync(TestContext.Current.CancellationToken);
             Assert.True(response.StatusCode == HttpStatusCode.BadRequest, $"{query[..40]}: {(int)response.StatusCode} {text[..Math.Min(120, text.Length)]}");
             Assert.Equal("invalid_request", JsonDocument.Parse(text).RootElement.GetProperty("error").GetString());
         }
 
-        using (var post = await browser.Http.PostAsync(Endpoints.EndSession, new FormUrlEncodedContent([new("id_token_hint", hint), new("id_token_hint", hint)])))
+        using (var post = await browser.Http.PostAsync(Endpoints.EndSession, new FormUrlEncodedContent([new("id_token_hint", hint), new("id_token_hint", hint)]), TestContext.Current.CancellationToken))
         {
             Assert.Equal(HttpStatusCode.BadRequest, post.StatusCode);
         }
@@ -250,8 +250,8 @@ public sealed class HostileSurfaceTests(AdminServerFactory server) : IClassFixtu
         {
             using var request = new HttpRequestMessage(HttpMethod.Get, $"/admin/openapi/{name}.json");
             request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", ops);
-            using var response = await _http.SendAsync(request);
-            var text = await response.Content.ReadAsStringAsync();
+            using var response = await _http.SendAsync(request, TestContext.Current.CancellationToken);
+            var text = await response.Content.ReadAsStringAsync(TestContext.Current.CancellationToken);
 
             Assert.Equal(HttpStatusCode.NotFound, response.StatusCode);
             Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
@@ -261,7 +261,7 @@ public sealed class HostileSurfaceTests(AdminServerFactory server) : IClassFixtu
 
         using var known = new HttpRequestMessage(HttpMethod.Get, "/admin/openapi/admin.json");
         known.Headers.Authorization = new AuthenticationHeaderValue("Bearer", ops);
-        using var document = await _http.SendAsync(known);
+        using var document = await _http.SendAsync(known, TestContext.Current.CancellationToken);
         Assert.Equal(HttpStatusCode.OK, document.StatusCode);
     }
 
@@ -294,7 +294,7 @@ public sealed class HostileSurfaceTests(AdminServerFactory server) : IClassFixtu
         var cookies = new CookieContainer();
         using var http = production.CreateDefaultClient(new Uri("https://id.example.test/"), new CookieContainerHandler(cookies));
 
-        using var page = await http.GetAsync("/account/login");
+        using var page = await http.GetAsync("/account/login", TestContext.Current.CancellationToken);
         var antiforgery = page.Headers.GetValues("Set-Cookie").Single(c => c.Contains("antiforgery", StringComparison.Ordinal));
         using var posted = await PostLoginAsync(http, "/", user.UserName!, TestUsers.Password, page);
         Assert.Equal(HttpStatusCode.Redirect, posted.StatusCode);
@@ -318,8 +318,8 @@ public sealed class HostileSurfaceTests(AdminServerFactory server) : IClassFixtu
         Assert.Equal(
             ["__Host-authserver.antiforgery", "__Host-authserver.device", "__Host-authserver.session"],
             cookies.GetCookies(http.BaseAddress!).Select(c => c.Name).Where(n => n.StartsWith("__Host-authserver.", StringComparison.Ordinal)).Order(StringComparer.Ordinal));
-        using var logout = await http.GetAsync(Endpoints.EndSession);
-        Assert.Contains("Sign out?", await logout.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        using var logout = await http.GetAsync(Endpoints.EndSession, TestContext.Current.CancellationToken);
+        Assert.Contains("Sign out?", await logout.Content.ReadAsStringAsync(TestContext.Current.CancellationToken), StringComparison.Ordinal);
     }
 
     [Fact]

@@ -17,8 +17,8 @@ public sealed class MetricsHostFilterTests : IDisposable
         using var byAddress = _server.CreateClient(new WebApplicationFactoryClientOptions { BaseAddress = new Uri("http://10.1.2.3:8080/") });
         using var byName = _server.CreateClient(new WebApplicationFactoryClientOptions { BaseAddress = new Uri("https://id.example.test/") });
 
-        using var refused = await byAddress.GetAsync("/metrics");
-        using var answered = await byName.GetAsync("/metrics");
+        using var refused = await byAddress.GetAsync("/metrics", TestContext.Current.CancellationToken);
+        using var answered = await byName.GetAsync("/metrics", TestContext.Current.CancellationToken);
 
         Assert.Equal(HttpStatusCode.BadRequest, refused.StatusCode);
         Assert.Equal(HttpStatusCode.OK, answered.StatusCode);

@@ -2,7 +2,6 @@ using System.Net;
 using System.Xml.Linq;
 using AuthServer.Tests.Infrastructure;
 using Microsoft.Data.Sqlite;
-using Xunit.Abstractions;
 
 namespace AuthServer.Tests;
 
@@ -52,8 +51,8 @@ public sealed class MultiInstanceTests(TwoInstances servers, ITestOutputHelper o
         using var httpA = servers.A.CreateClient();
         using var httpB = servers.B.CreateClient();
 
-        var jwksA = await httpA.GetStringAsync(new Uri("/.well-known/jwks", UriKind.Relative));
-        var jwksB = await httpB.GetStringAsync(new Uri("/.well-known/jwks", UriKind.Relative));
+        var jwksA = await httpA.GetStringAsync(new Uri("/.well-known/jwks", UriKind.Relative), TestContext.Current.CancellationToken);
+        var jwksB = await httpB.GetStringAsync(new Uri("/.well-known/jwks", UriKind.Relative), TestContext.Current.CancellationToken);
 
         Assert.Contains("\"kid\"", jwksA, StringComparison.Ordinal);
         Assert.Equal(jwksA, jwksB);
@@ -88,7 +87,7 @@ public sealed class TwoInstances : IAsyncLifetime
 
     private string Database => Path.Combine(_folder, "auth.db");
 
-    public async Task InitializeAsync()
+    public async ValueTask InitializeAsync()
     {
         var environment = new Dictionary<string, string>
         {
@@ -124,7 +123,7 @@ public sealed class TwoInstances : IAsyncLifetime
         return ids;
     }
 
-    public async Task DisposeAsync()
+    public async ValueTask DisposeAsync()
     {
         if (_b is not null)
         {

@@ -16,8 +16,8 @@ public sealed class QueryStringTokenTests(AuthServerFactory server) : IClassFixt
     {
         var token = (await _tokens.ClientCredentialsAsync()).ShouldSucceed().AccessToken!;
 
-        using var refused = await _tokens.Http.GetAsync($"/admin/users?access_token={token}");
-        var problem = await refused.Content.ReadAsStringAsync();
+        using var refused = await _tokens.Http.GetAsync($"/admin/users?access_token={token}", TestContext.Current.CancellationToken);
+        var problem = await refused.Content.ReadAsStringAsync(TestContext.Current.CancellationToken);
 
         Assert.Equal(HttpStatusCode.BadRequest, refused.StatusCode);
         Assert.Equal("application/problem+json", refused.Content.Headers.ContentType?.MediaType);
@@ -36,10 +36,10 @@ public sealed class QueryStringTokenTests(AuthServerFactory server) : IClassFixt
         using var request = new HttpRequestMessage(HttpMethod.Post, $"/admin/users/bob/revoke-tokens?{parameter}={token}");
         request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token);
 
-        using var response = await _tokens.Http.SendAsync(request);
+        using var response = await _tokens.Http.SendAsync(request, TestContext.Current.CancellationToken);
 
         Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
-        Assert.DoesNotContain(Signature(token), await response.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        Assert.DoesNotContain(Signature(token), await response.Content.ReadAsStringAsync(TestContext.Current.CancellationToken), StringComparison.Ordinal);
     }
 
     [Fact]
@@ -48,7 +48,7 @@ public sealed class QueryStringTokenTests(AuthServerFactory server) : IClassFixt
         var token = (await _tokens.ClientCredentialsAsync()).ShouldSucceed().AccessToken!;
         using var content = new FormUrlEncodedContent(new Dictionary<string, string> { ["access_token"] = token });
 
-        using var response = await _tokens.Http.PostAsync("/admin/users/bob/revoke-tokens", content);
+        using var response = await _tokens.Http.PostAsync("/admin/users/bob/revoke-tokens", content, TestContext.Current.CancellationToken);
 
         Assert.Equal(HttpStatusCode.Unauthorized, response.StatusCode);
     }
@@ -59,8 +59,8 @@ public sealed class QueryStringTokenTests(AuthServerFactory server) : IClassFixt
         var user = await server.CreateUserAsync();
         var token = (await _tokens.PasswordAsync(user.UserName!, TestUsers.Password, "openid profile")).ShouldSucceed().AccessToken!;
 
-        using var refused = await _tokens.Http.GetAsync($"{Endpoints.UserInfo}?access_token={token}");
-        var body = await refused.Content.ReadAsStringAsync();
+        using var refused = await _tokens.Http.GetAsync($"{Endpoints.UserInfo}?access_token={token}", TestContext.Current.CancellationToken);
+        var body = await refused.Content.ReadAsStringAsync(TestContext.Current.CancellationToken);
 
         Assert.Equal(HttpStatusCode.BadRequest, refused.StatusCode);
         Assert.Equal("invalid_request", JsonDocument.Parse(body).RootElement.GetProperty("error").GetString());
@@ -68,7 +68,7 @@ public sealed class QueryStringTokenTests(AuthServerFactory server) : IClassFixt
 
         using var request = new HttpRequestMessage(HttpMethod.Get, Endpoints.UserInfo);
         request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token);
-        using var accepted = await _tokens.Http.SendAsync(request);
+        using var accepted = await _tokens.Http.SendAsync(request, TestContext.Current.CancellationToken);
         Assert.Equal(HttpStatusCode.OK, accepted.StatusCode);
     }
 

@@ -56,7 +56,7 @@ public sealed partial class SecurityHeadersTests(ExplicitConsentServer server) :
         var answers = await VisitEveryEndpointAsync();
 
         var formPost = answers.Single(a => a.Name == "form_post page").Response;
-        var html = await formPost.Content.ReadAsStringAsync();
+        var html = await formPost.Content.ReadAsStringAsync(TestContext.Current.CancellationToken);
         var csp = formPost.Headers.GetValues("Content-Security-Policy").Single();
         var scripts = Script().Matches(html).Select(match => match.Groups[1].Value).ToList();
         Assert.NotEmpty(scripts);
@@ -68,7 +68,7 @@ public sealed partial class SecurityHeadersTests(ExplicitConsentServer server) :
 
         foreach (var page in answers.Where(a => a.Html && a.Name != "form_post page"))
         {
-            var text = await page.Response.Content.ReadAsStringAsync();
+            var text = await page.Response.Content.ReadAsStringAsync(TestContext.Current.CancellationToken);
             Assert.Contains("<link rel=\"stylesheet\" href=\"/css/site.css\"", text, StringComparison.Ordinal);
             Assert.DoesNotContain("<style", text, StringComparison.Ordinal);
             Assert.DoesNotContain("style=", text, StringComparison.Ordinal);
@@ -87,7 +87,7 @@ public sealed partial class SecurityHeadersTests(ExplicitConsentServer server) :
     {
         using var https = server.CreateClient(new WebApplicationFactoryClientOptions { BaseAddress = new Uri("https://id.example.test/") });
 
-        using var response = await https.GetAsync(Endpoints.Discovery);
+        using var response = await https.GetAsync(Endpoints.Discovery, TestContext.Current.CancellationToken);
 
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         Assert.False(response.Headers.Contains("Strict-Transport-Security"));
@@ -195,9 +195,9 @@ public sealed class ProductionSecurityHeadersTests : IDisposable
     {
         using var https = _server.CreateClient(new WebApplicationFactoryClientOptions { BaseAddress = new Uri("https://id.example.test/") });
 
-        using var discovery = await https.GetAsync(Endpoints.Discovery);
-        using var notFound = await https.GetAsync("/no/such/page");
-        using var token = await https.PostAsync(Endpoints.Token, new FormUrlEncodedContent(new Dictionary<string, string> { ["grant_type"] = "password" }));
+        using var discovery = await https.GetAsync(Endpoints.Discovery, TestContext.Current.CancellationToken);
+        using var notFound = await https.GetAsync("/no/such/page", TestContext.Current.CancellationToken);
+        using var token = await https.PostAsync(Endpoints.Token, new FormUrlEncodedContent(new Dictionary<string, string> { ["grant_type"] = "password" }), TestContext.Current.CancellationToken);
 
         foreach (var response in new[] { discovery, notFound, token })
         {
@@ -213,7 +213,7 @@ public sealed class ProductionSecurityHeadersTests : IDisposable
     {
         using var client = _server.CreateClient(new WebApplicationFactoryClientOptions { BaseAddress = new Uri(baseAddress) });
 
-        using var response = await client.GetAsync(Endpoints.Discovery);
+        using var response = await client.GetAsync(Endpoints.Discovery, TestContext.Current.CancellationToken);
 
         Assert.False(response.Headers.Contains("Strict-Transport-Security"));
         Assert.Equal("nosniff", response.Headers.GetValues("X-Content-Type-Options").Single());

@@ -109,7 +109,7 @@ public sealed class KeyCommandsTests : IDisposable
 
         foreach (var path in paths)
         {
-            using var anonymous = await _server.CreateClient().PostAsync(path, null);
+            using var anonymous = await _server.CreateClient().PostAsync(path, null, TestContext.Current.CancellationToken);
             Assert.Equal(HttpStatusCode.Unauthorized, anonymous.StatusCode);
             Assert.Equal(HttpStatusCode.Unauthorized, (await admin.SendAsync(HttpMethod.Post, path, accessToken: issued.AccessToken)).Status);
             Assert.Equal(HttpStatusCode.Unauthorized, (await admin.SendAsync(HttpMethod.Post, path, accessToken: "not-a-token")).Status);

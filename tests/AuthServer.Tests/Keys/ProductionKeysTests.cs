@@ -37,7 +37,7 @@ public sealed class ProductionKeysTests : IDisposable
         var response = (await client.ClientCredentialsAsync("production-test-secret")).ShouldSucceed();
         var token = await client.ValidateAsync(response.AccessToken!, "authserver-admin", DateTimeOffset.UtcNow);
 
-        using var jwks = JsonDocument.Parse(await client.Http.GetStringAsync("/.well-known/jwks"));
+        using var jwks = JsonDocument.Parse(await client.Http.GetStringAsync("/.well-known/jwks", TestContext.Current.CancellationToken));
         var published = jwks.RootElement.GetProperty("keys").EnumerateArray().Select(k => k.GetProperty("kid").GetString()).ToList();
         Assert.Equal(new[] { Thumbprint(_current), Thumbprint(_next) }.Order(), published.Order());
         Assert.Equal(Thumbprint(_current), token.Kid);
@@ -60,7 +60,7 @@ public sealed class ProductionKeysTests : IDisposable
     public async Task Demo_users_are_not_seeded_outside_development()
     {
         var client = new TokenClient(_server.CreateClient(new WebApplicationFactoryClientOptions { BaseAddress = new Uri("https://id.example.test") }));
-        await client.Http.GetAsync("/health/ready");
+        await client.Http.GetAsync("/health/ready", TestContext.Current.CancellationToken);
 
         var alice = await _server.WithDbAsync(db => Task.FromResult(db.Users.Any(u => u.UserName == "alice")));
 

@@ -12,7 +12,7 @@ public sealed class LoginPageTests(AuthServerFactory factory) : IClassFixture<Au
         using var response = await browser.GetAsync("/account/login");
 
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
-        var html = await response.Content.ReadAsStringAsync();
+        var html = await response.Content.ReadAsStringAsync(TestContext.Current.CancellationToken);
         Assert.Contains("id=\"username\"", html, StringComparison.Ordinal);
         Assert.Contains("id=\"password\"", html, StringComparison.Ordinal);
         Assert.Contains("<label for=\"username\"", html, StringComparison.Ordinal);
@@ -91,7 +91,7 @@ public sealed class LoginPageTests(AuthServerFactory factory) : IClassFixture<Au
             Content = new StringContent("""{"username":"alice"}""", System.Text.Encoding.UTF8, "application/json"),
         };
         request.Headers.Add("RequestVerificationToken", token);
-        using var response = await browser.Http.SendAsync(request);
+        using var response = await browser.Http.SendAsync(request, TestContext.Current.CancellationToken);
 
         Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
         Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
@@ -151,7 +151,7 @@ public sealed class LoginPageTests(AuthServerFactory factory) : IClassFixture<Au
 
         Assert.Equal(HttpStatusCode.TooManyRequests, response.StatusCode);
         Assert.NotNull(response.Headers.RetryAfter?.Delta);
-        Assert.Contains("Too many sign-in attempts", await response.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        Assert.Contains("Too many sign-in attempts", await response.Content.ReadAsStringAsync(TestContext.Current.CancellationToken), StringComparison.Ordinal);
         await factory.WithUsersAsync(async users => Assert.False(await users.IsLockedOutAsync((await users.FindByIdAsync(user.Id))!)));
     }
 

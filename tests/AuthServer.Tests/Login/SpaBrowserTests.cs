@@ -13,14 +13,14 @@ namespace AuthServer.Tests;
 [Collection(RunsAlone.Name)]
 public sealed class SpaBrowserTests
 {
-    [SkippableFact]
+    [Fact]
     public async Task Alice_signs_in_through_the_sample_spa_refreshes_and_signs_out_and_her_refresh_token_dies()
     {
-        Skip.IfNot(File.Exists(HeadlessChromium.Path), HeadlessChromium.MissingReason);
+        Assert.SkipUnless(File.Exists(HeadlessChromium.Path), HeadlessChromium.MissingReason);
         var node = RunningProcess.FindOnPath("node");
-        Skip.If(node is null, "Node.js is not on PATH: the sample SPA's static server needs it.");
+        Assert.SkipWhen(node is null, "Node.js is not on PATH: the sample SPA's static server needs it.");
         var spaFolder = Path.GetFullPath(Path.Combine(ServerProcess.ContentRoot, "..", "Samples", "Spa"));
-        Skip.IfNot(File.Exists(Path.Combine(spaFolder, "node_modules", "oidc-client-ts", "dist", "browser", "oidc-client-ts.min.js")),
+        Assert.SkipUnless(File.Exists(Path.Combine(spaFolder, "node_modules", "oidc-client-ts", "dist", "browser", "oidc-client-ts.min.js")),
             "The sample SPA's packages are not installed (`npm ci --prefix src/Samples/Spa`, run by .ci/install).");
 
         var folder = Directory.CreateTempSubdirectory("authserver-e2e-").FullName;

@@ -66,7 +66,7 @@ public sealed class MetricsDisabledTests(AuthServerFactory server) : IClassFixtu
     [Fact]
     public async Task Without_configuration_there_is_no_metrics_endpoint()
     {
-        using var response = await server.CreateClient().GetAsync("/metrics");
+        using var response = await server.CreateClient().GetAsync("/metrics", TestContext.Current.CancellationToken);
         Assert.Equal(HttpStatusCode.NotFound, response.StatusCode);
     }
 }

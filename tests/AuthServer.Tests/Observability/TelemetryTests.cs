@@ -47,7 +47,7 @@ public sealed class TelemetryTests
         };
         request.Headers.Add("traceparent", $"00-{traceId}-{ActivitySpanId.CreateRandom()}-01");
 
-        using var response = await client.Http.SendAsync(request);
+        using var response = await client.Http.SendAsync(request, TestContext.Current.CancellationToken);
 
         Assert.Equal(HttpStatusCode.Unauthorized, response.StatusCode);
         Assert.Contains(server.LogEvents, logEvent => logEvent.TraceId == traceId && logEvent.SpanId is not null);

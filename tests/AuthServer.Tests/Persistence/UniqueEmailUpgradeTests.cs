@@ -26,9 +26,9 @@ public sealed class UniqueEmailUpgradeTests
             SqliteConnection.ClearAllPools();
             await using (var db = SqliteFolder.Context(folder.FullName))
             {
-                await db.GetService<IMigrator>().MigrateAsync(PreviousMigration);
+                await db.GetService<IMigrator>().MigrateAsync(PreviousMigration, TestContext.Current.CancellationToken);
                 await db.Database.ExecuteSqlRawAsync(
-                    "UPDATE AspNetUsers SET Email = 'twin@example.test', NormalizedEmail = 'TWIN@EXAMPLE.TEST' WHERE UserName IN ('twin-one', 'twin-two')");
+                    "UPDATE AspNetUsers SET Email = 'twin@example.test', NormalizedEmail = 'TWIN@EXAMPLE.TEST' WHERE UserName IN ('twin-one', 'twin-two')", TestContext.Current.CancellationToken);
             }
 
             SqliteConnection.ClearAllPools();
@@ -49,7 +49,7 @@ public sealed class UniqueEmailUpgradeTests
             SqliteConnection.ClearAllPools();
             await using (var db = SqliteFolder.Context(folder.FullName))
             {
-                await db.Database.ExecuteSqlRawAsync("UPDATE AspNetUsers SET Email = 'two@example.test', NormalizedEmail = 'TWO@EXAMPLE.TEST' WHERE UserName = 'twin-two'");
+                await db.Database.ExecuteSqlRawAsync("UPDATE AspNetUsers SET Email = 'two@example.test', NormalizedEmail = 'TWO@EXAMPLE.TEST' WHERE UserName = 'twin-two'", TestContext.Current.CancellationToken);
             }
 
             SqliteConnection.ClearAllPools();

@@ -2,7 +2,6 @@ using System.Net;
 using AuthServer.Tests.Infrastructure;
 using Microsoft.EntityFrameworkCore;
 using OpenIddict.EntityFrameworkCore.Models;
-using Xunit.Abstractions;
 
 namespace AuthServer.Tests;
 

@@ -61,17 +61,17 @@ public sealed class RevocationEndpointTests(AuthServerFactory server) : IClassFi
         using var response = await AdminClient.RevokeAsync(_client.Http, "whatever", TokenClient.Ops, "wrong-secret");
 
         Assert.Equal(HttpStatusCode.Unauthorized, response.StatusCode);
-        Assert.Contains("invalid_client", await response.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        Assert.Contains("invalid_client", await response.Content.ReadAsStringAsync(TestContext.Current.CancellationToken), StringComparison.Ordinal);
     }
 
     [Fact]
     public async Task A_request_without_client_id_is_refused_as_an_unidentified_client()
     {
         using var content = new FormUrlEncodedContent(new Dictionary<string, string> { ["token"] = "x" });
-        using var response = await _client.Http.PostAsync(AuthServer.Tokens.Endpoints.Revocation, content);
+        using var response = await _client.Http.PostAsync(AuthServer.Tokens.Endpoints.Revocation, content, TestContext.Current.CancellationToken);
 
         // RFC 7009 §2.1: the client identifies itself, so the server can check the token was issued to it.
         Assert.Equal(HttpStatusCode.Unauthorized, response.StatusCode);
-        Assert.Contains("invalid_client", await response.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        Assert.Contains("invalid_client", await response.Content.ReadAsStringAsync(TestContext.Current.CancellationToken), StringComparison.Ordinal);
     }
 }

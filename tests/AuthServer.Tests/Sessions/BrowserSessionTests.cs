@@ -96,7 +96,7 @@ public sealed class BrowserSessionTests(AuthServerFactory server) : IClassFixtur
         using var page = await browser.GetAsync($"{Endpoints.EndSession}?client_id=spa&post_logout_redirect_uri={Uri.EscapeDataString(BrowserClient.PostLogoutRedirectUri)}");
 
         Assert.Equal(HttpStatusCode.OK, page.StatusCode);
-        Assert.Contains("Sign out?", await page.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        Assert.Contains("Sign out?", await page.Content.ReadAsStringAsync(TestContext.Current.CancellationToken), StringComparison.Ordinal);
         Assert.True(BrowserClient.QueryOf(await SilentAsync(browser)).ContainsKey("code"));
         (await browser.Tokens.RefreshAsync(tokens.RefreshToken!)).ShouldSucceed();
     }

@@ -23,7 +23,7 @@ public sealed class SharedSignalsTransmitterTests(SharedSignalsTransmitterTests.
     [Fact]
     public async Task The_transmitter_metadata_names_the_issuer_the_jwks_poll_delivery_and_the_configuration_endpoint()
     {
-        var metadata = JsonDocument.Parse(await _http.GetStringAsync(new Uri(SharedSignalsEndpoints.Configuration, UriKind.Relative))).RootElement;
+        var metadata = JsonDocument.Parse(await _http.GetStringAsync(new Uri(SharedSignalsEndpoints.Configuration, UriKind.Relative), TestContext.Current.CancellationToken)).RootElement;
 
         Assert.Equal("1_0", metadata.GetProperty("spec_version").GetString());
         Assert.Equal("http://localhost:5000/", metadata.GetProperty("issuer").GetString());
@@ -229,8 +229,8 @@ public sealed class SharedSignalsTransmitterTests(SharedSignalsTransmitterTests.
         var feed = await NewStreamAsync();
 
         var (get, _) = await feed.SendAsync(HttpMethod.Get, feed.PollEndpoint!.PathAndQuery);
-        using var post = await _http.PostAsync(new Uri(SharedSignalsEndpoints.Configuration, UriKind.Relative), null);
-        using var head = await _http.SendAsync(new HttpRequestMessage(HttpMethod.Head, SharedSignalsEndpoints.Configuration));
+        using var post = await _http.PostAsync(new Uri(SharedSignalsEndpoints.Configuration, UriKind.Relative), null, TestContext.Current.CancellationToken);
+        using var head = await _http.SendAsync(new HttpRequestMessage(HttpMethod.Head, SharedSignalsEndpoints.Configuration), TestContext.Current.CancellationToken);
 
         Assert.Equal(HttpStatusCode.MethodNotAllowed, get);
         Assert.Equal(HttpStatusCode.MethodNotAllowed, post.StatusCode);
@@ -255,10 +255,10 @@ public sealed class SharedSignalsTransmitterTests(SharedSignalsTransmitterTests.
         var mine = await NewStreamAsync();
         var theirs = await NewStreamAsync(FeedClient.OpenIddictReceiver, FeedClient.OpenIddictSecret);
 
-        using var anonymous = await _http.PostAsync(mine.PollEndpoint, new StringContent("{}", System.Text.Encoding.UTF8, "application/json"));
+        using var anonymous = await _http.PostAsync(mine.PollEndpoint, new StringContent("{}", System.Text.Encoding.UTF8, "application/json"), TestContext.Current.CancellationToken);
         Assert.Equal(HttpStatusCode.Unauthorized, anonymous.StatusCode);
         Assert.Equal("Bearer", anonymous.Headers.WwwAuthenticate.Single().Scheme);
-        Assert.Equal("authentication_failed", JsonDocument.Parse(await anonymous.Content.ReadAsStringAsync()).RootElement.GetProperty("err").GetString());
+        Assert.Equal("authentication_failed", JsonDocument.Parse(await anonymous.Content.ReadAsStringAsync(TestContext.Current.CancellationToken)).RootElement.GetProperty("err").GetString());
 
         var ops = (await new TokenClient(_http).ClientCredentialsAsync()).ShouldSucceed().AccessToken!;
         var (forbidden, body) = await new FeedClient(_http).SendAsync(HttpMethod.Post, mine.PollEndpoint!.PathAndQuery, new { }, accessToken: ops);

@@ -76,7 +76,7 @@ public sealed class CompactStorageTests
             SqliteConnection.ClearAllPools();
             await using (var db = SqliteFolder.Context(folder.FullName))
             {
-                await db.GetService<IMigrator>().MigrateAsync(PreviousMigration);
+                await db.GetService<IMigrator>().MigrateAsync(PreviousMigration, TestContext.Current.CancellationToken);
             }
 
             using (var connection = Open(folder.FullName))

@@ -24,9 +24,9 @@ public sealed class ProtocolConformanceTests(AuthServerFactory server) : IClassF
         using var request = new HttpRequestMessage(HttpMethod.Get, Endpoints.Discovery);
         request.Headers.Host = "evil.example";
 
-        using var response = await _client.Http.SendAsync(request);
+        using var response = await _client.Http.SendAsync(request, TestContext.Current.CancellationToken);
 
-        var document = JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement;
+        var document = JsonDocument.Parse(await response.Content.ReadAsStringAsync(TestContext.Current.CancellationToken)).RootElement;
         Assert.Equal(Issuer, document.GetProperty("issuer").GetString());
         var urls = document.EnumerateObject().Where(p => p.Name.EndsWith("_endpoint", StringComparison.Ordinal) || p.Name == "jwks_uri").ToList();
         Assert.True(urls.Count >= 6, document.ToString());
@@ -39,7 +39,7 @@ public sealed class ProtocolConformanceTests(AuthServerFactory server) : IClassF
     [InlineData(Endpoints.Jwks, 300)]
     public async Task Discovery_and_jwks_are_publicly_cacheable_for_a_bounded_time(string path, int maxAge)
     {
-        using var response = await _client.Http.GetAsync(path);
+        using var response = await _client.Http.GetAsync(path, TestContext.Current.CancellationToken);
 
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         var cacheControl = response.Headers.CacheControl;
@@ -119,7 +119,7 @@ public sealed class ProtocolConformanceTests(AuthServerFactory server) : IClassF
 
         using var response = await browser.GetAsync(url);
 
-        AssertAuthorizeRefused(browser, response, await response.Content.ReadAsStringAsync(), "invalid_request");
+        AssertAuthorizeRefused(browser, response, await response.Content.ReadAsStringAsync(TestContext.Current.CancellationToken), "invalid_request");
     }
 
     // Item 10: RFC 6749 §3.1: request and response parameters must not be included more than once.
@@ -135,7 +135,7 @@ public sealed class ProtocolConformanceTests(AuthServerFactory server) : IClassF
         };
         form.Add(form.First(pair => pair.Key == parameter));
 
-        using var response = await _client.Http.PostAsync(Endpoints.Token, new FormUrlEncodedContent(form));
+        using var response = await _client.Http.PostAsync(Endpoints.Token, new FormUrlEncodedContent(form), TestContext.Current.CancellationToken);
 
         (await TokenClient.ReadAsync(response)).ShouldFail(HttpStatusCode.BadRequest, "invalid_request");
     }
@@ -149,7 +149,7 @@ public sealed class ProtocolConformanceTests(AuthServerFactory server) : IClassF
             new("token", tokens.RefreshToken!), new("token", tokens.RefreshToken!), new("client_id", TokenClient.Spa),
         };
 
-        using var response = await _client.Http.PostAsync(Endpoints.Revocation, new FormUrlEncodedContent(form));
+        using var response = await _client.Http.PostAsync(Endpoints.Revocation, new FormUrlEncodedContent(form), TestContext.Current.CancellationToken);
 
         (await TokenClient.ReadAsync(response)).ShouldFail(HttpStatusCode.BadRequest, "invalid_request");
         (await _client.RefreshAsync(tokens.RefreshToken!)).ShouldSucceed();
@@ -163,7 +163,7 @@ public sealed class ProtocolConformanceTests(AuthServerFactory server) : IClassF
 
         using var response = await browser.GetAsync(url);
 
-        AssertAuthorizeRefused(browser, response, await response.Content.ReadAsStringAsync(), "invalid_request");
+        AssertAuthorizeRefused(browser, response, await response.Content.ReadAsStringAsync(TestContext.Current.CancellationToken), "invalid_request");
     }
 
     // Item 11: RFC 6749 §5.1: `scope` is required in the response when it differs from the request.
@@ -194,7 +194,7 @@ public sealed class ProtocolConformanceTests(AuthServerFactory server) : IClassF
         };
         request.Headers.Authorization = Basic($"{TokenClient.Ops}:{TokenClient.OpsSecret}");
 
-        using var response = await _client.Http.SendAsync(request);
+        using var response = await _client.Http.SendAsync(request, TestContext.Current.CancellationToken);
 
         (await TokenClient.ReadAsync(response)).ShouldFail(HttpStatusCode.BadRequest, "invalid_request");
     }
@@ -224,7 +224,7 @@ public sealed class ProtocolConformanceTests(AuthServerFactory server) : IClassF
                 break;
         }
 
-        using var response = await _client.Http.SendAsync(request);
+        using var response = await _client.Http.SendAsync(request, TestContext.Current.CancellationToken);
 
         (await TokenClient.ReadAsync(response)).ShouldFail(HttpStatusCode.Unauthorized, "invalid_client");
         Assert.Contains(response.Headers.WwwAuthenticate, challenge => challenge.Scheme == "Basic");
@@ -265,13 +265,13 @@ public sealed class ProtocolConformanceTests(AuthServerFactory server) : IClassF
         var token = tokens.Get(type)!;
 
         using var byStranger = await AdminClient.RevokeAsync(_client.Http, token, TokenClient.Ops, TokenClient.OpsSecret, hint: null);
-        var strangerBody = await byStranger.Content.ReadAsStringAsync();
+        var strangerBody = await byStranger.Content.ReadAsStringAsync(TestContext.Current.CancellationToken);
         var stillWorks = await _client.RefreshAsync(tokens.RefreshToken!);
         using var byOwner = await AdminClient.RevokeAsync(_client.Http, type == "refresh_token" ? stillWorks.RefreshToken! : token, TokenClient.Spa, hint: null);
 
         stillWorks.ShouldSucceed();
         Assert.Equal(byOwner.StatusCode, byStranger.StatusCode);
-        Assert.Equal(await byOwner.Content.ReadAsStringAsync(), strangerBody);
+        Assert.Equal(await byOwner.Content.ReadAsStringAsync(TestContext.Current.CancellationToken), strangerBody);
     }
 
     private static Pkce MatchingPkce(string verifier) => new(verifier,
@@ -308,7 +308,7 @@ public sealed class HostFilteringTests : IDisposable
     {
         using var client = _server.CreateClient(new WebApplicationFactoryClientOptions { BaseAddress = new Uri(baseAddress) });
 
-        using var response = await client.GetAsync(Endpoints.Discovery);
+        using var response = await client.GetAsync(Endpoints.Discovery, TestContext.Current.CancellationToken);
 
         Assert.Equal(expected, response.StatusCode);
     }
@@ -318,7 +318,7 @@ public sealed class HostFilteringTests : IDisposable
     {
         using var client = _server.CreateClient(new WebApplicationFactoryClientOptions { BaseAddress = new Uri("http://10.1.2.3:8080/") });
 
-        using var response = await client.GetAsync("/health/live");
+        using var response = await client.GetAsync("/health/live", TestContext.Current.CancellationToken);
 
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
     }

@@ -12,7 +12,7 @@ public abstract class RefreshRotationBehaviour(AuthServerFactory server)
     private static readonly TimeSpan PastLeeway = TimeSpan.FromSeconds(31);
     private readonly TokenClient _client = server.CreateTokenClient();
 
-    [SkippableFact]
+    [Fact]
     public async Task Every_redemption_returns_a_new_refresh_token_and_a_valid_access_token()
     {
         var user = await server.CreateUserAsync();
@@ -31,7 +31,7 @@ public abstract class RefreshRotationBehaviour(AuthServerFactory server)
         Assert.Equal("openid offline_access api", token.GetClaim("scope").Value);
     }
 
-    [SkippableFact]
+    [Fact]
     public async Task Replay_after_the_leeway_is_refused_and_revokes_the_whole_chain_including_the_newest_token()
     {
         var user = await server.CreateUserAsync();
@@ -45,7 +45,7 @@ public abstract class RefreshRotationBehaviour(AuthServerFactory server)
         (await _client.RefreshAsync(third.RefreshToken!)).ShouldFail(HttpStatusCode.BadRequest, "invalid_grant");
     }
 
-    [SkippableFact]
+    [Fact]
     public async Task Replay_inside_the_leeway_succeeds_as_documented_and_a_later_replay_still_kills_every_branch()
     {
         var user = await server.CreateUserAsync();
@@ -62,7 +62,7 @@ public abstract class RefreshRotationBehaviour(AuthServerFactory server)
         (await _client.RefreshAsync(branchB.RefreshToken!)).ShouldFail(HttpStatusCode.BadRequest, "invalid_grant");
     }
 
-    [SkippableFact]
+    [Fact]
     public async Task Replay_does_not_touch_the_same_users_other_sessions()
     {
         var user = await server.CreateUserAsync();
@@ -76,7 +76,7 @@ public abstract class RefreshRotationBehaviour(AuthServerFactory server)
         (await _client.RefreshAsync(phone.RefreshToken!)).ShouldSucceed();
     }
 
-    [SkippableFact]
+    [Fact]
     public async Task Parallel_redemptions_of_one_token_never_fail_with_a_server_error_and_all_succeed_inside_the_leeway()
     {
         var user = await server.CreateUserAsync();
@@ -88,13 +88,13 @@ public abstract class RefreshRotationBehaviour(AuthServerFactory server)
         Assert.Equal(12, results.Select(r => r.RefreshToken).Distinct().Count());
     }
 
-    [SkippableFact]
+    [Fact]
     public async Task Refresh_token_is_encrypted_and_signed_with_a_server_only_key_while_access_tokens_stay_rs256()
     {
         var user = await server.CreateUserAsync();
         var tokens = (await _client.PasswordAsync(user.UserName!, TestUsers.Password)).ShouldSucceed();
         var aes = new Microsoft.IdentityModel.Tokens.SymmetricSecurityKey(
-            Convert.FromBase64String(await File.ReadAllTextAsync(Path.Combine(server.Folder, "keys", "encryption-aes.key"))));
+            Convert.FromBase64String(await File.ReadAllTextAsync(Path.Combine(server.Folder, "keys", "encryption-aes.key"), TestContext.Current.CancellationToken)));
 
         var refresh = new Microsoft.IdentityModel.JsonWebTokens.JsonWebToken(tokens.RefreshToken);
         var inner = new Microsoft.IdentityModel.JsonWebTokens.JsonWebTokenHandler().DecryptToken(
@@ -107,7 +107,7 @@ public abstract class RefreshRotationBehaviour(AuthServerFactory server)
         (await _client.RefreshAsync(tokens.RefreshToken!)).ShouldSucceed();
     }
 
-    [SkippableFact]
+    [Fact]
     public async Task Refresh_token_of_one_client_cannot_be_redeemed_by_another()
     {
         var user = await server.CreateUserAsync();

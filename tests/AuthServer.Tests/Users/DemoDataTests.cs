@@ -67,7 +67,7 @@ public sealed class DemoDataTests : IDisposable
                 .Set("DemoData:Users:0:Password", "Staging-Pass-1234!");
 
             using var http = server.CreateClient();
-            await http.GetAsync(new Uri("/health/live", UriKind.Relative));
+            await http.GetAsync(new Uri("/health/live", UriKind.Relative), TestContext.Current.CancellationToken);
 
             Assert.True(await server.WithDbAsync(db => Task.FromResult(db.Users.Any(u => u.UserName == "carol"))), $"{start} start: carol was not seeded.");
             Assert.Contains(server.LogEvents, e => e.Level == LogEventLevel.Warning && LogEventIds.Of(e) == 1202);
@@ -112,9 +112,9 @@ public sealed class DemoDataTests : IDisposable
         }
 
         using var process = Process.Start(start)!;
-        var output = await process.StandardOutput.ReadToEndAsync();
-        await process.WaitForExitAsync();
-        Assert.True(process.ExitCode == 0, output + await process.StandardError.ReadToEndAsync());
+        var output = await process.StandardOutput.ReadToEndAsync(TestContext.Current.CancellationToken);
+        await process.WaitForExitAsync(TestContext.Current.CancellationToken);
+        Assert.True(process.ExitCode == 0, output + await process.StandardError.ReadToEndAsync(TestContext.Current.CancellationToken));
 
         var content = JsonDocument.Parse(output).RootElement.GetProperty("Items").GetProperty("Content").EnumerateArray().ToList();
         string? Publish(string file) => content.Single(i => i.GetProperty("Identity").GetString() == file).TryGetProperty("CopyToPublishDirectory", out var p) ? p.GetString() : null;

@@ -12,7 +12,7 @@ public abstract class UserChecksBehaviour(AuthServerFactory server)
 {
     private readonly TokenClient _client = server.CreateTokenClient();
 
-    [SkippableFact]
+    [Fact]
     public async Task Failures_slow_the_guessing_source_down_but_never_lock_the_account()
     {
         var user = await server.CreateUserAsync();
@@ -26,7 +26,7 @@ public abstract class UserChecksBehaviour(AuthServerFactory server)
         await server.WithUsersAsync(async users => Assert.False(await users.IsLockedOutAsync((await users.FindByIdAsync(user.Id))!)));
     }
 
-    [SkippableFact]
+    [Fact]
     public async Task The_back_off_ends_on_its_own()
     {
         var user = await server.CreateUserAsync();
@@ -39,7 +39,7 @@ public abstract class UserChecksBehaviour(AuthServerFactory server)
         (await _client.PasswordAsync(user.UserName!, TestUsers.Password)).ShouldSucceed();
     }
 
-    [SkippableFact]
+    [Fact]
     public async Task Failures_below_the_limit_do_not_lock_and_a_success_resets_the_count()
     {
         var user = await server.CreateUserAsync();
@@ -57,7 +57,7 @@ public abstract class UserChecksBehaviour(AuthServerFactory server)
         (await _client.PasswordAsync(user.UserName!, TestUsers.Password)).ShouldSucceed();
     }
 
-    [SkippableFact]
+    [Fact]
     public async Task Thirty_wrong_passwords_sent_at_once_get_no_more_checks_than_five_sent_one_after_another()
     {
         var user = await server.CreateUserAsync();
@@ -70,7 +70,7 @@ public abstract class UserChecksBehaviour(AuthServerFactory server)
         Assert.True(checks <= 5, $"{checks} password checks for 30 guesses sent at once (FreeFailuresPerSource is 5).");
     }
 
-    [SkippableFact]
+    [Fact]
     public async Task A_name_typed_with_surrounding_spaces_names_the_same_account_and_counts_on_the_same_pair()
     {
         var user = await server.CreateUserAsync();
@@ -87,7 +87,7 @@ public abstract class UserChecksBehaviour(AuthServerFactory server)
         (await _client.PasswordAsync(user.UserName!, TestUsers.Password)).ShouldFail(HttpStatusCode.TooManyRequests, "temporarily_unavailable");
     }
 
-    [SkippableFact]
+    [Fact]
     public async Task User_can_sign_in_with_email_as_well_as_user_name()
     {
         var user = await server.CreateUserAsync();
@@ -95,7 +95,7 @@ public abstract class UserChecksBehaviour(AuthServerFactory server)
         (await _client.PasswordAsync(user.Email!, TestUsers.Password)).ShouldSucceed();
     }
 
-    [SkippableFact]
+    [Fact]
     public async Task Password_change_kills_refresh_tokens_issued_before_it()
     {
         var user = await server.CreateUserAsync();
@@ -109,7 +109,7 @@ public abstract class UserChecksBehaviour(AuthServerFactory server)
         (await _client.RefreshAsync(after.RefreshToken!)).ShouldSucceed();
     }
 
-    [SkippableFact]
+    [Fact]
     public async Task Deleted_user_cannot_refresh()
     {
         var user = await server.CreateUserAsync();
@@ -120,7 +120,7 @@ public abstract class UserChecksBehaviour(AuthServerFactory server)
         (await _client.RefreshAsync(tokens.RefreshToken!)).ShouldFail(HttpStatusCode.BadRequest, "invalid_grant");
     }
 
-    [SkippableFact]
+    [Fact]
     public async Task Disabled_user_cannot_sign_in_or_refresh()
     {
         var user = await server.CreateUserAsync();
@@ -133,7 +133,7 @@ public abstract class UserChecksBehaviour(AuthServerFactory server)
     }
 
     /// <summary>The user and their roles are read in one statement at every refresh (decision 014): none, one or several.</summary>
-    [SkippableFact]
+    [Fact]
     public async Task Roles_are_read_again_at_every_refresh_and_a_user_with_none_still_refreshes()
     {
         var user = await server.CreateUserAsync();
@@ -162,7 +162,7 @@ public abstract class UserChecksBehaviour(AuthServerFactory server)
         Assert.Empty(await RolesAndScopesAsync(none.AccessToken!, expectOps: false));
     }
 
-    [SkippableFact]
+    [Fact]
     public async Task Demo_users_are_seeded_in_development()
     {
         (await _client.PasswordAsync("alice", TestUsers.AlicePassword)).ShouldSucceed();
