@@ -60,15 +60,20 @@ public class AuthServerFactory : WebApplicationFactory<Program>
     /// <summary>Why this server cannot run here (its database is absent), or null; tests built on it then report skipped.</summary>
     public virtual string? UnavailableReason => null;
 
-    /// <summary>A client on this server; skips the calling [Fact] test when the server cannot run here.</summary>
+    /// <summary>A client on this server; skips the calling test when the server cannot run here.</summary>
     public TokenClient CreateTokenClient()
+    {
+        SkipIfUnavailable();
+        return new TokenClient(CreateClient());
+    }
+
+    /// <summary>Reports the calling test skipped, with <see cref="UnavailableReason"/>, when the server cannot run here.</summary>
+    public void SkipIfUnavailable()
     {
         if (UnavailableReason is { } unavailable)
         {
             Assert.Skip(unavailable);
         }
-
-        return new TokenClient(CreateClient());
     }
 
     /// <summary>Overrides one configuration value; call before the first request.</summary>

@@ -73,11 +73,7 @@ public abstract class RevocationRaceBehaviour(AuthServerFactory server)
     [MemberData(nameof(SessionEndings))]
     public async Task A_stolen_cookie_looping_authorize_keeps_no_chain_once_its_session_ends(string ending)
     {
-        if (server.UnavailableReason is { } unavailable)
-        {
-            Assert.Skip(unavailable);
-        }
-
+        server.SkipIfUnavailable();
         var user = await server.CreateUserAsync();
         var survivors = new List<string>();
         var issuedAfter = 0;

@@ -16,11 +16,7 @@ public abstract class UniqueUsersBehaviour(AuthServerFactory server)
     [MemberData(nameof(SharedKeys))]
     public async Task Twenty_concurrent_creations_sharing_one_key_give_one_201_and_nineteen_409s(string shared)
     {
-        if (server.UnavailableReason is { } unavailable)
-        {
-            Assert.Skip(unavailable);
-        }
-
+        server.SkipIfUnavailable();
         var admin = new AdminClient(server.CreateClient());
         var token = (await new TokenClient(server.CreateClient()).ClientCredentialsAsync()).ShouldSucceed().AccessToken;
         var suffix = Guid.NewGuid().ToString("N")[..8];
