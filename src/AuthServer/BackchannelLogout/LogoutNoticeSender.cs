@@ -1,3 +1,4 @@
+using AuthServer.Hosting;
 using AuthServer.Observability;
 using AuthServer.Persistence;
 using Microsoft.EntityFrameworkCore;
@@ -19,54 +20,23 @@ public sealed partial class LogoutNoticeSender(
     TimeProvider clock,
     IOptions<BackchannelLogoutOptions> options,
     IOptions<Clients.CatalogOptions> catalog,
-    ILogger<LogoutNoticeSender> logger) : BackgroundService
+    ILogger<LogoutNoticeSender> logger) : ScheduledService(clock)
 {
     public const string HttpClientName = "backchannel-logout";
 
-    private PeriodicTimer? _timer;
+    /// <summary>None when no client of this instance's catalog takes notices: none are queued, so polling would only load the database.</summary>
+    protected override TimeSpan? Interval =>
+        options.Value.Enabled && catalog.Value.Clients.Values.Any(client => client.BackchannelLogoutUri is not null) ? options.Value.PollInterval : null;
 
-    /// <summary>The timer starts with the host, not when ExecuteAsync gets a thread (see PruningService).</summary>
-    public override Task StartAsync(CancellationToken cancellationToken)
-    {
-        // No client of this instance's catalog takes notices: none are queued, so polling would only load the database.
-        _timer = options.Value.Enabled && catalog.Value.Clients.Values.Any(client => client.BackchannelLogoutUri is not null)
-            ? new PeriodicTimer(options.Value.PollInterval, clock)
-            : null;
-        return base.StartAsync(cancellationToken);
-    }
+    protected override Task RunOnceAsync(CancellationToken cancellationToken) => SendDueAsync(cancellationToken);
 
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
-    {
-        if (_timer is null)
-        {
-            return;
-        }
-
-        while (await _timer.WaitForNextTickAsync(stoppingToken))
-        {
-            try
-            {
-                await SendDueAsync(stoppingToken);
-            }
-            catch (Exception ex) when (ex is not OperationCanceledException)
-            {
-                // A failed poll (database away) is retried at the next tick; it must not stop the host.
-                LogPollFailed(logger, ex.GetType().Name, ex);
-            }
-        }
-    }
-
-    public override void Dispose()
-    {
-        _timer?.Dispose();
-        base.Dispose();
-    }
+    protected override void RunFailed(Exception exception) => LogPollFailed(logger, exception.GetType().Name, exception);
 
     /// <summary>One poll: the due notices, a few POSTs in flight at once.</summary>
     public async Task<int> SendDueAsync(CancellationToken cancellationToken)
     {
         var settings = options.Value;
-        var now = clock.GetUtcNow().UtcDateTime;
+        var now = Clock.GetUtcNow().UtcDateTime;
         List<BackchannelLogoutNotice> due;
         await using (var scope = scopes.CreateAsyncScope())
         {
@@ -92,7 +62,7 @@ public sealed partial class LogoutNoticeSender(
         var settings = options.Value;
         await using var scope = scopes.CreateAsyncScope();
         var db = scope.ServiceProvider.GetRequiredService<AuthDbContext>();
-        var now = clock.GetUtcNow().UtcDateTime;
+        var now = Clock.GetUtcNow().UtcDateTime;
         var pending = db.BackchannelLogoutNotices.Where(n => n.Id == notice.Id && n.DeliveredAt == null && n.AbandonedAt == null);
 
         if (notice.Attempts >= settings.MaxAttempts)
@@ -116,7 +86,7 @@ public sealed partial class LogoutNoticeSender(
         }
 
         var error = await PostAsync(notice, cancellationToken);
-        var after = clock.GetUtcNow().UtcDateTime;
+        var after = Clock.GetUtcNow().UtcDateTime;
         var claimed = pending.Where(n => n.Attempts == attempt);
         if (error is null)
         {
