@@ -109,6 +109,7 @@ public class AuthServerFactory : WebApplicationFactory<Program>
     protected override void ConfigureWebHost(IWebHostBuilder builder)
     {
         builder.UseEnvironment("Development");
+        DevelopmentKeyTemplate.CopyInto(_settings["Keys:DevelopmentKeyFolder"]);
         foreach (var (key, value) in _settings)
         {
             builder.UseSetting(key, value);

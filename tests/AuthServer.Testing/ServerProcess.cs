@@ -80,6 +80,8 @@ public static class ServerProcess
             start.ArgumentList.Add(arg);
         }
 
+        // A server run by a test lives for seconds: profile-guided tiering only adds JIT work there (a test may override).
+        start.Environment["DOTNET_TieredPGO"] = "0";
         foreach (var (key, value) in environment)
         {
             start.Environment[key] = value;

@@ -89,9 +89,9 @@ public sealed class KeyRing
     /// <summary>
     /// P-256 first, so access tokens are ES256 (an ECDSA signature is far cheaper to make than an RSA-2048 one, and one
     /// is made at every refresh; figures in docs/benchmarks.md); RSA-2048 second, for identity tokens, where OpenID
-    /// Connect requires RS256.
+    /// Connect requires RS256. Each file is generated once, when absent.
     /// </summary>
-    private static KeyRing LoadDevelopmentKeys(string folder)
+    public static KeyRing LoadDevelopmentKeys(string folder)
     {
         Directory.CreateDirectory(folder);
         var accessTokenFile = Path.Combine(folder, DevelopmentAccessTokenKeyFile);
