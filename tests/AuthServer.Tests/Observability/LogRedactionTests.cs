@@ -4,8 +4,14 @@ using Serilog.Events;
 namespace AuthServer.Tests;
 
 /// <summary>With every logger at Verbose, no token, code, secret or password appears in any log event.</summary>
-public sealed class LogRedactionTests(AuthServerFactory server) : IClassFixture<AuthServerFactory>
+public sealed class LogRedactionTests(LogRedactionTests.VerboseServer server) : IClassFixture<LogRedactionTests.VerboseServer>
 {
+    /// <summary>Every logger at Verbose, OpenIddict's too (the test kit's servers leave OpenIddict at Information).</summary>
+    public sealed class VerboseServer : AuthServerFactory
+    {
+        public VerboseServer() => Set("Serilog:MinimumLevel:Override:OpenIddict", "Verbose");
+    }
+
     private readonly TokenClient _client = new(server.CreateClient());
 
     [Fact]
