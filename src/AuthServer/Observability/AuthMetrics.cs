@@ -31,6 +31,8 @@ public sealed class AuthMetrics
         meter.CreateObservableGauge("authserver.tokens.rows", () => Interlocked.Read(ref _tokenRows) is var rows and >= 0
             ? [new Measurement<long>(rows)]
             : Array.Empty<Measurement<long>>(), "{row}", "Rows in the token table after the last prune.");
+        meter.CreateObservableCounter("authserver.log.dropped", () => BufferedConsoleSink.Dropped, "{event}",
+            "Log events the console could not keep up with, dropped instead of queued without bound (BufferedConsoleSink).");
     }
 
     public void TokenIssued(string? grantType) => _issued.Add(1, new KeyValuePair<string, object?>("grant_type", grantType ?? "unknown"));
