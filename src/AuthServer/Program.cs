@@ -62,6 +62,7 @@ try
         return exitCode;
     }
 
+    app.UseRequestsInFlight();
     app.UseTrustedForwardedHeaders();
     app.UseClientAddressInLogs();
     app.UseSecurityHeaders();

@@ -65,6 +65,15 @@ public sealed class ThrottlingOptions
     public int QueuedPasswordHashes { get; set; } = 32;
 
     public int EffectiveConcurrentPasswordHashes => ConcurrentPasswordHashes > 0 ? ConcurrentPasswordHashes : Math.Max(1, Environment.ProcessorCount / 2);
+
+    /// <summary>
+    /// More hashes at once, taken only while every request in flight is a sign-in (so they never delay a refresh);
+    /// unset means the processors the reserved slots leave, 0 turns them off.
+    /// </summary>
+    [Range(0, 1024)]
+    public int? IdlePasswordHashes { get; set; }
+
+    public int EffectiveIdlePasswordHashes => IdlePasswordHashes ?? Math.Max(0, Environment.ProcessorCount - EffectiveConcurrentPasswordHashes);
 }
 
 public sealed class ThrottlingOptionsValidator : IValidateOptions<ThrottlingOptions>

@@ -14,4 +14,15 @@ public static class ThrottlingSetup
         services.AddSingleton<KnownDevices>();
         return services;
     }
+
+    /// <summary>Counts every request in flight, so an idle hashing slot is given only while nothing but sign-ins is served (<see cref="SignInLimits"/>).</summary>
+    public static IApplicationBuilder UseRequestsInFlight(this IApplicationBuilder app)
+    {
+        var limits = app.ApplicationServices.GetRequiredService<SignInLimits>();
+        return app.Use(async (context, next) =>
+        {
+            using var inFlight = limits.RequestInFlight();
+            await next(context);
+        });
+    }
 }

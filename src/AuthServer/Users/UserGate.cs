@@ -65,6 +65,12 @@ public sealed class UserGate(
     /// </summary>
     public async Task<SignInVerdict> CheckPasswordAsync(SignInAttempt attempt, CancellationToken cancellationToken)
     {
+        using var inFlight = limits.SignInInFlight();
+        return await CheckAsync(attempt, cancellationToken);
+    }
+
+    private async Task<SignInVerdict> CheckAsync(SignInAttempt attempt, CancellationToken cancellationToken)
+    {
         using (var sourceLease = limits.AttemptSignIn(attempt.Source))
         {
             if (!sourceLease.IsAcquired)

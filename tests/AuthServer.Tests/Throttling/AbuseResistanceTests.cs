@@ -443,12 +443,13 @@ public sealed class HashingLimitTests(HashingLimitTests.Server server) : IClassF
         Assert.All(busy, a => Assert.NotNull(a.RetryAfter));
     }
 
-    /// <summary>One slot, no queue, and a hasher that holds its slot until the test lets it go.</summary>
+    /// <summary>One slot, no idle slot, no queue, and a hasher that holds its slot until the test lets it go.</summary>
     public sealed class Server : AuthServerFactory
     {
         public Server()
         {
             Set("Throttling:ConcurrentPasswordHashes", "1");
+            Set("Throttling:IdlePasswordHashes", "0");
             Set("Throttling:QueuedPasswordHashes", "0");
         }
 

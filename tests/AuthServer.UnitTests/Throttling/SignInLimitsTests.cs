@@ -1,0 +1,86 @@
+using AuthServer.Throttling;
+using Microsoft.Extensions.Options;
+
+namespace AuthServer.UnitTests.Throttling;
+
+/// <summary>Reserved hashing slots take sign-ins whatever else runs; idle ones only while nothing but sign-ins is in flight.</summary>
+public sealed class SignInLimitsTests
+{
+    private static SignInLimits Limits(int reserved = 1, int idle = 1, int queued = 4) => new(Options.Create(new ThrottlingOptions
+    {
+        ConcurrentPasswordHashes = reserved,
+        IdlePasswordHashes = idle,
+        QueuedPasswordHashes = queued,
+    }));
+
+    [Fact]
+    public async Task With_only_sign_ins_in_flight_the_idle_slots_are_used_then_the_queue()
+    {
+        using var limits = Limits();
+        using var firstRequest = limits.RequestInFlight();
+        using var firstSignIn = limits.SignInInFlight();
+        using var secondRequest = limits.RequestInFlight();
+        using var secondSignIn = limits.SignInInFlight();
+
+        using var first = await limits.AcquireHashingAsync(TestContext.Current.CancellationToken);
+        using var second = await limits.AcquireHashingAsync(TestContext.Current.CancellationToken);
+        var third = limits.AcquireHashingAsync(TestContext.Current.CancellationToken).AsTask();
+
+        Assert.True(first.IsAcquired);
+        Assert.True(second.IsAcquired);
+        Assert.False(third.IsCompleted, "A third hash found a slot beyond one reserved and one idle.");
+        first.Dispose();
+        using var thirdLease = await third;
+        Assert.True(thirdLease.IsAcquired);
+    }
+
+    [Fact]
+    public async Task Any_other_request_in_flight_keeps_the_idle_slots_closed()
+    {
+        using var limits = Limits();
+        using var refresh = limits.RequestInFlight();
+        using var signInRequest = limits.RequestInFlight();
+        using var signIn = limits.SignInInFlight();
+        using var otherSignInRequest = limits.RequestInFlight();
+        using var otherSignIn = limits.SignInInFlight();
+
+        var first = await limits.AcquireHashingAsync(TestContext.Current.CancellationToken);
+        var second = limits.AcquireHashingAsync(TestContext.Current.CancellationToken).AsTask();
+
+        Assert.True(first.IsAcquired);
+        Assert.False(second.IsCompleted, "A second hash took an idle slot while a refresh was being served.");
+        first.Dispose();
+        using var secondLease = await second;
+        Assert.True(secondLease.IsAcquired);
+    }
+
+    [Fact]
+    public async Task A_released_idle_slot_can_be_taken_again_and_none_leaks()
+    {
+        using var limits = Limits(reserved: 1, idle: 1, queued: 0);
+        using var request = limits.RequestInFlight();
+        using var signIn = limits.SignInInFlight();
+        using var reserved = await limits.AcquireHashingAsync(TestContext.Current.CancellationToken);
+
+        for (var i = 0; i < 3; i++)
+        {
+            var idle = await limits.AcquireHashingAsync(TestContext.Current.CancellationToken);
+            Assert.True(idle.IsAcquired, $"round {i}: the idle slot was not free");
+            using var refused = await limits.AcquireHashingAsync(TestContext.Current.CancellationToken);
+            Assert.False(refused.IsAcquired, $"round {i}: a second idle slot appeared");
+            Assert.True(limits.IsHashingSaturated);
+            idle.Dispose();
+            idle.Dispose();
+            Assert.False(limits.IsHashingSaturated);
+        }
+    }
+
+    [Fact]
+    public void By_default_the_idle_slots_are_the_processors_the_reserved_ones_leave()
+    {
+        var options = new ThrottlingOptions();
+        Assert.Equal(Math.Max(1, Environment.ProcessorCount / 2), options.EffectiveConcurrentPasswordHashes);
+        Assert.Equal(Environment.ProcessorCount - options.EffectiveConcurrentPasswordHashes, options.EffectiveIdlePasswordHashes);
+        Assert.Equal(0, new ThrottlingOptions { ConcurrentPasswordHashes = Environment.ProcessorCount + 4 }.EffectiveIdlePasswordHashes);
+    }
+}
