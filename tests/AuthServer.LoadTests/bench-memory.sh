@@ -4,6 +4,7 @@
 #   bash tests/AuthServer.LoadTests/bench-memory.sh [seconds]
 # Each setting: refresh with 16 chains (WARMUP s, 20 by default, then the measured seconds), then client credentials.
 # Default Information logs to a file, Development demo data, a fresh SQLite file; loopback only; it stops what it starts.
+# PICK (a regular expression) keeps the settings whose name matches; ROUNDS=N runs them N times, alternating.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 seconds=${1:-20}
@@ -25,8 +26,10 @@ settings=(
   "tiered PGO off|DOTNET_TieredPGO=0"
   "tiered compilation off|DOTNET_TieredCompilation=0"
 )
+for ((round = 1; round <= ${ROUNDS:-1}; round++)); do
 for entry in "${settings[@]}"; do
   name=${entry%%|*}
+  [[ "$name" =~ ${PICK:-.} ]] || continue
   read -ra variables <<<"${entry#*|}"
   rm -rf "$work/auth.db"* "$work/keys"
   env ASPNETCORE_ENVIRONMENT=Development Database__ConnectionString="Data Source=$work/auth.db" Keys__DevelopmentKeyFolder="$work/keys" \
@@ -40,4 +43,5 @@ for entry in "${settings[@]}"; do
   load --scenario refresh --seconds "$seconds" --connections 16 --warmup "$warmup" --server-pid "$server" | tail -2
   load --scenario client-credentials --seconds 10 --connections 16 --warmup 3 --server-pid "$server" | tail -1
   kill "$server"; wait "$server" 2>/dev/null || true; server=""
+done
 done
