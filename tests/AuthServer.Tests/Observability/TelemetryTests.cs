@@ -56,20 +56,34 @@ public sealed class TelemetryTests
     /// <summary>An OTLP/HTTP receiver on loopback that keeps every body it is sent, by path.</summary>
     private sealed class OtlpCollector : IDisposable
     {
-        private readonly HttpListener _listener = new();
+        private readonly HttpListener _listener;
         private readonly ConcurrentQueue<(string Path, string Body)> _received = new();
         private readonly Task _serving;
 
         public OtlpCollector()
         {
-            using (var probe = new TcpListener(IPAddress.Loopback, 0))
+            // A free port can be taken by another test's process between the probe and the listener's start: try another.
+            for (var attempt = 1; ; attempt++)
             {
-                probe.Start();
-                Endpoint = $"http://127.0.0.1:{((IPEndPoint)probe.LocalEndpoint).Port}";
+                using (var probe = new TcpListener(IPAddress.Loopback, 0))
+                {
+                    probe.Start();
+                    Endpoint = $"http://127.0.0.1:{((IPEndPoint)probe.LocalEndpoint).Port}";
+                }
+
+                _listener = new HttpListener();
+                _listener.Prefixes.Add(Endpoint + "/");
+                try
+                {
+                    _listener.Start();
+                    break;
+                }
+                catch (HttpListenerException) when (attempt < 5)
+                {
+                    _listener.Close();
+                }
             }
 
-            _listener.Prefixes.Add(Endpoint + "/");
-            _listener.Start();
             _serving = ServeAsync();
         }
 
