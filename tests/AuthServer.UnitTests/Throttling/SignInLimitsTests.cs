@@ -17,10 +17,7 @@ public sealed class SignInLimitsTests
     public async Task With_only_sign_ins_in_flight_the_idle_slots_are_used_then_the_queue()
     {
         using var limits = Limits();
-        using var firstRequest = limits.RequestInFlight();
-        using var firstSignIn = limits.SignInInFlight();
-        using var secondRequest = limits.RequestInFlight();
-        using var secondSignIn = limits.SignInInFlight();
+        using var serving = Serving(limits, signIns: 2, others: 0);
 
         var first = await limits.AcquireHashingAsync(TestContext.Current.CancellationToken);
         using var second = await limits.AcquireHashingAsync(TestContext.Current.CancellationToken);
@@ -34,11 +31,7 @@ public sealed class SignInLimitsTests
     public async Task Any_other_request_in_flight_keeps_the_idle_slots_closed()
     {
         using var limits = Limits();
-        using var refresh = limits.RequestInFlight();
-        using var signInRequest = limits.RequestInFlight();
-        using var signIn = limits.SignInInFlight();
-        using var otherSignInRequest = limits.RequestInFlight();
-        using var otherSignIn = limits.SignInInFlight();
+        using var serving = Serving(limits, signIns: 2, others: 1);
 
         var first = await limits.AcquireHashingAsync(TestContext.Current.CancellationToken);
 
@@ -50,8 +43,7 @@ public sealed class SignInLimitsTests
     public async Task A_released_idle_slot_can_be_taken_again_and_none_leaks()
     {
         using var limits = Limits(reserved: 1, idle: 1, queued: 0);
-        using var request = limits.RequestInFlight();
-        using var signIn = limits.SignInInFlight();
+        using var serving = Serving(limits, signIns: 1, others: 0);
         using var reserved = await limits.AcquireHashingAsync(TestContext.Current.CancellationToken);
 
         for (var i = 0; i < 3; i++)
@@ -65,6 +57,29 @@ public sealed class SignInLimitsTests
             idle.Dispose();
             Assert.False(limits.IsHashingSaturated);
         }
+    }
+
+    /// <summary>Requests in flight as the pipeline and the user gate count them: each sign-in is also a request.</summary>
+    private static Counted Serving(SignInLimits limits, int signIns, int others)
+    {
+        var held = new List<IDisposable>();
+        for (var i = 0; i < signIns; i++)
+        {
+            held.Add(limits.RequestInFlight());
+            held.Add(limits.SignInInFlight());
+        }
+
+        for (var i = 0; i < others; i++)
+        {
+            held.Add(limits.RequestInFlight());
+        }
+
+        return new Counted(held);
+    }
+
+    private sealed class Counted(List<IDisposable> held) : IDisposable
+    {
+        public void Dispose() => held.ForEach(count => count.Dispose());
     }
 
     /// <summary>The next hash waits in the queue, and gets the slot <paramref name="holder"/> gives back.</summary>
