@@ -25,7 +25,7 @@ public class AuthServerFactory : WebApplicationFactory<Program>
     public AuthServerFactory()
     {
         Folder = Directory.CreateTempSubdirectory("authserver-tests-").FullName;
-        Set("Database:ConnectionString", $"Data Source={Path.Combine(Folder, "auth.db")}");
+        Set("Database:ConnectionString", DefaultDatabase);
         Set("Keys:DevelopmentKeyFolder", Path.Combine(Folder, "keys"));
         Set("Serilog:MinimumLevel:Default", "Verbose");
         // OpenIddict's debug and trace events are dropped by the server whatever the level (they print tokens), so creating
@@ -47,6 +47,8 @@ public class AuthServerFactory : WebApplicationFactory<Program>
 
     /// <summary>Where this server keeps its database and keys.</summary>
     public string Folder { get; }
+
+    private string DefaultDatabase => $"Data Source={Path.Combine(Folder, "auth.db")}";
 
     public FakeTimeProvider Clock { get; } = new(DateTimeOffset.UtcNow);
 
@@ -112,6 +114,11 @@ public class AuthServerFactory : WebApplicationFactory<Program>
     {
         builder.UseEnvironment("Development");
         DevelopmentKeyTemplate.CopyInto(_settings["Keys:DevelopmentKeyFolder"]);
+        if (_settings["Database:ConnectionString"] == DefaultDatabase)
+        {
+            SchemaTemplate.CopyTo(Path.Combine(Folder, "auth.db"));
+        }
+
         foreach (var (key, value) in _settings)
         {
             builder.UseSetting(key, value);
