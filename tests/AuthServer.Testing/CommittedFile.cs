@@ -17,6 +17,6 @@ public static class CommittedFile
         var committed = File.Exists(path) ? (normalize ?? (text => text.ReplaceLineEndings("\n")))(File.ReadAllText(path)) : "(missing)";
         Assert.True(generated == committed,
             $"{Path.GetFileName(path)} is not what the code makes now; review the difference, then regenerate it with " +
-            $"`{variable}=1 dotnet test --filter FullyQualifiedName~{testClass}`. Now:\n{generated}");
+            $"`{variable}=1 dotnet test --filter-class *{testClass}`. Now:\n{generated}");
     }
 }

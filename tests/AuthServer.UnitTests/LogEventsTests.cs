@@ -9,7 +9,7 @@ namespace AuthServer.UnitTests;
 /// Every log event with an id, from the server, the resource-server library and the BFF, in one table: the committed
 /// `docs/log-events.md`, which alerting rules and runbooks can rely on. An id used twice fails here; an event added,
 /// renamed or moved to another level shows in review. After an intended change:
-/// `AUTHSERVER_WRITE_EVENTS=1 dotnet test tests/AuthServer.UnitTests --filter FullyQualifiedName~LogEventsTests`.
+/// `AUTHSERVER_WRITE_EVENTS=1 dotnet test tests/AuthServer.UnitTests --filter-class *LogEventsTests`.
 /// </summary>
 public sealed class LogEventsTests
 {

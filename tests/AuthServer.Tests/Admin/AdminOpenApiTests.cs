@@ -7,7 +7,7 @@ namespace AuthServer.Tests;
 /// <summary>
 /// The admin API's OpenAPI document, as the running server serves it, is the committed
 /// `docs/admin-openapi.json`, so a change to the API shows in review. After an intended change, regenerate it with
-/// `AUTHSERVER_WRITE_OPENAPI=1 dotnet test tests/AuthServer.Tests --filter FullyQualifiedName~AdminOpenApiTests`.
+/// `AUTHSERVER_WRITE_OPENAPI=1 dotnet test tests/AuthServer.Tests --filter-class *AdminOpenApiTests`.
 /// </summary>
 public sealed class AdminOpenApiTests(AdminServerFactory server) : IClassFixture<AdminServerFactory>
 {

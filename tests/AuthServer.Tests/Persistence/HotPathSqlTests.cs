@@ -13,7 +13,7 @@ namespace AuthServer.Tests;
 /// table's columns and their stored formats (CompactStorage): the committed `docs/hot-path-sql.md`. An upgrade of
 /// OpenIddict, Identity or EF Core that adds, renames or retypes a column changes it, and this test names the change
 /// for review (the upgrade checklist is in decision 014). After an intended change:
-/// `AUTHSERVER_WRITE_SQL=1 dotnet test tests/AuthServer.Tests --filter FullyQualifiedName~HotPathSqlTests`.
+/// `AUTHSERVER_WRITE_SQL=1 dotnet test tests/AuthServer.Tests --filter-class *HotPathSqlTests`.
 /// </summary>
 public sealed class HotPathSqlTests
 {

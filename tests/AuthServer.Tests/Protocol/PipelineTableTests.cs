@@ -11,7 +11,7 @@ namespace AuthServer.Tests.Protocol;
 /// What runs on each endpoint, as the running server has it: every handler of ours among OpenIddict's, by event, with
 /// its place relative to OpenIddict's nearest handler. The table is the committed `docs/protocol-pipeline.md`, so a
 /// reordered, added or removed handler (ours, or OpenIddict's on an upgrade) shows in review. After an intended change:
-/// `AUTHSERVER_WRITE_PIPELINE=1 dotnet test tests/AuthServer.Tests --filter FullyQualifiedName~PipelineTableTests`.
+/// `AUTHSERVER_WRITE_PIPELINE=1 dotnet test tests/AuthServer.Tests --filter-class *PipelineTableTests`.
 /// </summary>
 public sealed class PipelineTableTests
 {
