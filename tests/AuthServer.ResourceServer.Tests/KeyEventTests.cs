@@ -257,9 +257,11 @@ public sealed class ForgedKidFlood : IAsyncDisposable
         await _stop.CancelAsync();
         Assert.Equal(0, await _sending);
 
-        // Two APIs, one unknown-kid fetch per second each, plus the ones the feed's key events and the start asked for.
+        // Two APIs, one unknown-kid fetch per second each, plus the ones the feed's key events and the start asked for (a
+        // loaded machine acknowledges SETs late and gets key events again). Unbounded would be a fetch per forged request:
+        // a hundred a second per API at this pace, far beyond the allowance.
         var fetches = _backchannel.JwksFetches - _fetchesBefore;
-        Assert.True(fetches <= (2 * _watch.Elapsed.TotalSeconds) + 12, $"{fetches} JWKS fetches in {_watch.Elapsed.TotalSeconds:0} s of forged kids");
+        Assert.True(fetches <= (2 * _watch.Elapsed.TotalSeconds) + 20, $"{fetches} JWKS fetches in {_watch.Elapsed.TotalSeconds:0} s of forged kids");
     }
 
     public async ValueTask DisposeAsync()
