@@ -2,11 +2,12 @@ using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
 using System.Text;
+using System.Text.RegularExpressions;
 
 namespace AuthServer.Tests.Infrastructure;
 
 /// <summary>A process that serves HTTP for the length of a test (the built server, the sample SPA), killed on dispose.</summary>
-public sealed class RunningProcess : IAsyncDisposable
+public sealed partial class RunningProcess : IAsyncDisposable
 {
     private readonly Process _process;
     private readonly StringBuilder _output = new();
@@ -21,8 +22,8 @@ public sealed class RunningProcess : IAsyncDisposable
         process.BeginErrorReadLine();
     }
 
-    /// <summary>Where it listens, when the caller chose the address.</summary>
-    public Uri? Address { get; }
+    /// <summary>Where it listens: chosen by the caller, or reported by the process (<see cref="StartReportingAddressAsync"/>).</summary>
+    public Uri? Address { get; private set; }
 
     public string Output
     {
@@ -49,19 +50,57 @@ public sealed class RunningProcess : IAsyncDisposable
         return StartAsync(start, address: null, readyUrl, TimeSpan.FromSeconds(90));
     }
 
+    /// <summary>
+    /// Starts a process that binds a port of its own choosing (port 0) and prints "Now listening on: URL", as ASP.NET Core
+    /// does; returns once <paramref name="readyPath"/> answers 2xx at that address. A port picked by the test and bound
+    /// later could be taken in between by a server of another test project (they run side by side), whose answers the
+    /// readiness check would then take for this process's.
+    /// </summary>
+    public static async Task<RunningProcess> StartReportingAddressAsync(ProcessStartInfo start, string readyPath, TimeSpan timeout)
+    {
+        var running = Start(start, address: null);
+        var deadline = DateTime.UtcNow + timeout;
+        Uri? address;
+        while ((address = running.ReportedAddress()) is null)
+        {
+            if (running._process.HasExited || DateTime.UtcNow >= deadline)
+            {
+                await running.DisposeAsync();
+                throw new InvalidOperationException($"{start.FileName} never said where it listens:\n{running.Output}");
+            }
+
+            await Task.Delay(50);
+        }
+
+        running.Address = address;
+        return await running.WhenReadyAsync(new Uri(address, readyPath), deadline);
+    }
+
     /// <summary>Starts the process and returns once <paramref name="readyUrl"/> answers 2xx; throws with its output if it exits or times out.</summary>
-    public static async Task<RunningProcess> StartAsync(ProcessStartInfo start, Uri? address, Uri readyUrl, TimeSpan timeout)
+    public static Task<RunningProcess> StartAsync(ProcessStartInfo start, Uri? address, Uri readyUrl, TimeSpan timeout) =>
+        Start(start, address).WhenReadyAsync(readyUrl, DateTime.UtcNow + timeout);
+
+    private static RunningProcess Start(ProcessStartInfo start, Uri? address)
     {
         start.RedirectStandardOutput = true;
         start.RedirectStandardError = true;
-        var running = new RunningProcess(Process.Start(start)!, address);
+        return new RunningProcess(Process.Start(start)!, address);
+    }
+
+    private Uri? ReportedAddress() =>
+        ListeningOn().Match(Output) is { Success: true } match ? new Uri(match.Groups[1].Value.TrimEnd('/') + "/") : null;
+
+    [GeneratedRegex(@"Now listening on: (http://[^\s/]+)")]
+    private static partial Regex ListeningOn();
+
+    private async Task<RunningProcess> WhenReadyAsync(Uri readyUrl, DateTime deadline)
+    {
         using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(2) };
-        var deadline = DateTime.UtcNow + timeout;
         while (DateTime.UtcNow < deadline)
         {
-            if (running._process.HasExited)
+            if (_process.HasExited)
             {
-                throw new InvalidOperationException($"{start.FileName} exited with {running._process.ExitCode}:\n{running.Output}");
+                throw new InvalidOperationException($"{_process.StartInfo.FileName} exited with {_process.ExitCode}:\n{Output}");
             }
 
             try
@@ -69,7 +108,7 @@ public sealed class RunningProcess : IAsyncDisposable
                 using var response = await http.GetAsync(readyUrl);
                 if (response.IsSuccessStatusCode)
                 {
-                    return running;
+                    return this;
                 }
             }
             catch (HttpRequestException)
@@ -84,8 +123,8 @@ public sealed class RunningProcess : IAsyncDisposable
             await Task.Delay(250);
         }
 
-        await running.DisposeAsync();
-        throw new TimeoutException($"{start.FileName} did not answer {readyUrl} in time:\n{running.Output}");
+        await DisposeAsync();
+        throw new TimeoutException($"{_process.StartInfo.FileName} did not answer {readyUrl} in time:\n{Output}");
     }
 
     public HttpClient CreateClient() => new()
@@ -94,7 +133,10 @@ public sealed class RunningProcess : IAsyncDisposable
         Timeout = TimeSpan.FromSeconds(30),
     };
 
-    /// <summary>A port nobody listens on right now, so parallel runs on one machine do not collide.</summary>
+    /// <summary>
+    /// A port nobody listens on right now, for a host that must be told its port before it starts. Another process can take
+    /// it before the host binds it: a host that can report its own port is started with <see cref="StartReportingAddressAsync"/>.
+    /// </summary>
     public static int FreePort()
     {
         using var listener = new TcpListener(IPAddress.Loopback, 0);

@@ -54,14 +54,15 @@ public static class ServerProcess
     }
 
     /// <summary>
-    /// Starts the server on a free loopback port and returns once /health/ready answers 200 (or throws with the
-    /// server's output if it exits or is not ready in time). Dispose stops it.
+    /// Starts the server on a loopback port it picks itself and returns once /health/ready answers 200 there (or throws
+    /// with the server's output if it exits or is not ready in time). Dispose stops it.
     /// </summary>
     public static Task<RunningProcess> StartAsync(IDictionary<string, string> environment, TimeSpan readyTimeout)
     {
-        var address = new Uri($"http://127.0.0.1:{RunningProcess.FreePort()}/");
-        var start = CreateStartInfo(environment, "--urls", address.ToString().TrimEnd('/'));
-        return RunningProcess.StartAsync(start, address, new Uri(address, "/health/ready"), readyTimeout);
+        var start = CreateStartInfo(environment, "--urls", "http://127.0.0.1:0");
+        // The line that says where it listens, whatever level the test asks of the rest.
+        start.Environment.TryAdd("Serilog__MinimumLevel__Override__Microsoft.Hosting.Lifetime", "Information");
+        return RunningProcess.StartReportingAddressAsync(start, "/health/ready", readyTimeout);
     }
 
     internal static ProcessStartInfo CreateStartInfo(IDictionary<string, string> environment, params string[] args)
