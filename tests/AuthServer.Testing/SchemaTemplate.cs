@@ -10,8 +10,8 @@ namespace AuthServer.Tests.Infrastructure;
 
 /// <summary>
 /// An empty SQLite database at the current schema, migrated once per test process by the server's own migration path and
-/// copied into each test server's folder before it starts. Applying every migration to a new file cost about a third of
-/// a test server's start, and the suites start hundreds; the server then finds no pending migration, as on any restart.
+/// copied into each test server's folder before it starts, so that the suites' hundreds of test servers do not each apply
+/// every migration to a new file; the server then finds no pending migration, as on any restart.
 /// Tests of a first start or an upgrade give their server a database of their own (or run it as a process), so they still
 /// meet an empty file.
 /// </summary>
