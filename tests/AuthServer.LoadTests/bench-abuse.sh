@@ -22,12 +22,8 @@ base=http://127.0.0.1:${PORT:-5000}
 warmup=${WARMUP:-20}
 # The refusals run: every path but the backing-off account stays under the account's free failures (rounds + 5 warm-up).
 account_free=$((rounds + 20))
-work=$(mktemp -d)
-server=""
-trap 'if [ -n "$server" ]; then kill "$server" 2>/dev/null || true; fi; rm -rf "$work"' EXIT
-
-dotnet publish src/AuthServer -c Release -o "$work/publish" -p:UseAppHost=false >/dev/null
-dotnet build -c Release tests/AuthServer.LoadTests >/dev/null
+# $work, $server, the published server and the load generator (PUBLISHED=<folder> reuses an earlier publish).
+source tests/AuthServer.LoadTests/bench-setup.sh
 load() { dotnet tests/AuthServer.LoadTests/bin/Release/net10.0/AuthServer.LoadTests.dll --server "$base" "$@"; }
 
 start_server() {

@@ -10,12 +10,8 @@ cd "$(dirname "$0")/../.."
 seconds=${1:-20}
 warmup=${WARMUP:-20}
 base=http://127.0.0.1:${PORT:-5000}
-work=$(mktemp -d)
-server=""
-trap 'if [ -n "$server" ]; then kill "$server" 2>/dev/null || true; fi; rm -rf "$work"' EXIT
-
-dotnet publish src/AuthServer -c Release -o "$work/publish" -p:UseAppHost=false >/dev/null
-dotnet build -c Release tests/AuthServer.LoadTests >/dev/null
+# $work, $server, the published server and the load generator (PUBLISHED=<folder> reuses an earlier publish).
+source tests/AuthServer.LoadTests/bench-setup.sh
 load() { dotnet tests/AuthServer.LoadTests/bin/Release/net10.0/AuthServer.LoadTests.dll --server "$base" "$@"; }
 
 settings=(

@@ -9,12 +9,8 @@ set -euo pipefail
 cd "$(dirname "$0")/../.."
 seconds=${1:-60}
 chains=${2:-16}
-work=$(mktemp -d)
-server=""
-trap 'if [ -n "$server" ]; then kill "$server" 2>/dev/null || true; fi; rm -rf "$work"' EXIT
-
-dotnet publish src/AuthServer -c Release -o "$work/publish" -p:UseAppHost=false >/dev/null
-dotnet build -c Release tests/AuthServer.LoadTests >/dev/null
+# $work, $server, the published server and the load generator (PUBLISHED=<folder> reuses an earlier publish).
+source tests/AuthServer.LoadTests/bench-setup.sh
 load() { dotnet run -c Release --no-build --project tests/AuthServer.LoadTests -- "$@"; }
 
 ASPNETCORE_ENVIRONMENT=Development Serilog__MinimumLevel__Default=Warning Pruning__Enabled=false \

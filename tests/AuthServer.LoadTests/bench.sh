@@ -12,16 +12,8 @@ connections=${2:-16}
 seed=${3:-0}
 # Tiered JIT needs ~40 s of load on 2 busy cores to finish re-compiling the hot paths; measure after it.
 warmup=${WARMUP:-45}
-work=$(mktemp -d)
-server=""
-trap 'if [ -n "$server" ]; then kill "$server" 2>/dev/null || true; fi; rm -rf "$work"' EXIT
-
-# Published as it ships (deploy/server.Dockerfile): ReadyToRun code, so cold start is what an operator sees.
-# PUBLISHED=<folder> reuses an earlier `dotnet publish` of the same code instead.
-if [ -n "${PUBLISHED:-}" ]; then cp -r "$PUBLISHED" "$work/publish"; else
-  dotnet publish src/AuthServer -c Release -o "$work/publish" -p:UseAppHost=false >/dev/null
-fi
-dotnet build -c Release tests/AuthServer.LoadTests >/dev/null
+# $work, $server, the published server and the load generator (PUBLISHED=<folder> reuses an earlier publish).
+source tests/AuthServer.LoadTests/bench-setup.sh
 load() { dotnet run -c Release --no-build --project tests/AuthServer.LoadTests -- "$@"; }
 
 start_server() {
