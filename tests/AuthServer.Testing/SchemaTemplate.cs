@@ -35,7 +35,8 @@ public static class SchemaTemplate
         services.AddPersistence(configuration, environment);
         using (var provider = services.BuildServiceProvider())
         {
-            DatabaseInitializer.MigrateAsync(provider, CancellationToken.None).GetAwaiter().GetResult();
+            // On the thread pool: the caller may be on the test framework's synchronization context, which must not wait on itself.
+            Task.Run(() => DatabaseInitializer.MigrateAsync(provider, CancellationToken.None)).GetAwaiter().GetResult();
         }
 
         // Closing the last connection checkpoints the write-ahead log into the file, so the one file is the whole database.
