@@ -3,7 +3,7 @@
 #   bash tests/AuthServer.LoadTests/profile.sh [seconds-recorded] [scenario]
 # Runs the Release build on 127.0.0.1:5000 with a fresh SQLite file (as ../shared/peer/compare.sh does), warms up for
 # WARMUP seconds (45) under 16 connections, then records the server with `perf record -g` and charges each sample to the
-# component that owns it (profile-owners.py). For the profile only, the JIT writes a perf map and W^X is off (perf cannot
+# component that owns it (profile-owners.py); PERF_TEXT=<file> keeps the samples as text for a closer look. For the profile only, the JIT writes a perf map and W^X is off (perf cannot
 # name code it finds in the double-mapped region); production keeps W^X on. Needs `perf` (apt: linux-perf) and root.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -31,6 +31,7 @@ perf record -F 999 -g -p "$server" -o "$work/perf.data" -- sleep "$seconds" >/de
 wait $load
 tail -4 "$work/load.txt"
 perf script -i "$work/perf.data" 2>/dev/null > "$work/perf.txt"
+if [ -n "${PERF_TEXT:-}" ]; then cp "$work/perf.txt" "$PERF_TEXT"; fi
 python3 tests/AuthServer.LoadTests/profile-owners.py < "$work/perf.txt"
 echo "--- EF Core, by caller"
 python3 tests/AuthServer.LoadTests/profile-owners.py --by "EF Core" --top 8 < "$work/perf.txt"

@@ -61,6 +61,22 @@ public sealed class MigrationScriptTests
         Assert.All(db.Database.GetMigrations(), id => Assert.Contains($"WHERE [MigrationId] = N'{id}'", script, StringComparison.Ordinal));
     }
 
+    [Fact]
+    public void Hand_written_refresh_path_statements_parse_as_SQL_Server_2022_TSQL()
+    {
+        // docs/hot-path-sql.md is what the SQL Server model makes of them (HotPathSqlTests keeps it current).
+        var document = Normalize(File.ReadAllText(Path.Combine(RepositoryRoot(), "docs", "hot-path-sql.md")));
+        var section = document[document.IndexOf("## SQL Server", StringComparison.Ordinal)..];
+        var statements = section.Split("```sql\n").Skip(1).Select(block => block[..block.IndexOf("\n```", StringComparison.Ordinal)]).ToList();
+
+        Assert.Contains(statements, statement => statement.StartsWith("UPDATE", StringComparison.Ordinal) && statement.Contains("EXISTS", StringComparison.Ordinal));
+        Assert.All(statements, statement =>
+        {
+            new TSql160Parser(initialQuotedIdentifiers: true).Parse(new StringReader(statement), out var errors);
+            Assert.True(errors.Count == 0, string.Join("; ", errors.Select(e => e.Message)) + "\n" + statement);
+        });
+    }
+
     internal static string GenerateIdempotentScript()
     {
         using var db = new AuthServer.Migrations.SqlServer.DesignTimeFactory().CreateDbContext([]);

@@ -10,6 +10,7 @@ using Microsoft.Extensions.Caching.Memory;
 using Microsoft.Extensions.Options;
 using OpenIddict.EntityFrameworkCore;
 using OpenIddict.EntityFrameworkCore.Models;
+using static OpenIddict.Abstractions.OpenIddictConstants;
 using static OpenIddict.Abstractions.OpenIddictExceptions;
 using Token = OpenIddict.EntityFrameworkCore.Models.OpenIddictEntityFrameworkCoreToken;
 
@@ -149,7 +150,49 @@ internal sealed class TokenRowStatements
         _concurrencyToken = Array.FindIndex(_columns, column => column.Name == nameof(Token.ConcurrencyToken));
         All = (1 << _columns.Length) - 1;
         Insert = $"INSERT INTO {_table} ({string.Join(", ", _names)}) VALUES ({string.Join(", ", _columns.Select((_, i) => Parameter(i)))})";
+
+        var authorizations = model.FindEntityType(typeof(OpenIddictEntityFrameworkCoreAuthorization)) ?? throw new InvalidOperationException("The model has no OpenIddict authorization entity.");
+        _authorizationStatus = authorizations.FindProperty(nameof(OpenIddictEntityFrameworkCoreAuthorization.Status))!;
+        string Name(string property) => _names[Array.FindIndex(_columns, column => column.Name == property)];
+        var (status, redeemedAt) = (Name(nameof(Token.Status)), Name(nameof(Token.RedemptionDate)));
+        Redeem = $"UPDATE {_table} SET {status} = @redeemed, {redeemedAt} = COALESCE({redeemedAt}, @now), {_names[_concurrencyToken]} = @stamp "
+            + $"WHERE {_names[_key]} = @id AND {Name(nameof(Token.Type))} = @type "
+            + $"AND ({status} = @valid OR ({status} = @redeemed AND {redeemedAt} > @reusableAfter)) "
+            + $"AND EXISTS (SELECT 1 FROM {sql.DelimitIdentifier(authorizations.GetTableName()!, authorizations.GetSchema())} AS a "
+            + $"WHERE a.{sql.DelimitIdentifier(authorizations.FindPrimaryKey()!.Properties[0].GetColumnName())} = {_table}.{Name(AuthorizationId)} "
+            + $"AND a.{sql.DelimitIdentifier(_authorizationStatus.GetColumnName())} = @chainValid)";
     }
+
+    /// <summary>
+    /// Redeems a refresh token's row in one statement, and only while it may be redeemed: valid, or redeemed within the reuse
+    /// leeway (its first redemption date kept, so reuse cannot extend the leeway), and its authorization (the chain) still
+    /// valid. The row count decides: checks and write are one step, so parallel requests cannot both pass a check that one
+    /// of them then invalidates (docs/DESIGN.md, "Failure and scale").
+    /// </summary>
+    public string Redeem { get; }
+
+    private readonly IProperty _authorizationStatus;
+
+    /// <summary>The parameters of <see cref="Redeem"/>, typed and converted as EF Core would.</summary>
+    public List<DbParameter> RedeemParameters(DbContext context, string id, DateTime now, DateTime reusableAfter)
+    {
+        using var factory = context.Database.GetDbConnection().CreateCommand();
+        var status = Column(nameof(Token.Status));
+        var redeemedAt = Column(nameof(Token.RedemptionDate));
+        return
+        [
+            status.GetRelationalTypeMapping().CreateParameter(factory, "@redeemed", Statuses.Redeemed, nullable: false),
+            status.GetRelationalTypeMapping().CreateParameter(factory, "@valid", Statuses.Valid, nullable: false),
+            redeemedAt.GetRelationalTypeMapping().CreateParameter(factory, "@now", now, nullable: false),
+            redeemedAt.GetRelationalTypeMapping().CreateParameter(factory, "@reusableAfter", reusableAfter, nullable: false),
+            _columns[_concurrencyToken].GetRelationalTypeMapping().CreateParameter(factory, "@stamp", Guid.NewGuid().ToString(), nullable: false),
+            _columns[_key].GetRelationalTypeMapping().CreateParameter(factory, "@id", id, nullable: false),
+            Column(nameof(Token.Type)).GetRelationalTypeMapping().CreateParameter(factory, "@type", TokenTypeIdentifiers.RefreshToken, nullable: false),
+            _authorizationStatus.GetRelationalTypeMapping().CreateParameter(factory, "@chainValid", Statuses.Valid, nullable: false),
+        ];
+    }
+
+    private IProperty Column(string name) => _columns.First(column => column.Name == name);
 
     /// <summary>Every column, as a bit set.</summary>
     public int All { get; }

@@ -2,9 +2,11 @@ using AuthServer.Admin;
 using AuthServer.Authorization;
 using AuthServer.BackchannelLogout;
 using AuthServer.Observability;
+using AuthServer.Refresh;
 using AuthServer.Revocation;
 using AuthServer.Throttling;
 using AuthServer.Tokens;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using OpenIddict.Server;
 using OpenIddict.Validation;
 
@@ -28,7 +30,8 @@ public static class ProtocolPipeline
         ProofKeyChecks.VerifierDescriptor,
         ScopeRequestChecks.NoWiderThanGrantedDescriptor,
         ClientAuthenticationThrottle.TokenDescriptor,
-        RefreshReplayAudit.ReportDescriptor,
+        RefreshGrant.RotateDescriptor,
+        CodeReplayAudit.ReportDescriptor,
         TelemetrySetup.CountTokenResponses.Descriptor,
     ];
 
@@ -72,12 +75,16 @@ public static class ProtocolPipeline
         OperatorTokenGrant.Descriptor,
         SkipUnrevocableTokenEntries.Descriptor,
         PinSigningKeys.Descriptor,
-        RefreshReplayAudit.NoteDescriptor,
+        RefreshGrant.ReserveDescriptor,
+        CodeReplayAudit.NoteDescriptor,
         HintOutlivesItsChain.Descriptor,
     ];
 
     /// <summary>OpenIddict's own handlers taken out, each replaced by one of ours above.</summary>
     public static IReadOnlyList<OpenIddictServerHandlerDescriptor> Removed { get; } = ProofKeyChecks.EarlyChecksRemoved;
+
+    /// <summary>OpenIddict's own handlers kept in their place with one more condition (a filter of ours): each replaces the original.</summary>
+    public static IReadOnlyList<OpenIddictServerHandlerDescriptor> Narrowed { get; } = RefreshGrant.ChecksDeferred;
 
     /// <summary>The admin API's and the Shared Signals endpoints' callers, after OpenIddict validated their access token (CallerTokens).</summary>
     public static IReadOnlyList<OpenIddictValidationHandlerDescriptor> Callers { get; } = [CallerRecheck.Descriptor];
@@ -93,6 +100,23 @@ public static class ProtocolPipeline
         {
             server.RemoveEventHandler(handler);
         }
+
+        foreach (var filter in Narrowed.SelectMany(handler => handler.FilterTypes).Distinct())
+        {
+            server.Services.TryAddSingleton(filter);
+        }
+
+        // After OpenIddict's own configuration has listed its handlers: swap each original for its narrowed copy.
+        server.Services.PostConfigure<OpenIddictServerOptions>(options =>
+        {
+            foreach (var narrowed in Narrowed)
+            {
+                var index = options.Handlers.FindIndex(handler =>
+                    handler.ContextType == narrowed.ContextType && handler.ServiceDescriptor.ServiceType == narrowed.ServiceDescriptor.ServiceType);
+                options.Handlers[index >= 0 ? index : throw new InvalidOperationException(
+                    $"OpenIddict no longer has {narrowed.ServiceDescriptor.ServiceType.Name}; see decision 017's upgrade checklist.")] = narrowed;
+            }
+        });
 
         return server;
     }

@@ -13,8 +13,9 @@ namespace AuthServer.Tokens;
 
 /// <summary>
 /// The token endpoint after OpenIddict has validated the request (client, secret, grant permission,
-/// scopes, and for refresh tokens and codes: signature, expiry, revocation and replay). What is left
-/// here is the user: who they are, and whether they may still have tokens.
+/// scopes, and for refresh tokens and codes: signature and expiry; for codes also revocation and replay, which for
+/// refresh tokens Refresh/RefreshGrant decides at the end of the sign-in). What is left here is the user: who they
+/// are, and whether they may still have tokens.
 /// </summary>
 public static class TokenEndpoint
 {

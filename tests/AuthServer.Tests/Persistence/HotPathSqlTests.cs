@@ -9,7 +9,7 @@ using OpenIddict.EntityFrameworkCore.Models;
 namespace AuthServer.Tests;
 
 /// <summary>
-/// The SQL we write by hand on the refresh path (decision 014), as both providers' models write it, with the token
+/// The SQL we write by hand on the refresh path (decisions 014 and 017), as both providers' models write it, with the token
 /// table's columns and their stored formats (CompactStorage): the committed `docs/hot-path-sql.md`. An upgrade of
 /// OpenIddict, Identity or EF Core that adds, renames or retypes a column changes it, and this test names the change
 /// for review (the upgrade checklist is in decision 014). After an intended change:
@@ -28,7 +28,7 @@ public sealed class HotPathSqlTests
             # Hand-written SQL on the refresh path
 
             Generated from both providers' EF Core models by `HotPathSqlTests` (tests/AuthServer.Tests/Persistence): do not
-            edit by hand. Why these statements are not EF Core's, and what to check on an upgrade: decision 014.
+            edit by hand. Why these statements are not EF Core's, and what to check on an upgrade: decisions 014 and 017.
 
             """.ReplaceLineEndings("\n"));
         Provider(text, "SQLite", sqlite);
@@ -84,6 +84,7 @@ public sealed class HotPathSqlTests
         text.Append($"\n## {name}\n\n");
         Statement(text, "A token row written (`Persistence/DirectWriteTokenStore.cs`)", tokens.Insert);
         Statement(text, "A token row updated, every column (a tracked entry sets only those it changed)", tokens.Update(tokens.All));
+        Statement(text, "A refresh token redeemed while it and its chain are live (`Refresh/RefreshGrant.cs`, decision 017)", tokens.Redeem);
         Statement(text, "A user with their role names and their session's end (`Persistence/UserWithRoles.cs`)", UserWithRoles.Statement.For(db).Sql);
         text.Append("Token columns as stored (`AuthServer.Persistence/CompactStorage.cs`):\n\n| property | column | type | converter |\n|---|---|---|---|\n");
         foreach (var property in db.Model.FindEntityType(typeof(OpenIddictEntityFrameworkCoreToken))!.GetProperties())

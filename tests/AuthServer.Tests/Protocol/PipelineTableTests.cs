@@ -39,7 +39,8 @@ public sealed class PipelineTableTests
 
             Every OpenIddict event handler of ours, in the order it runs within its event, placed against OpenIddict's nearest
             handler. Generated from the running server by `PipelineTableTests` (tests/AuthServer.Tests/Protocol): do not edit by
-            hand. The registrations are listed in one place, `src/AuthServer/Protocol/ProtocolPipeline.cs`.
+            hand. The registrations are listed in one place, `src/AuthServer/Protocol/ProtocolPipeline.cs`. A handler of
+            OpenIddict's that we keep in its place with one more condition (`ProtocolPipeline.Narrowed`) is listed under its own name.
 
             """.ReplaceLineEndings("\n"));
         Section(text, "Server (token, authorization, revocation, end-session, discovery endpoints)", server.ToList());
@@ -52,9 +53,10 @@ public sealed class PipelineTableTests
         text.Append('\n').Append("## ").Append(title).Append("\n\n| event | handler | runs | order |\n|---|---|---|---:|\n");
         foreach (var ours in handlers.Where(h => h.Ours).OrderBy(h => Name(h.Context), StringComparer.Ordinal).ThenBy(h => h.Order).ThenBy(h => Name(h.Handler), StringComparer.Ordinal))
         {
-            var theirs = handlers.Where(h => !h.Ours && h.Context == ours.Context).ToList();
-            var before = theirs.Where(h => h.Order <= ours.Order).MaxBy(h => h.Order);
-            var after = theirs.Where(h => h.Order > ours.Order).MinBy(h => h.Order);
+            // OpenIddict gives some handlers the same order and sorts them unstably: ties are broken by name, so the table is stable.
+            var theirs = handlers.Where(h => !h.Ours && h.Context == ours.Context).OrderBy(h => h.Order).ThenBy(h => Name(h.Handler), StringComparer.Ordinal).ToList();
+            var before = theirs.LastOrDefault(h => h.Order <= ours.Order);
+            var after = theirs.FirstOrDefault(h => h.Order > ours.Order);
             var place = (before, after) switch
             {
                 (null, null) => "alone",

@@ -1,5 +1,6 @@
 using System.Net;
 using AuthServer.Tests.Infrastructure;
+using Microsoft.EntityFrameworkCore;
 
 namespace AuthServer.Tests;
 
@@ -60,6 +61,39 @@ public abstract class RefreshRotationBehaviour(AuthServerFactory server)
         (await _client.RefreshAsync(first.RefreshToken!)).ShouldFail(HttpStatusCode.BadRequest, "invalid_grant");
         (await _client.RefreshAsync(branchA.RefreshToken!)).ShouldFail(HttpStatusCode.BadRequest, "invalid_grant");
         (await _client.RefreshAsync(branchB.RefreshToken!)).ShouldFail(HttpStatusCode.BadRequest, "invalid_grant");
+    }
+
+    [Fact]
+    public async Task Reuse_inside_the_leeway_does_not_extend_it_the_window_runs_from_the_first_redemption()
+    {
+        var user = await server.CreateUserAsync();
+        var first = (await _client.PasswordAsync(user.UserName!, TestUsers.Password)).ShouldSucceed();
+        (await _client.RefreshAsync(first.RefreshToken!)).ShouldSucceed();
+
+        server.Clock.Advance(TimeSpan.FromSeconds(25));
+        var reused = (await _client.RefreshAsync(first.RefreshToken!)).ShouldSucceed();
+
+        // 35 s after the first redemption, 10 s after the reuse: a window restarted by each reuse would let a thief keep it open.
+        server.Clock.Advance(TimeSpan.FromSeconds(10));
+        (await _client.RefreshAsync(first.RefreshToken!)).ShouldFail(HttpStatusCode.BadRequest, "invalid_grant");
+        (await _client.RefreshAsync(reused.RefreshToken!)).ShouldFail(HttpStatusCode.BadRequest, "invalid_grant");
+    }
+
+    [Fact]
+    public async Task A_token_whose_row_is_gone_is_refused_without_touching_its_chain()
+    {
+        var user = await server.CreateUserAsync();
+        var laptop = (await _client.PasswordAsync(user.UserName!, TestUsers.Password)).ShouldSucceed();
+        var next = (await _client.RefreshAsync(laptop.RefreshToken!)).ShouldSucceed();
+        var newest = (await _client.RefreshAsync(next.RefreshToken!)).ShouldSucceed();
+
+        // What pruning or an operator's cleanup leaves: a well-signed token with no row.
+        await server.WithDbAsync(db => db.Set<OpenIddict.EntityFrameworkCore.Models.OpenIddictEntityFrameworkCoreToken>()
+            .Where(t => t.Status == "redeemed" && t.Subject == user.Id).ExecuteDeleteAsync());
+        server.Clock.Advance(PastLeeway);
+
+        (await _client.RefreshAsync(laptop.RefreshToken!)).ShouldFail(HttpStatusCode.BadRequest, "invalid_grant");
+        (await _client.RefreshAsync(newest.RefreshToken!)).ShouldSucceed();
     }
 
     [Fact]

@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using System.Data.Common;
+using System.Text.RegularExpressions;
 using AuthServer.Persistence;
 using AuthServer.Tests.Infrastructure;
 using Microsoft.AspNetCore.Hosting;
@@ -27,16 +28,17 @@ public sealed class RoundTripTests(RoundTripTests.CountingFactory server) : ICla
 
         var commands = await server.CountAsync(() => _client.RefreshAsync(second.RefreshToken!));
 
-        // The entry with its authorization and client, the user with their roles in one statement (decision 014), the
-        // old entry redeemed and the new one written, each as a single statement rather than through the change
-        // tracker.
-        Assert.True(commands.Count <= 4, $"{commands.Count} commands:\n{string.Join("\n", commands)}");
+        // The user with their roles in one statement (decision 014); the presented entry redeemed by one conditional
+        // statement that also checks its chain, and its successor written (decision 017). Nothing reads the entry first.
+        Assert.True(commands.Count <= 3, $"{commands.Count} commands:\n{string.Join("\n", commands)}");
         Assert.Single(commands, c => c.StartsWith("INSERT", StringComparison.Ordinal));
+        Assert.DoesNotContain(commands, c => c.Contains("FROM \"OpenIddictTokens\"", StringComparison.Ordinal));
 
         // Redeeming sets what changed and no indexed column, so the token table's indexes are not rewritten.
         var redeem = Assert.Single(commands, c => c.StartsWith("UPDATE", StringComparison.Ordinal));
         var assignments = redeem[redeem.IndexOf(" SET ", StringComparison.Ordinal)..redeem.IndexOf(" WHERE ", StringComparison.Ordinal)];
-        Assert.Equal(["\"ConcurrencyToken\"", "\"RedemptionDate\"", "\"Status\""], assignments[5..].Split(", ").Select(a => a.Split(" = ")[0]).Order(StringComparer.Ordinal));
+        Assert.Equal(["ConcurrencyToken", "RedemptionDate", "Status"], Regex.Matches(assignments, "\"(\\w+)\" = ").Select(m => m.Groups[1].Value).Order(StringComparer.Ordinal));
+        Assert.Contains("EXISTS (SELECT 1 FROM \"OpenIddictAuthorizations\"", redeem, StringComparison.Ordinal);
     }
 
     [Fact]
