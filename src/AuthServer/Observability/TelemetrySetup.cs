@@ -25,21 +25,22 @@ public static class TelemetrySetup
 
         var otlp = !string.IsNullOrWhiteSpace(configuration[TelemetryOptions.OtlpEndpointVariable]);
         var serviceName = configuration.ReadBeforeStart<TelemetryOptions>(TelemetryOptions.Section).ServiceName;
-        services.AddOpenTelemetry()
-            .ConfigureResource(resource => resource.AddService(serviceName))
-            .WithTracing(tracing =>
-            {
-                tracing
-                    .AddAspNetCoreInstrumentation(options => options.Filter = context => !IsProbe(context.Request.Path))
-                    .AddHttpClientInstrumentation()
-                    .AddEntityFrameworkCoreInstrumentation()
-                    .SetSampler(provider => new ParentBasedSampler(
-                        new TraceIdRatioBasedSampler(provider.GetRequiredService<IOptions<TelemetryOptions>>().Value.TraceSampleRatio)));
-                if (otlp)
-                {
-                    tracing.AddOtlpExporter();
-                }
-            })
+        var telemetry = services.AddOpenTelemetry().ConfigureResource(resource => resource.AddService(serviceName));
+
+        // Spans are recorded only when a collector receives them: unexported, they cost every request (EF Core's
+        // instrumentation alone was 1.4 % of a refresh's CPU) and show nowhere. Log events carry the trace id either way.
+        if (otlp)
+        {
+            telemetry.WithTracing(tracing => tracing
+                .AddAspNetCoreInstrumentation(options => options.Filter = context => !IsProbe(context.Request.Path))
+                .AddHttpClientInstrumentation()
+                .AddEntityFrameworkCoreInstrumentation()
+                .SetSampler(provider => new ParentBasedSampler(
+                    new TraceIdRatioBasedSampler(provider.GetRequiredService<IOptions<TelemetryOptions>>().Value.TraceSampleRatio)))
+                .AddOtlpExporter());
+        }
+
+        telemetry
             .WithMetrics(metrics =>
             {
                 metrics
