@@ -209,8 +209,9 @@ public sealed class SignInThrottle(AuthDbContext db, TimeProvider clock, IOption
             await db.SaveChangesAsync(cancellationToken);
             return true;
         }
-        catch (DbUpdateException)
+        catch (DbUpdateException exception) when (UniqueViolation.Is(exception))
         {
+            // Any other failure (the database unreachable) is the request's failure, not a lost race to retry.
             return false;
         }
         finally
