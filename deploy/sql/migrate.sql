@@ -1039,3 +1039,36 @@ END;
 COMMIT;
 GO
 
+BEGIN TRANSACTION;
+IF NOT EXISTS (
+    SELECT * FROM [__EFMigrationsHistory]
+    WHERE [MigrationId] = N'20261207232649_DpopProofUses'
+)
+BEGIN
+    CREATE TABLE [DpopProofUses] (
+        [Key] varchar(64) NOT NULL,
+        [ExpiresAt] datetime2 NOT NULL,
+        CONSTRAINT [PK_DpopProofUses] PRIMARY KEY ([Key])
+    );
+END;
+
+IF NOT EXISTS (
+    SELECT * FROM [__EFMigrationsHistory]
+    WHERE [MigrationId] = N'20261207232649_DpopProofUses'
+)
+BEGIN
+    CREATE INDEX [IX_DpopProofUses_ExpiresAt] ON [DpopProofUses] ([ExpiresAt]);
+END;
+
+IF NOT EXISTS (
+    SELECT * FROM [__EFMigrationsHistory]
+    WHERE [MigrationId] = N'20261207232649_DpopProofUses'
+)
+BEGIN
+    INSERT INTO [__EFMigrationsHistory] ([MigrationId], [ProductVersion])
+    VALUES (N'20261207232649_DpopProofUses', N'10.0.15');
+END;
+
+COMMIT;
+GO
+

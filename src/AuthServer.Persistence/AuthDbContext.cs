@@ -17,6 +17,8 @@ public sealed class AuthDbContext(DbContextOptions<AuthDbContext> options)
 
     public DbSet<SignInThrottleEntry> SignInThrottles => Set<SignInThrottleEntry>();
 
+    public DbSet<DpopProofUse> DpopProofUses => Set<DpopProofUse>();
+
     public DbSet<BrowserSession> BrowserSessions => Set<BrowserSession>();
 
     public DbSet<BrowserSessionGrant> BrowserSessionGrants => Set<BrowserSessionGrant>();
@@ -55,6 +57,13 @@ public sealed class AuthDbContext(DbContextOptions<AuthDbContext> options)
             throttle.HasKey(t => t.Key);
             throttle.Property(t => t.Key).HasMaxLength(SignInThrottleEntry.KeyLength).IsUnicode(false);
             throttle.HasIndex(t => t.UpdatedAt);
+        });
+        builder.Entity<DpopProofUse>(proof =>
+        {
+            proof.ToTable("DpopProofUses");
+            proof.HasKey(p => p.Key);
+            proof.Property(p => p.Key).HasMaxLength(DpopProofUse.KeyLength).IsUnicode(false);
+            proof.HasIndex(p => p.ExpiresAt);
         });
         builder.Entity<BrowserSession>(session =>
         {

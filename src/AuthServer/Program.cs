@@ -5,6 +5,7 @@ using AuthServer.Clients;
 using AuthServer.Commands;
 using AuthServer.Contracts;
 using AuthServer.Cors;
+using AuthServer.Dpop;
 using AuthServer.ErrorHandling;
 using AuthServer.Health;
 using AuthServer.Hosting;
@@ -44,6 +45,7 @@ try
         .AddThrottling()
         .AddKeys(builder.Environment)
         .AddTokenServer(builder.Configuration, builder.Environment)
+        .AddDpop()
         .AddCallerTokens()
         .AddRevocation()
         .AddBackchannelLogout()

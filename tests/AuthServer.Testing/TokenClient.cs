@@ -9,6 +9,9 @@ namespace AuthServer.Tests.Infrastructure;
 /// <summary>One token endpoint response: status and JSON body, with the usual fields pulled out.</summary>
 public sealed record TokenResponse(HttpStatusCode Status, JsonElement Body)
 {
+    /// <summary>The `DPoP-Nonce` header of the answer, if any (RFC 9449 §8).</summary>
+    public string? DpopNonce { get; init; }
+
     public string? AccessToken => Get("access_token");
 
     public string? RefreshToken => Get("refresh_token");
@@ -48,12 +51,21 @@ public sealed class TokenClient(HttpClient http)
     public Task<TokenResponse> ClientCredentialsAsync(string secret = OpsSecret, string scope = "ops") =>
         PostAsync(new() { ["grant_type"] = "client_credentials", ["client_id"] = Ops, ["client_secret"] = secret, ["scope"] = scope });
 
-    public async Task<TokenResponse> PostAsync(Dictionary<string, string> form)
+    public async Task<TokenResponse> PostAsync(Dictionary<string, string> form, params string[] dpopProofs)
     {
-        using var content = new FormUrlEncodedContent(form);
-        using var response = await http.PostAsync(Endpoints.Token, content);
-        return await ReadAsync(response);
+        using var request = new HttpRequestMessage(HttpMethod.Post, Endpoints.Token) { Content = new FormUrlEncodedContent(form) };
+        foreach (var proof in dpopProofs)
+        {
+            request.Headers.TryAddWithoutValidation("DPoP", proof);
+        }
+
+        using var response = await http.SendAsync(request);
+        var read = await ReadAsync(response);
+        return read with { DpopNonce = response.Headers.TryGetValues("DPoP-Nonce", out var nonces) ? nonces.FirstOrDefault() : null };
     }
+
+    /// <summary>The token endpoint's absolute URI, as a DPoP proof's `htu` names it.</summary>
+    public string TokenEndpointUri => new Uri(http.BaseAddress!, Endpoints.Token).AbsoluteUri;
 
     public static async Task<TokenResponse> ReadAsync(HttpResponseMessage response)
     {

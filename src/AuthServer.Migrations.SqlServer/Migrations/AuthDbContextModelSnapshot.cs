@@ -154,6 +154,23 @@ namespace AuthServer.Migrations.SqlServer.Migrations
                     b.ToTable("BrowserSessionGrants");
                 });
 
+            modelBuilder.Entity("AuthServer.Persistence.DpopProofUse", b =>
+                {
+                    b.Property<string>("Key")
+                        .HasMaxLength(64)
+                        .IsUnicode(false)
+                        .HasColumnType("varchar(64)");
+
+                    b.Property<DateTime>("ExpiresAt")
+                        .HasColumnType("datetime2");
+
+                    b.HasKey("Key");
+
+                    b.HasIndex("ExpiresAt");
+
+                    b.ToTable("DpopProofUses", (string)null);
+                });
+
             modelBuilder.Entity("AuthServer.Persistence.EventStreamRegistration", b =>
                 {
                     b.Property<string>("Id")

@@ -149,6 +149,23 @@ namespace AuthServer.Migrations.Sqlite.Migrations
                     b.ToTable("BrowserSessionGrants");
                 });
 
+            modelBuilder.Entity("AuthServer.Persistence.DpopProofUse", b =>
+                {
+                    b.Property<string>("Key")
+                        .HasMaxLength(64)
+                        .IsUnicode(false)
+                        .HasColumnType("TEXT");
+
+                    b.Property<DateTime>("ExpiresAt")
+                        .HasColumnType("TEXT");
+
+                    b.HasKey("Key");
+
+                    b.HasIndex("ExpiresAt");
+
+                    b.ToTable("DpopProofUses", (string)null);
+                });
+
             modelBuilder.Entity("AuthServer.Persistence.EventStreamRegistration", b =>
                 {
                     b.Property<string>("Id")

@@ -24,7 +24,8 @@ public static class BrowserCors
             cors.AddPolicy(Policy, policy => policy
                 .WithOrigins(OriginsOf(catalog.Value))
                 .WithMethods(HttpMethods.Get, HttpMethods.Post)
-                .WithHeaders("Authorization", "Content-Type")
+                .WithHeaders("Authorization", "Content-Type", "DPoP")
+                .WithExposedHeaders("DPoP-Nonce")
 
                 // Bearer tokens and form posts only: no cookie ever rides along on a cross-origin call.
                 .DisallowCredentials()

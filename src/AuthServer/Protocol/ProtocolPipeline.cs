@@ -1,6 +1,7 @@
 using AuthServer.Admin;
 using AuthServer.Authorization;
 using AuthServer.BackchannelLogout;
+using AuthServer.Dpop;
 using AuthServer.Observability;
 using AuthServer.Refresh;
 using AuthServer.Revocation;
@@ -30,7 +31,11 @@ public static class ProtocolPipeline
         ProofKeyChecks.VerifierDescriptor,
         ScopeRequestChecks.NoWiderThanGrantedDescriptor,
         ClientAuthenticationThrottle.TokenDescriptor,
+        DpopAtTokenEndpoint.ProofDescriptor,
+        DpopAtTokenEndpoint.BindingDescriptor,
+        DpopAtTokenEndpoint.BindDescriptor,
         RefreshGrant.RotateDescriptor,
+        DpopAtTokenEndpoint.ResponseDescriptor,
         CodeReplayAudit.ReportDescriptor,
         TelemetrySetup.CountTokenResponses.Descriptor,
     ];
@@ -65,6 +70,7 @@ public static class ProtocolPipeline
     [
         AdvertiseIssuerUrls.Descriptor,
         AdvertiseBackchannelLogout.Descriptor,
+        DpopAtTokenEndpoint.DiscoveryDescriptor,
     ];
 
     /// <summary>Issuing and reading tokens, wherever it happens (sign-in, token generation, token validation).</summary>
@@ -78,6 +84,7 @@ public static class ProtocolPipeline
         RefreshGrant.ReserveDescriptor,
         CodeReplayAudit.NoteDescriptor,
         HintOutlivesItsChain.Descriptor,
+        BoundTokensNeedProofs.ServerDescriptor,
     ];
 
     /// <summary>OpenIddict's own handlers taken out, each replaced by one of ours above.</summary>
@@ -87,7 +94,7 @@ public static class ProtocolPipeline
     public static IReadOnlyList<OpenIddictServerHandlerDescriptor> Narrowed { get; } = RefreshGrant.ChecksDeferred;
 
     /// <summary>The admin API's and the Shared Signals endpoints' callers, after OpenIddict validated their access token (CallerTokens).</summary>
-    public static IReadOnlyList<OpenIddictValidationHandlerDescriptor> Callers { get; } = [CallerRecheck.Descriptor];
+    public static IReadOnlyList<OpenIddictValidationHandlerDescriptor> Callers { get; } = [BoundTokensNeedProofs.ValidationDescriptor, CallerRecheck.Descriptor];
 
     public static OpenIddictServerBuilder AddProtocolPipeline(this OpenIddictServerBuilder server)
     {

@@ -60,6 +60,9 @@ public sealed class TokenPruner(
         var idleSince = nowUtc - signals.Value.StreamInactivityTimeout;
         await db.SecurityEventStreams.Where(s => s.LastPolledAt < idleSince).ExecuteDeleteAsync(cancellationToken);
 
+        // DPoP proofs seen, once they could no longer pass the freshness check (Dpop/).
+        await db.DpopProofUses.Where(p => p.ExpiresAt < nowUtc).ExecuteDeleteAsync(cancellationToken);
+
         // Sign-in counters on their own, shorter clock (Throttling/).
         await throttle.PruneAsync(cancellationToken);
 

@@ -1,0 +1,168 @@
+using System.Net;
+using System.Net.Http.Headers;
+using System.Text.Json;
+using AuthServer.Tests.Infrastructure;
+using Microsoft.IdentityModel.JsonWebTokens;
+
+namespace AuthServer.Tests;
+
+/// <summary>
+/// DPoP at the token endpoint (RFC 9449 §5): tokens bound to the proof's key, a public client's refresh token useless
+/// without it, and every malformed, stale, replayed or misdirected proof refused as `invalid_dpop_proof`, never a 500.
+/// </summary>
+public sealed class DpopTokenEndpointTests(AuthServerFactory server) : IClassFixture<AuthServerFactory>, IDisposable
+{
+    private readonly TokenClient _client = server.CreateTokenClient();
+    private readonly DpopKey _key = new();
+    private readonly DpopKey _other = new();
+
+    private DateTimeOffset Now => server.Clock.GetUtcNow();
+
+    [Fact]
+    public async Task A_proof_binds_the_access_token_to_its_key_and_the_answer_says_DPoP()
+    {
+        var user = await server.CreateUserAsync();
+
+        var response = (await SignInAsync(user.UserName!, _key.Proof(_client.TokenEndpointUri, Now))).ShouldSucceed();
+
+        Assert.Equal("DPoP", response.Get("token_type"));
+        var token = await _client.ValidateAsync(response.AccessToken!, "resource-api", Now);
+        Assert.Equal(_key.Thumbprint, JsonDocument.Parse(token.GetClaim("cnf").Value).RootElement.GetProperty("jkt").GetString());
+    }
+
+    [Fact]
+    public async Task Without_a_proof_nothing_changes_a_bearer_token_without_cnf()
+    {
+        var user = await server.CreateUserAsync();
+
+        var response = (await _client.PasswordAsync(user.UserName!, TestUsers.Password)).ShouldSucceed();
+
+        Assert.Equal("Bearer", response.Get("token_type"));
+        Assert.False(new JsonWebToken(response.AccessToken!).TryGetClaim("cnf", out _));
+    }
+
+    [Fact]
+    public async Task A_public_clients_refresh_token_works_only_with_a_proof_of_the_same_key_and_a_refused_try_does_not_spend_it()
+    {
+        var user = await server.CreateUserAsync();
+        var first = (await SignInAsync(user.UserName!, _key.Proof(_client.TokenEndpointUri, Now))).ShouldSucceed();
+
+        (await RefreshAsync(first.RefreshToken!)).ShouldFail(HttpStatusCode.BadRequest, "invalid_grant");
+        (await RefreshAsync(first.RefreshToken!, _other.Proof(_client.TokenEndpointUri, Now))).ShouldFail(HttpStatusCode.BadRequest, "invalid_grant");
+
+        var second = (await RefreshAsync(first.RefreshToken!, _key.Proof(_client.TokenEndpointUri, Now))).ShouldSucceed();
+        Assert.Equal("DPoP", second.Get("token_type"));
+        var third = (await RefreshAsync(second.RefreshToken!, _key.Proof(_client.TokenEndpointUri, Now))).ShouldSucceed();
+        Assert.Equal(_key.Thumbprint, JsonDocument.Parse(new JsonWebToken(third.AccessToken!).GetClaim("cnf").Value).RootElement.GetProperty("jkt").GetString());
+    }
+
+    [Fact]
+    public async Task A_refresh_token_issued_without_a_proof_stays_unbound()
+    {
+        var user = await server.CreateUserAsync();
+        var first = (await _client.PasswordAsync(user.UserName!, TestUsers.Password)).ShouldSucceed();
+
+        (await RefreshAsync(first.RefreshToken!)).ShouldSucceed();
+    }
+
+    [Fact]
+    public async Task A_proof_is_accepted_once()
+    {
+        var user = await server.CreateUserAsync();
+        var proof = _key.Proof(_client.TokenEndpointUri, Now);
+        (await SignInAsync(user.UserName!, proof)).ShouldSucceed();
+
+        var replay = await SignInAsync(user.UserName!, proof);
+
+        replay.ShouldFail(HttpStatusCode.BadRequest, "invalid_dpop_proof");
+        Assert.Contains("already used", replay.Get("error_description"), StringComparison.Ordinal);
+    }
+
+    public static TheoryData<string> MalformedProofs =>
+    [
+        "wrong-htu", "wrong-htm", "stale-iat", "future-iat", "private-key-in-jwk", "alg-none", "alg-hs256", "wrong-typ", "no-jwk",
+        "signed-by-another-key", "no-jti", "not-a-jwt", "crit",
+    ];
+
+    [Theory]
+    [MemberData(nameof(MalformedProofs))]
+    public async Task A_malformed_stale_or_misdirected_proof_is_refused_as_invalid_dpop_proof(string fault)
+    {
+        var user = await server.CreateUserAsync();
+        var htu = _client.TokenEndpointUri;
+        var proof = fault switch
+        {
+            "wrong-htu" => _key.Proof("https://elsewhere.example/connect/token", Now),
+            "wrong-htm" => _key.Proof(htu, Now, htm: "GET"),
+            "stale-iat" => _key.Proof(htu, Now.AddMinutes(-2)),
+            "future-iat" => _key.Proof(htu, Now.AddMinutes(2)),
+            "private-key-in-jwk" => _key.Proof(htu, Now, header: h => h["jwk"]!["d"] = _key.PrivateD),
+            "alg-none" => string.Join('.', _key.Proof(htu, Now, header: h => h["alg"] = "none").Split('.')[..2]) + ".",
+            "alg-hs256" => _key.Proof(htu, Now, header: h => { h["alg"] = "HS256"; h["jwk"] = new System.Text.Json.Nodes.JsonObject { ["kty"] = "oct", ["k"] = "c2VjcmV0" }; }),
+            "wrong-typ" => _key.Proof(htu, Now, header: h => h["typ"] = "JWT"),
+            "no-jwk" => _key.Proof(htu, Now, header: h => h.Remove("jwk")),
+            "signed-by-another-key" => _key.Proof(htu, Now, signer: _other),
+            "no-jti" => _key.Proof(htu, Now, claims: c => c.Remove("jti")),
+            "not-a-jwt" => "not.a.jwt!",
+            "crit" => _key.Proof(htu, Now, header: h => h["crit"] = new System.Text.Json.Nodes.JsonArray("exp")),
+            _ => throw new ArgumentOutOfRangeException(nameof(fault)),
+        };
+
+        var response = await SignInAsync(user.UserName!, proof);
+
+        response.ShouldFail(HttpStatusCode.BadRequest, "invalid_dpop_proof");
+        Assert.DoesNotContain(proof, response.Body.ToString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Two_DPoP_headers_are_refused()
+    {
+        var user = await server.CreateUserAsync();
+
+        var response = await SignInAsync(user.UserName!, _key.Proof(_client.TokenEndpointUri, Now), _key.Proof(_client.TokenEndpointUri, Now));
+
+        response.ShouldFail(HttpStatusCode.BadRequest, "invalid_dpop_proof");
+    }
+
+    [Fact]
+    public async Task A_bound_access_token_sent_as_a_bearer_token_to_userinfo_is_refused_not_a_server_error()
+    {
+        var user = await server.CreateUserAsync();
+        var response = (await SignInAsync(user.UserName!, _key.Proof(_client.TokenEndpointUri, Now))).ShouldSucceed();
+
+        using var request = new HttpRequestMessage(HttpMethod.Get, "/connect/userinfo");
+        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", response.AccessToken);
+        using var answer = await _client.Http.SendAsync(request, TestContext.Current.CancellationToken);
+
+        Assert.Equal(HttpStatusCode.Unauthorized, answer.StatusCode);
+        Assert.Contains("invalid_token", answer.Headers.WwwAuthenticate.ToString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Discovery_advertises_the_proof_algorithms_asymmetric_only()
+    {
+        using var document = JsonDocument.Parse(await _client.Http.GetStringAsync("/.well-known/openid-configuration", TestContext.Current.CancellationToken));
+
+        var algorithms = document.RootElement.GetProperty("dpop_signing_alg_values_supported").EnumerateArray().Select(a => a.GetString()).ToList();
+
+        Assert.Contains("ES256", algorithms);
+        Assert.DoesNotContain(algorithms, a => a!.StartsWith("HS", StringComparison.Ordinal) || a == "none");
+    }
+
+    public void Dispose()
+    {
+        _key.Dispose();
+        _other.Dispose();
+    }
+
+    private Task<TokenResponse> SignInAsync(string userName, params string[] proofs) => _client.PostAsync(new()
+    {
+        ["grant_type"] = "password", ["client_id"] = TokenClient.Spa, ["username"] = userName, ["password"] = TestUsers.Password,
+        ["scope"] = "openid offline_access api",
+    }, proofs);
+
+    private Task<TokenResponse> RefreshAsync(string refreshToken, params string[] proofs) => _client.PostAsync(new()
+    {
+        ["grant_type"] = "refresh_token", ["client_id"] = TokenClient.Spa, ["refresh_token"] = refreshToken,
+    }, proofs);
+}
