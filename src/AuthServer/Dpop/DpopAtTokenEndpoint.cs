@@ -8,6 +8,8 @@ using static OpenIddict.Abstractions.OpenIddictConstants;
 using static OpenIddict.Server.OpenIddictServerEvents;
 using static OpenIddict.Server.OpenIddictServerHandlers;
 
+using AuthServer.Contracts.Dpop;
+
 namespace AuthServer.Dpop;
 
 /// <summary>

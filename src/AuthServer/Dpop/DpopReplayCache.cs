@@ -5,6 +5,8 @@ using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Infrastructure;
 using Microsoft.EntityFrameworkCore.Storage;
 
+using AuthServer.Contracts.Dpop;
+
 namespace AuthServer.Dpop;
 
 /// <summary>

@@ -1,13 +1,14 @@
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
-using Microsoft.IdentityModel.Tokens;
+using System.Buffers.Text;
 
-namespace AuthServer.Dpop;
+namespace AuthServer.Contracts.Dpop;
 
 /// <summary>
-/// A DPoP proof (RFC 9449 §4) that passed every check of §4.3 but the replay check (<see cref="DpopReplayCache"/>) and
-/// the nonce (<see cref="DpopNonces"/>): its key's thumbprint (RFC 7638), `jti`, `iat` and `nonce`.
+/// A DPoP proof (RFC 9449 §4) that passed every check of §4.3 but the two that need state, which the reader of the proof
+/// keeps: the `jti` seen before (replay) and the server's nonce. Its key's thumbprint (RFC 7638), `jti`, `iat` and `nonce`.
+/// One implementation for the server's token endpoint and for the resource APIs (AuthServer.ResourceServer).
 /// </summary>
 public sealed record DpopProof(string Thumbprint, string Jti, DateTimeOffset IssuedAt, string? Nonce)
 {
@@ -46,7 +47,7 @@ public sealed record DpopProof(string Thumbprint, string Jti, DateTimeOffset Iss
             return null;
         }
 
-        using var header = JsonDocument.Parse(Base64UrlEncoder.DecodeBytes(encodedHeader));
+        using var header = JsonDocument.Parse(Base64Url.DecodeFromChars(encodedHeader));
         var head = header.RootElement;
         if (head.ValueKind != JsonValueKind.Object || !string.Equals(Text(head, "typ"), "dpop+jwt", StringComparison.OrdinalIgnoreCase))
         {
@@ -73,7 +74,7 @@ public sealed record DpopProof(string Thumbprint, string Jti, DateTimeOffset Iss
             return null;
         }
 
-        var signature = Base64UrlEncoder.DecodeBytes(encodedSignature);
+        var signature = Base64Url.DecodeFromChars(encodedSignature);
         var signed = Encoding.ASCII.GetBytes(string.Concat(encodedHeader, ".", encodedPayload));
         if (Verify(algorithm, jwk, signed, signature) is not { } thumbprint)
         {
@@ -81,7 +82,7 @@ public sealed record DpopProof(string Thumbprint, string Jti, DateTimeOffset Iss
             return null;
         }
 
-        using var payload = JsonDocument.Parse(Base64UrlEncoder.DecodeBytes(encodedPayload));
+        using var payload = JsonDocument.Parse(Base64Url.DecodeFromChars(encodedPayload));
         var claims = payload.RootElement;
         if (claims.ValueKind != JsonValueKind.Object || Text(claims, "jti") is not { Length: > 0 and <= 256 } jti)
         {
@@ -110,7 +111,7 @@ public sealed record DpopProof(string Thumbprint, string Jti, DateTimeOffset Iss
             return null;
         }
 
-        if (accessToken is not null && !string.Equals(Text(claims, "ath"), Base64UrlEncoder.Encode(SHA256.HashData(Encoding.ASCII.GetBytes(accessToken))), StringComparison.Ordinal))
+        if (accessToken is not null && !string.Equals(Text(claims, "ath"), AccessTokenHash(accessToken), StringComparison.Ordinal))
         {
             error = "The DPoP proof's 'ath' is not the hash of the access token it comes with.";
             return null;
@@ -119,6 +120,9 @@ public sealed record DpopProof(string Thumbprint, string Jti, DateTimeOffset Iss
         error = "";
         return new DpopProof(thumbprint, jti, issuedAt.Value, Text(claims, "nonce"));
     }
+
+    /// <summary>`ath` (RFC 9449 §4.2): the base64url SHA-256 of the access token's ASCII.</summary>
+    public static string AccessTokenHash(string accessToken) => Base64Url.EncodeToString(SHA256.HashData(Encoding.ASCII.GetBytes(accessToken)));
 
     /// <summary>RFC 9449 §4.3 step 9: scheme and authority compared after normalization (RFC 3986 §6), query and fragment ignored.</summary>
     private static bool SameTarget(Uri htu, Uri target) =>
@@ -146,7 +150,7 @@ public sealed record DpopProof(string Thumbprint, string Jti, DateTimeOffset Iss
                     _ => (ECCurve.NamedCurves.nistP521, 66),
                 };
                 var crv = Text(jwk, "crv");
-                var (x, y) = (Base64UrlEncoder.DecodeBytes(Text(jwk, "x") ?? ""), Base64UrlEncoder.DecodeBytes(Text(jwk, "y") ?? ""));
+                var (x, y) = (Base64Url.DecodeFromChars(Text(jwk, "x") ?? ""), Base64Url.DecodeFromChars(Text(jwk, "y") ?? ""));
                 if (crv != $"P-{(size == 66 ? 521 : size * 8)}" || x.Length != size || y.Length != size || signature.Length != 2 * size)
                 {
                     return null;
@@ -155,12 +159,12 @@ public sealed record DpopProof(string Thumbprint, string Jti, DateTimeOffset Iss
                 using (var ec = ECDsa.Create(new ECParameters { Curve = curve, Q = new ECPoint { X = x, Y = y } }))
                 {
                     return ec.VerifyData(signed, signature, hash, DSASignatureFormat.IeeeP1363FixedFieldConcatenation)
-                        ? ThumbprintOf($$"""{"crv":"{{crv}}","kty":"EC","x":"{{Base64UrlEncoder.Encode(x)}}","y":"{{Base64UrlEncoder.Encode(y)}}"}""")
+                        ? ThumbprintOf($$"""{"crv":"{{crv}}","kty":"EC","x":"{{Base64Url.EncodeToString(x)}}","y":"{{Base64Url.EncodeToString(y)}}"}""")
                         : null;
                 }
 
             case "RSA" when algorithm.StartsWith("RS", StringComparison.Ordinal) || algorithm.StartsWith("PS", StringComparison.Ordinal):
-                var (n, e) = (Base64UrlEncoder.DecodeBytes(Text(jwk, "n") ?? ""), Base64UrlEncoder.DecodeBytes(Text(jwk, "e") ?? ""));
+                var (n, e) = (Base64Url.DecodeFromChars(Text(jwk, "n") ?? ""), Base64Url.DecodeFromChars(Text(jwk, "e") ?? ""));
                 if (n.Length < 256 || n.Length > 1024 || e.Length is 0 or > 8)
                 {
                     return null;
@@ -170,7 +174,7 @@ public sealed record DpopProof(string Thumbprint, string Jti, DateTimeOffset Iss
                 {
                     var padding = algorithm.StartsWith("PS", StringComparison.Ordinal) ? RSASignaturePadding.Pss : RSASignaturePadding.Pkcs1;
                     return rsa.VerifyData(signed, signature, hash, padding)
-                        ? ThumbprintOf($$"""{"e":"{{Base64UrlEncoder.Encode(e)}}","kty":"RSA","n":"{{Base64UrlEncoder.Encode(n)}}"}""")
+                        ? ThumbprintOf($$"""{"e":"{{Base64Url.EncodeToString(e)}}","kty":"RSA","n":"{{Base64Url.EncodeToString(n)}}"}""")
                         : null;
                 }
 
@@ -179,7 +183,7 @@ public sealed record DpopProof(string Thumbprint, string Jti, DateTimeOffset Iss
         }
     }
 
-    private static string ThumbprintOf(string canonicalJwk) => Base64UrlEncoder.Encode(SHA256.HashData(Encoding.UTF8.GetBytes(canonicalJwk)));
+    private static string ThumbprintOf(string canonicalJwk) => Base64Url.EncodeToString(SHA256.HashData(Encoding.UTF8.GetBytes(canonicalJwk)));
 
     private static string? Text(JsonElement element, string name) =>
         element.TryGetProperty(name, out var value) && value.ValueKind == JsonValueKind.String ? value.GetString() : null;
