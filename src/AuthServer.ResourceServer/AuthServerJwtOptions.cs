@@ -46,6 +46,34 @@ public sealed class AuthServerJwtOptions
 
     /// <summary>The revocation feed: off unless `Enabled` (docs/resource-servers.md).</summary>
     public RevocationFeedSettings RevocationFeed { get; set; } = new();
+
+    /// <summary>DPoP-bound tokens (RFC 9449 §7), checked by <see cref="DpopProofs"/>.</summary>
+    public DpopSettings Dpop { get; set; } = new();
+}
+
+/// <summary>How an API takes DPoP-bound tokens (docs/resource-servers.md, "DPoP").</summary>
+public sealed class DpopSettings
+{
+    /// <summary>`Allowed` (the default): bearer tokens and DPoP-bound ones, each as itself. `Required`: a bearer token is refused.</summary>
+    public DpopMode Mode { get; set; } = DpopMode.Allowed;
+
+    /// <summary>How old a proof's `iat` may be.</summary>
+    [Range(typeof(TimeSpan), "00:00:05", "00:10:00")]
+    public TimeSpan ProofLifetime { get; set; } = TimeSpan.FromMinutes(1);
+
+    /// <summary>How far a client's clock may run ahead of or behind this API's.</summary>
+    [Range(typeof(TimeSpan), "00:00:00", "00:05:00")]
+    public TimeSpan ClockSkew { get; set; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>Proofs remembered to refuse their replay, on this instance (a proof names this instance's URI, so another API cannot take it).</summary>
+    [Range(1_000, 10_000_000)]
+    public int ReplayCacheSize { get; set; } = 100_000;
+}
+
+public enum DpopMode
+{
+    Allowed,
+    Required,
 }
 
 /// <summary>Cross-field rules that data annotations cannot express.</summary>

@@ -55,7 +55,9 @@ public sealed class HostileSampleApiTests(ResourceServers servers, ITestOutputHe
             Assert.True(text.Length > 0, $"{method} {path}: no body");
             var actual = JsonDocument.Parse(text).RootElement.GetProperty("error").GetString();
             Assert.True(actual == error || (sample == Sample.OpenIddict && status == 403 && actual == "insufficient_access"), $"{method} {path}: error {actual}");
-            Assert.Equal("Bearer", Assert.Single(response.Headers.WwwAuthenticate).Scheme);
+            // A refusal names the Bearer scheme's error; a 401 also offers DPoP, with its algorithms (RFC 9449 §7.1).
+            Assert.Contains(response.Headers.WwwAuthenticate, challenge => challenge.Scheme == "Bearer");
+            Assert.True(status != 401 || response.Headers.WwwAuthenticate.Any(c => c.Scheme == "DPoP" && c.Parameter!.Contains("algs=", StringComparison.Ordinal)), $"{method} {path}: no DPoP challenge");
             Assert.True(response.Headers.CacheControl?.NoStore == true, $"{method} {path}: Cache-Control {response.Headers.CacheControl}");
         }
 

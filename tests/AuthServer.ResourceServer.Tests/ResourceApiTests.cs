@@ -67,7 +67,8 @@ public sealed class ResourceApiTests(ResourceServers servers) : IClassFixture<Re
 
         Assert.Equal(HttpStatusCode.OK, open.StatusCode);
         Assert.Equal(HttpStatusCode.Unauthorized, response.StatusCode);
-        Assert.Equal("Bearer", Assert.Single(response.Headers.WwwAuthenticate).Scheme);
+        // Both schemes are offered (RFC 9449 §7.1): Bearer first, then DPoP with the proof algorithms it takes.
+        Assert.Equal(["Bearer", "DPoP"], response.Headers.WwwAuthenticate.Select(challenge => challenge.Scheme));
     }
 
     [Theory]
@@ -212,8 +213,7 @@ public sealed class ResourceApiTests(ResourceServers servers) : IClassFixture<Re
     private static void AssertInvalidToken(HttpResponseMessage response)
     {
         Assert.Equal(HttpStatusCode.Unauthorized, response.StatusCode);
-        var challenge = Assert.Single(response.Headers.WwwAuthenticate);
-        Assert.Equal("Bearer", challenge.Scheme);
+        var challenge = Assert.Single(response.Headers.WwwAuthenticate, challenge => challenge.Scheme == "Bearer");
         Assert.Contains("error=\"invalid_token\"", challenge.Parameter, StringComparison.Ordinal);
     }
 }

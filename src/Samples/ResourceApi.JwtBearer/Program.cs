@@ -26,7 +26,8 @@ if (!settings.Verify(app))
 }
 
 app.UseBearerResponses();
-app.UseAuthentication();
+// Authentication with DPoP-bound tokens (RFC 9449): `Authorization: DPoP` with its proof; a bound token sent as Bearer is refused (AuthServer:Dpop).
+app.UseAuthServerAuthentication();
 app.UseAuthorization();
 
 app.MapGet("/open", () => TypedResults.Ok(new { status = "open" }));

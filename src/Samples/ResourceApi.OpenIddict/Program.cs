@@ -33,6 +33,7 @@ builder.Services.AddOpenIddict().AddValidation(validation =>
     validation.UseAspNetCore();
     validation.AddEventHandler(FeedDrivenKeys.Descriptor);
     validation.AddEventHandler(RefuseRevokedTokens.Descriptor);
+    validation.AddEventHandler(DpopBoundTokens.Descriptor);
     foreach (var handler in RememberValidatedTokens.Descriptors)
     {
         validation.AddEventHandler(handler);
@@ -66,7 +67,8 @@ if (!settings.Verify(app) || !await IssuerCheck.VerifyAsync(app, authority!, set
 }
 
 app.UseBearerResponses();
-app.UseAuthentication();
+// Authentication with DPoP-bound tokens (RFC 9449): `Authorization: DPoP` with its proof; a bound token sent as Bearer is refused (AuthServer:Dpop).
+app.UseAuthServerAuthentication();
 app.UseAuthorization();
 
 app.MapGet("/open", () => TypedResults.Ok(new { status = "open" }));
