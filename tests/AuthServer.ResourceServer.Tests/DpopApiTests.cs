@@ -94,6 +94,22 @@ public sealed class DpopApiTests(ResourceServers servers) : IClassFixture<Resour
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
     }
 
+    [Theory]
+    [MemberData(nameof(Samples))]
+    public async Task An_api_that_requires_DPoP_refuses_a_bearer_token_and_takes_a_bound_one(Sample sample)
+    {
+        using var api = SampleApi.Start(sample, servers.Backchannel, ResourceServers.Authority, settings: new Dictionary<string, string> { ["AuthServer:Dpop:Mode"] = "Required" });
+        using var client = api.CreateClient();
+        var bearer = await servers.AccessTokenAsync("alice", TestUsers.AlicePassword, "openid api");
+        var bound = await BoundTokenAsync();
+
+        using var refused = await SendAsync(client, "Bearer " + bearer);
+        using var accepted = await SendAsync(client, "DPoP " + bound, _key.Proof(Me, DateTimeOffset.UtcNow, htm: "GET", accessToken: bound));
+
+        AssertRefused(refused, "invalid_token");
+        Assert.Equal(HttpStatusCode.OK, accepted.StatusCode);
+    }
+
     public void Dispose()
     {
         _key.Dispose();
@@ -129,6 +145,11 @@ public sealed class DpopApiTests(ResourceServers servers) : IClassFixture<Resour
     private async Task<HttpResponseMessage> CallAsync(Sample sample, string authorization, string? proof = null)
     {
         using var client = servers.Api(sample);
+        return await SendAsync(client, authorization, proof);
+    }
+
+    private static async Task<HttpResponseMessage> SendAsync(HttpClient client, string authorization, string? proof = null)
+    {
         using var request = new HttpRequestMessage(HttpMethod.Get, "/api/me");
         request.Headers.TryAddWithoutValidation("Authorization", authorization);
         if (proof is not null)
