@@ -31,11 +31,11 @@ public static class ProtocolPipeline
         ProofKeyChecks.VerifierDescriptor,
         ScopeRequestChecks.NoWiderThanGrantedDescriptor,
         ClientAuthenticationThrottle.TokenDescriptor,
-        DpopAtTokenEndpoint.ProofDescriptor,
-        DpopAtTokenEndpoint.BindingDescriptor,
-        DpopAtTokenEndpoint.BindDescriptor,
+        DpopBinding.ProofDescriptor,
+        DpopBinding.BindingDescriptor,
+        DpopBinding.BindDescriptor,
         RefreshGrant.RotateDescriptor,
-        DpopAtTokenEndpoint.ResponseDescriptor,
+        DpopBinding.ResponseDescriptor,
         CodeReplayAudit.ReportDescriptor,
         TelemetrySetup.CountTokenResponses.Descriptor,
     ];
@@ -48,6 +48,7 @@ public static class ProtocolPipeline
         AuthorizationParameterChecks.MaxAgeDescriptor,
         ProofKeyChecks.ChallengeDescriptor,
         ScopeRequestChecks.ClientMayUseAtAuthorizationDescriptor,
+        DpopBinding.KeyParameterDescriptor,
         AuthorizationErrorRedirect.Descriptor,
         AuthorizationErrorRedirect.OversizedStateDescriptor,
     ];
@@ -70,7 +71,7 @@ public static class ProtocolPipeline
     [
         AdvertiseIssuerUrls.Descriptor,
         AdvertiseBackchannelLogout.Descriptor,
-        DpopAtTokenEndpoint.DiscoveryDescriptor,
+        DpopBinding.DiscoveryDescriptor,
     ];
 
     /// <summary>Issuing and reading tokens, wherever it happens (sign-in, token generation, token validation).</summary>

@@ -139,6 +139,43 @@ public sealed class DpopTokenEndpointTests(AuthServerFactory server) : IClassFix
     }
 
     [Fact]
+    public async Task A_code_requested_with_dpop_jkt_is_redeemed_only_with_a_proof_of_that_key_and_its_tokens_are_bound()
+    {
+        var user = await server.CreateUserAsync();
+        using var browser = new BrowserClient(server);
+        var pkce = Pkce.Create();
+        var extra = new Dictionary<string, string> { ["dpop_jkt"] = _key.Thumbprint };
+        var code = BrowserClient.QueryOf(await browser.SignInAsync(BrowserClient.AuthorizeUrl(pkce, extra: extra), user.UserName!, TestUsers.Password))["code"]!;
+
+        var form = new Dictionary<string, string>
+        {
+            ["grant_type"] = "authorization_code", ["client_id"] = TokenClient.Spa, ["code"] = code, ["code_verifier"] = pkce.Verifier,
+            ["redirect_uri"] = BrowserClient.RedirectUri,
+        };
+        (await browser.Tokens.PostAsync(form)).ShouldFail(HttpStatusCode.BadRequest, "invalid_grant");
+        (await browser.Tokens.PostAsync(form, _other.Proof(browser.Tokens.TokenEndpointUri, Now))).ShouldFail(HttpStatusCode.BadRequest, "invalid_grant");
+        var tokens = (await browser.Tokens.PostAsync(form, _key.Proof(browser.Tokens.TokenEndpointUri, Now))).ShouldSucceed();
+
+        Assert.Equal("DPoP", tokens.Get("token_type"));
+        (await RefreshAsync(tokens.RefreshToken!)).ShouldFail(HttpStatusCode.BadRequest, "invalid_grant");
+        (await RefreshAsync(tokens.RefreshToken!, _key.Proof(_client.TokenEndpointUri, Now))).ShouldSucceed();
+    }
+
+    [Theory]
+    [InlineData("short")]
+    [InlineData("not base64url characters, forty-three long!!")]
+    public async Task A_malformed_dpop_jkt_is_refused_at_the_authorization_endpoint(string jkt)
+    {
+        using var browser = new BrowserClient(server);
+        var extra = new Dictionary<string, string> { ["dpop_jkt"] = jkt };
+
+        // Refused before any sign-in: back to the client with the error.
+        using var response = await browser.GetAsync(BrowserClient.AuthorizeUrl(Pkce.Create(), extra: extra));
+
+        Assert.Equal("invalid_request", BrowserClient.QueryOf(browser.LocationOf(response))["error"]);
+    }
+
+    [Fact]
     public async Task Discovery_advertises_the_proof_algorithms_asymmetric_only()
     {
         using var document = JsonDocument.Parse(await _client.Http.GetStringAsync("/.well-known/openid-configuration", TestContext.Current.CancellationToken));

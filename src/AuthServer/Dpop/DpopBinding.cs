@@ -13,28 +13,38 @@ using AuthServer.Contracts.Dpop;
 namespace AuthServer.Dpop;
 
 /// <summary>
-/// DPoP at the token endpoint (RFC 9449 §5): a request with a `DPoP` header gets tokens bound to the proof's key. The
+/// DPoP at the server (RFC 9449): at the token endpoint (§5) a request with a `DPoP` header gets tokens bound to the
+/// proof's key, and at the authorization endpoint `dpop_jkt` binds the code to a key (§10). The
 /// proof is checked before the client and the grant are (a malformed one costs nothing else); the binding of what is
 /// redeemed (a refresh token bound earlier) and the proof's one use are checked after everything else passed. The access
 /// token carries `cnf.jkt` and is answered with `token_type: DPoP`; a public client's refresh token carries the
 /// thumbprint too (inside its encrypted payload), and is refused with any other key or with none. A confidential client's
 /// refresh token is not bound: its client authentication already ties it to the client (§5).
 /// </summary>
-public static class DpopAtTokenEndpoint
+public static class DpopBinding
 {
     public const string InvalidProof = "invalid_dpop_proof";
     public const string UseNonce = "use_dpop_nonce";
     public const string NonceHeader = "DPoP-Nonce";
 
+    /// <summary>The authorization request's parameter naming the key the code will be bound to (RFC 9449 §10).</summary>
+    public const string KeyParameter = "dpop_jkt";
+
     /// <summary>The thumbprint a public client's refresh token is bound to (a private claim: refresh tokens are read only here).</summary>
     public const string BoundKeyClaim = "authserver_dpop_jkt";
 
-    private static readonly string s_proof = typeof(DpopAtTokenEndpoint).FullName + ".Proof";
-    private static readonly string s_sendNonce = typeof(DpopAtTokenEndpoint).FullName + ".SendNonce";
+    private static readonly string s_proof = typeof(DpopBinding).FullName + ".Proof";
+    private static readonly string s_sendNonce = typeof(DpopBinding).FullName + ".SendNonce";
 
     public static OpenIddictServerHandlerDescriptor ProofDescriptor { get; } = OpenIddictServerHandlerDescriptor.CreateBuilder<ValidateTokenRequestContext>()
         .UseScopedHandler<CheckProof>()
         .SetOrder(HandlerOrder.JustBefore(Exchange.ValidateAuthentication.Descriptor))
+        .SetType(OpenIddictServerHandlerType.Custom)
+        .Build();
+
+    public static OpenIddictServerHandlerDescriptor KeyParameterDescriptor { get; } = OpenIddictServerHandlerDescriptor.CreateBuilder<ValidateAuthorizationRequestContext>()
+        .UseSingletonHandler<WellFormedKeyParameter>()
+        .SetOrder(HandlerOrder.WellBefore(Authentication.ValidateClientRedirectUri.Descriptor))
         .SetType(OpenIddictServerHandlerType.Custom)
         .Build();
 
@@ -107,12 +117,14 @@ public static class DpopAtTokenEndpoint
         public async ValueTask HandleAsync(ValidateTokenRequestContext context)
         {
             var proof = ProofOf(context.Transaction);
-            var redeemed = context.Request.IsRefreshTokenGrantType()
-                ? context.Transaction.GetProperty<ProcessAuthenticationContext>(typeof(ProcessAuthenticationContext).FullName!)?.RefreshTokenPrincipal
+            var authentication = context.Transaction.GetProperty<ProcessAuthenticationContext>(typeof(ProcessAuthenticationContext).FullName!);
+            var redeemed = context.Request.IsRefreshTokenGrantType() ? authentication?.RefreshTokenPrincipal
+                : context.Request.IsAuthorizationCodeGrantType() ? authentication?.AuthorizationCodePrincipal
                 : null;
             if (redeemed?.GetClaim(BoundKeyClaim) is { } bound && !string.Equals(bound, proof?.Thumbprint, StringComparison.Ordinal))
             {
-                context.Reject(Errors.InvalidGrant, "The refresh token is bound to a DPoP key: send a proof made with that key.");
+                // RFC 9449 §10: a code issued for `dpop_jkt`, or a public client's refresh token, needs a proof of that key.
+                context.Reject(Errors.InvalidGrant, "This grant is bound to a DPoP key: send a proof made with that key.");
                 return;
             }
 
@@ -134,6 +146,13 @@ public static class DpopAtTokenEndpoint
     {
         public async ValueTask HandleAsync(ProcessSignInContext context)
         {
+            // RFC 9449 §10: the code is bound to the key the client named at the authorization endpoint.
+            if (context.EndpointType == OpenIddictServerEndpointType.Authorization && context.Request?.GetParameter(KeyParameter) is { } parameter && (string?)parameter is { } jkt)
+            {
+                context.AuthorizationCodePrincipal?.SetClaim(BoundKeyClaim, jkt);
+                return;
+            }
+
             if (context.EndpointType != OpenIddictServerEndpointType.Token || ProofOf(context.Transaction) is not { } proof)
             {
                 return;
@@ -163,6 +182,21 @@ public static class DpopAtTokenEndpoint
             if (response is not null && (context.Transaction.GetProperty<string>(s_sendNonce) is not null || options.Value.RequireNonce && ProofOf(context.Transaction) is not null))
             {
                 response.Headers[NonceHeader] = nonces.Issue();
+            }
+
+            return default;
+        }
+    }
+
+    /// <summary>`dpop_jkt` is a SHA-256 thumbprint: 43 base64url characters, once.</summary>
+    public sealed class WellFormedKeyParameter : IOpenIddictServerHandler<ValidateAuthorizationRequestContext>
+    {
+        public ValueTask HandleAsync(ValidateAuthorizationRequestContext context)
+        {
+            if (context.Request.GetParameter(KeyParameter) is { } value
+                && ((string?)value is not { } jkt || jkt.Length != 43 || !jkt.All(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_')))
+            {
+                context.Reject(Errors.InvalidRequest, "The 'dpop_jkt' parameter must be one SHA-256 JWK thumbprint (43 base64url characters).");
             }
 
             return default;
