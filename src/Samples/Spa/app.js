@@ -1,4 +1,4 @@
-// Sample SPA: sign in with code + PKCE (oidc-client-ts), show claims, call the API, refresh, sign out.
+// Sample SPA: sign in with code + PKCE and DPoP (oidc-client-ts), show claims, call the API, refresh, sign out.
 "use strict";
 
 const $ = (id) => document.getElementById(id);
@@ -20,7 +20,12 @@ async function main() {
     stateStore: new oidc.WebStorageStateStore({ store: window.sessionStorage }),
     // signinSilent uses the refresh token (rotated by the server on every use) instead of a hidden iframe.
     automaticSilentRenew: false,
-    loadUserInfo: true,
+    // DPoP (RFC 9449): a key pair made by WebCrypto, non-extractable, kept in IndexedDB. The code, the tokens and the
+    // refresh token are bound to it, so a token copied out of this page is useless anywhere else (docs/spa.md).
+    dpop: { bind_authorization_code: true, store: new oidc.IndexedDbDPoPStore() },
+    // The ID token carries the profile; oidc-client-ts would ask userinfo with the bound token as a plain bearer token,
+    // which the server refuses for a DPoP-bound token.
+    loadUserInfo: false,
   });
 
   if (window.location.pathname === "/callback") {
@@ -61,7 +66,10 @@ async function main() {
       return;
     }
     try {
-      const response = await fetch(config.apiUrl, { headers: { Authorization: `Bearer ${user.access_token}` } });
+      // A bound token goes with a fresh proof for this one call (method and URL), signed by the page's key.
+      const proof = await manager.dpopProof(config.apiUrl, user, "GET");
+      const headers = proof ? { Authorization: `DPoP ${user.access_token}`, DPoP: proof } : { Authorization: `Bearer ${user.access_token}` };
+      const response = await fetch(config.apiUrl, { headers });
       $("api").textContent = `${response.status} ${response.statusText}\n${await response.text()}`;
     } catch {
       $("api").textContent = `The resource API at ${config.apiUrl} is not reachable. Start it, or set API_URL when starting this SPA.`;

@@ -8,7 +8,8 @@ namespace AuthServer.Tests;
 
 /// <summary>
 /// The sample SPA in real headless Chromium against the built server as a real process: sign in through the
-/// login page, see the claims, call the API, refresh, sign out, and find the session's refresh token dead.
+/// login page with DPoP, see the claims, call the API, refresh, find the tokens useless when copied out of the page,
+/// sign out, and find the session's refresh token dead.
 /// </summary>
 [Collection(RunsAlone.Name)]
 public sealed class SpaBrowserTests
@@ -72,13 +73,31 @@ public sealed class SpaBrowserTests
             Assert.NotEqual(first, second);
             Assert.Null(await page.EvaluateAsync<string?>("() => Object.keys(localStorage).find(k => k.startsWith('oidc.'))"));
 
+            // DPoP: what the page holds is bound to its non-extractable key. Copied out, the refresh token is refused at the
+            // token endpoint and the access token as a bearer token; the page itself goes on refreshing.
+            using var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{serverPort}/") };
+            var tokens = new TokenClient(http);
+            var stored = JsonDocument.Parse((await page.EvaluateAsync<string?>("key => sessionStorage.getItem(key)", userKey))!).RootElement;
+            Assert.Equal("DPoP", stored.GetProperty("token_type").GetString());
+            (await tokens.RefreshAsync(second)).ShouldFail(HttpStatusCode.BadRequest, "invalid_grant");
+            using (var userInfo = new HttpRequestMessage(HttpMethod.Get, "connect/userinfo"))
+            {
+                userInfo.Headers.Authorization = new("Bearer", stored.GetProperty("access_token").GetString());
+                using var refused = await http.SendAsync(userInfo, TestContext.Current.CancellationToken);
+                Assert.Equal(HttpStatusCode.Unauthorized, refused.StatusCode);
+            }
+
+            await page.ClickAsync("#refresh");
+            await page.WaitForFunctionAsync(
+                "([key, old]) => JSON.parse(sessionStorage.getItem(key) ?? '{}').refresh_token !== old", new[] { userKey, second });
+            await Assertions.Expect(status).ToContainTextAsync("Tokens refreshed");
+            var third = await RefreshTokenAsync(page, userKey);
+
             await page.ClickAsync("#logout");
             await Assertions.Expect(page).ToHaveURLAsync(HeadlessChromium.At($"{spa}/"));
             await Assertions.Expect(status).ToHaveTextAsync("Not signed in");
 
-            using var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{serverPort}/") };
-            var tokens = new TokenClient(http);
-            (await tokens.RefreshAsync(second)).ShouldFail(HttpStatusCode.BadRequest, "invalid_grant");
+            (await tokens.RefreshAsync(third)).ShouldFail(HttpStatusCode.BadRequest, "invalid_grant");
 
             // The logout carried the id token in a POST body: no URL the browser requested (and a proxy logged) holds it.
             Assert.Contains(requested, url => url.Contains("/connect/logout", StringComparison.Ordinal));
