@@ -51,6 +51,9 @@ public sealed class ClientRegistration
     /// <summary>§2.2 backchannel_logout_session_required: the client needs `sid` in the logout token (this server always sends it).</summary>
     public bool BackchannelLogoutSessionRequired { get; set; } = true;
 
+    /// <summary>RFC 9449: every token request of this client must carry a DPoP proof, so all its tokens are bound to a key.</summary>
+    public bool RequireDpop { get; set; }
+
     public bool IsConfidential => !string.IsNullOrEmpty(ClientSecret);
 }
 

@@ -66,14 +66,25 @@ public sealed record CatalogStamp(long? Version, string? Hash, string? SecretSou
     };
 
     /// <summary>SHA-256 of the normalized settings (sets sorted). The secret is left out: an unsalted fast hash of it must not sit in a table.</summary>
-    public static string HashOf(ClientRegistration client) => client.BackchannelLogoutUri is null && client.BackchannelLogoutSessionRequired
-        ? HashOf(Normalized(client))
-        : HashOf(new
+    public static string HashOf(ClientRegistration client) => (client.BackchannelLogoutUri is null && client.BackchannelLogoutSessionRequired, client.RequireDpop) switch
+    {
+        (true, false) => HashOf(Normalized(client)),
+        (false, false) => HashOf(new
         {
             Settings = Normalized(client),
             BackchannelLogoutUri = client.BackchannelLogoutUri?.OriginalString,
             client.BackchannelLogoutSessionRequired,
-        });
+        }),
+
+        // Added later again: a client without it keeps its hash.
+        _ => HashOf(new
+        {
+            Settings = Normalized(client),
+            BackchannelLogoutUri = client.BackchannelLogoutUri?.OriginalString,
+            client.BackchannelLogoutSessionRequired,
+            client.RequireDpop,
+        }),
+    };
 
     public static string HashOf(ScopeRegistration scope) => HashOf(new { scope.DisplayName, Resources = Sorted(scope.Resources) });
 

@@ -16,6 +16,9 @@ namespace AuthServer.Clients;
 /// </summary>
 public sealed class CatalogSync(IServiceProvider services, IOptions<CatalogOptions> options, ILogger<CatalogSync> logger) : IHostedService
 {
+    /// <summary>The application setting that makes DPoP mandatory for a client (Dpop/DpopBinding reads it).</summary>
+    public const string RequireDpopSetting = "authserver:require_dpop";
+
     // Instances starting together race for the same rows; the loser re-reads and then finds nothing left to do.
     private const int Attempts = 3;
 
@@ -235,6 +238,11 @@ public sealed class CatalogSync(IServiceProvider services, IOptions<CatalogOptio
 
         descriptor.RedirectUris.UnionWith(client.RedirectUris);
         descriptor.PostLogoutRedirectUris.UnionWith(client.PostLogoutRedirectUris);
+        if (client.RequireDpop)
+        {
+            descriptor.Settings[RequireDpopSetting] = "true";
+        }
+
         return descriptor;
     }
 }

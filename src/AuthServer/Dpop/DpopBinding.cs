@@ -75,20 +75,27 @@ public static class DpopBinding
     /// <summary>The proof this request was checked with, or null when it came without one.</summary>
     public static DpopProof? ProofOf(OpenIddictServerTransaction transaction) => transaction.GetProperty<DpopProof>(s_proof);
 
-    public sealed class CheckProof(IOptions<DpopOptions> options, DpopNonces nonces) : IOpenIddictServerHandler<ValidateTokenRequestContext>
+    public sealed class CheckProof(IOptions<DpopOptions> options, DpopNonces nonces, IOpenIddictApplicationManager applications) : IOpenIddictServerHandler<ValidateTokenRequestContext>
     {
-        public ValueTask HandleAsync(ValidateTokenRequestContext context)
+        public async ValueTask HandleAsync(ValidateTokenRequestContext context)
         {
             var request = context.Transaction.GetHttpRequest();
             if (request is null || !request.Headers.TryGetValue("DPoP", out var values))
             {
-                return default;
+                // A client registered with RequireDpop gets bound tokens or none (the catalog's setting, cached with the client).
+                if (context.ClientId is { } clientId && await applications.FindByClientIdAsync(clientId) is { } client
+                    && (await applications.GetSettingsAsync(client)).TryGetValue(Clients.CatalogSync.RequireDpopSetting, out var required) && required == "true")
+                {
+                    context.Reject(InvalidProof, "This client must send a DPoP proof with every token request.");
+                }
+
+                return;
             }
 
             if (values is not [{ Length: > 0 } compact])
             {
                 context.Reject(InvalidProof, "Send exactly one DPoP header.");
-                return default;
+                return;
             }
 
             var settings = options.Value;
@@ -97,18 +104,18 @@ public static class DpopBinding
             if (DpopProof.Read(compact, request.Method, target, now, settings.ProofLifetime, settings.ClockSkew, accessToken: null, out var error) is not { } proof)
             {
                 context.Reject(InvalidProof, error);
-                return default;
+                return;
             }
 
             if (settings.RequireNonce && !nonces.IsCurrent(proof.Nonce))
             {
                 context.Transaction.SetProperty(s_sendNonce, s_sendNonce);
                 context.Reject(UseNonce, "Make the DPoP proof again with the nonce in the DPoP-Nonce header.");
-                return default;
+                return;
             }
 
             context.Transaction.SetProperty(s_proof, proof);
-            return default;
+            return;
         }
     }
 

@@ -5,7 +5,7 @@ namespace AuthServer.Tests;
 
 /// <summary>
 /// Server nonces (RFC 9449 §8) and what two instances sharing one database share: a nonce one issued is accepted by the
-/// other, and a proof used at one is refused at the other.
+/// other, and a proof used at one is refused at the other. And a client registered to take bound tokens only.
 /// </summary>
 public sealed class DpopNonceTests : IDisposable
 {
@@ -58,6 +58,21 @@ public sealed class DpopNonceTests : IDisposable
 
         var replay = await SignInAsync(first, user.UserName!, proof);
         replay.ShouldFail(HttpStatusCode.BadRequest, "invalid_dpop_proof");
+    }
+
+    [Fact]
+    public async Task A_client_registered_with_RequireDpop_gets_no_token_without_a_proof()
+    {
+        using var server = new AuthServerFactory().Set("Catalog:Clients:spa:RequireDpop", "true").Set("Catalog:Version", "1");
+        var client = server.CreateTokenClient();
+        var user = await server.CreateUserAsync();
+
+        (await client.PasswordAsync(user.UserName!, TestUsers.Password)).ShouldFail(HttpStatusCode.BadRequest, "invalid_dpop_proof");
+        var bound = (await SignInAsync(client, user.UserName!, _key.Proof(client.TokenEndpointUri, server.Clock.GetUtcNow()))).ShouldSucceed();
+        Assert.Equal("DPoP", bound.Get("token_type"));
+
+        // Other clients are not affected.
+        (await client.ClientCredentialsAsync()).ShouldSucceed();
     }
 
     public void Dispose()
