@@ -1,3 +1,4 @@
+using AuthServer.Contracts.Dpop;
 using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Net.Http.Headers;
@@ -52,6 +53,7 @@ public static class LoadRunner
 
     private sealed class Worker(string scenario, int index, HttpClient http, LoadSettings settings)
     {
+        private readonly DpopSigner? _dpop = settings.Dpop ? new DpopSigner() : null;
         private string? _refreshToken;
         private string? _accessToken;
         private long _sequence;
@@ -151,8 +153,17 @@ public static class LoadRunner
             ["grant_type"] = "password", ["client_id"] = settings.Client, ["username"] = settings.User, ["password"] = settings.Password, ["scope"] = settings.Scope,
         });
 
-        private HttpRequestMessage Token(Dictionary<string, string> form) =>
-            new(HttpMethod.Post, new Uri(settings.Server, "/connect/token")) { Content = new FormUrlEncodedContent(form) };
+        private HttpRequestMessage Token(Dictionary<string, string> form)
+        {
+            var endpoint = new Uri(settings.Server, "/connect/token");
+            var request = new HttpRequestMessage(HttpMethod.Post, endpoint) { Content = new FormUrlEncodedContent(form) };
+            if (_dpop is not null)
+            {
+                request.Headers.Add("DPoP", _dpop.Proof("POST", endpoint, DateTimeOffset.UtcNow));
+            }
+
+            return request;
+        }
 
         /// <summary>Each refresh chain redeems the token its previous call returned.</summary>
         private void Keep(string body)

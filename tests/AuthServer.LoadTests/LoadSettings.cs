@@ -34,6 +34,7 @@ public sealed record LoadSettings
                             to stand for many sources, or the flood only measures the per-source limit (429s)
           --rounds N        refusals: measured rounds, one request per path each (default 40)
           --forged-kids on|off  keys: tokens with random kids sent to the API all along (default off)
+          --dpop on|off         token requests carry a DPoP proof of each worker's key: bound tokens (default off)
           --revoke-timeout N    keys: seconds a revoked key's token is tried before it counts as still accepted (default 30)
           --account-free-failures N  refusals: the server's Throttling:FreeFailuresPerAccount (default 20, the server's default)
           --user, --password, --client, --secret, --scope  credentials (defaults: the Development demo data)
@@ -62,6 +63,9 @@ public sealed record LoadSettings
     public int Rounds { get; init; } = 40;
     public int AccountFreeFailures { get; init; } = 20;
     public bool ForgedKids { get; init; }
+
+    /// <summary>Every token request carries a DPoP proof of the worker's own key, so its tokens are bound (RFC 9449).</summary>
+    public bool Dpop { get; init; }
     public TimeSpan RevokeTimeout { get; init; } = TimeSpan.FromSeconds(30);
     public string User { get; init; } = "alice";
     public string Password { get; init; } = "Alice-Demo-Pass1";
@@ -101,6 +105,7 @@ public sealed record LoadSettings
                 case "--rounds": settings = settings with { Rounds = Math.Clamp(int.Parse(value), 1, 1000) }; break;
                 case "--account-free-failures": settings = settings with { AccountFreeFailures = Math.Clamp(int.Parse(value), 1, 10_000) }; break;
                 case "--forged-kids" when value is "on" or "off": settings = settings with { ForgedKids = value == "on" }; break;
+                case "--dpop" when value is "on" or "off": settings = settings with { Dpop = value == "on" }; break;
                 case "--revoke-timeout": settings = settings with { RevokeTimeout = TimeSpan.FromSeconds(Math.Clamp(int.Parse(value), 1, 600)) }; break;
                 case "--user": settings = settings with { User = value }; break;
                 case "--password": settings = settings with { Password = value }; break;

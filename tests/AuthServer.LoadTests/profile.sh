@@ -3,7 +3,8 @@
 #   bash tests/AuthServer.LoadTests/profile.sh [seconds-recorded] [scenario]
 # Runs the Release build on 127.0.0.1:5000 with a fresh SQLite file (as ../shared/peer/compare.sh does), warms up for
 # WARMUP seconds (45) under 16 connections, then records the server with `perf record -g` and charges each sample to the
-# component that owns it (profile-owners.py); PERF_TEXT=<file> keeps the samples as text for a closer look. For the profile only, the JIT writes a perf map and W^X is off (perf cannot
+# component that owns it (profile-owners.py); PERF_TEXT=<file> keeps the samples as text for a closer look;
+# LOAD_ARGS adds options of the load tool (`--dpop on`). For the profile only, the JIT writes a perf map and W^X is off (perf cannot
 # name code it finds in the double-mapped region); production keeps W^X on. Needs `perf` (apt: linux-perf) and root.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -24,7 +25,7 @@ server=$!
 for _ in $(seq 60); do curl -s -o /dev/null http://127.0.0.1:5000/.well-known/openid-configuration && break; sleep 1; done
 
 dotnet run -c Release --no-build --project tests/AuthServer.LoadTests -- --scenario "$scenario" --connections 16 \
-  --seconds $((seconds + 10)) --warmup "$warmup" --server-pid "$server" >"$work/load.txt" &
+  --seconds $((seconds + 10)) --warmup "$warmup" --server-pid "$server" ${LOAD_ARGS:-} >"$work/load.txt" &
 load=$!
 sleep $((warmup + 5))
 perf record -F 999 -g -p "$server" -o "$work/perf.data" -- sleep "$seconds" >/dev/null 2>&1
