@@ -1,4 +1,5 @@
 using System.Net;
+using AuthServer.Contracts.Dpop;
 using AuthServer.ResourceServer.Tests.Infrastructure;
 using AuthServer.Tests.Infrastructure;
 
@@ -56,6 +57,10 @@ public sealed class DpopApiTests(ResourceServers servers) : IClassFixture<Resour
         { Sample.JwtBearer, "another-key" }, { Sample.OpenIddict, "another-key" },
         { Sample.JwtBearer, "replayed" }, { Sample.OpenIddict, "replayed" },
         { Sample.JwtBearer, "unbound-token" }, { Sample.OpenIddict, "unbound-token" },
+        { Sample.JwtBearer, "private-key-in-jwk" }, { Sample.OpenIddict, "private-key-in-jwk" },
+        { Sample.JwtBearer, "alg-none" }, { Sample.OpenIddict, "alg-none" },
+        { Sample.JwtBearer, "alg-hs256" }, { Sample.OpenIddict, "alg-hs256" },
+        { Sample.JwtBearer, "two-proofs" }, { Sample.OpenIddict, "two-proofs" },
     };
 
     [Theory]
@@ -75,6 +80,10 @@ public sealed class DpopApiTests(ResourceServers servers) : IClassFixture<Resour
             "another-key" => ("DPoP " + token, _other.Proof(Me, now, htm: "GET", accessToken: token), "invalid_token"),
             "replayed" => ("DPoP " + token, await AcceptedProofAsync(sample, token), "invalid_dpop_proof"),
             "unbound-token" => await UnboundAsync(),
+            "private-key-in-jwk" => ("DPoP " + token, _key.Proof(Me, now, htm: "GET", accessToken: token, header: h => h["jwk"]!["d"] = _key.PrivateD), "invalid_dpop_proof"),
+            "alg-none" => ("DPoP " + token, string.Join('.', _key.Proof(Me, now, htm: "GET", accessToken: token, header: h => h["alg"] = "none").Split('.')[..2]) + ".", "invalid_dpop_proof"),
+            "alg-hs256" => ("DPoP " + token, _key.Proof(Me, now, htm: "GET", accessToken: token, header: h => h["alg"] = "HS256"), "invalid_dpop_proof"),
+            "two-proofs" => ("DPoP " + token, _key.Proof(Me, now, htm: "GET", accessToken: token) + "," + _key.Proof(Me, now, htm: "GET", accessToken: token), "invalid_dpop_proof"),
             _ => throw new ArgumentOutOfRangeException(nameof(fault)),
         };
 
@@ -108,6 +117,32 @@ public sealed class DpopApiTests(ResourceServers servers) : IClassFixture<Resour
 
         AssertRefused(refused, "invalid_token");
         Assert.Equal(HttpStatusCode.OK, accepted.StatusCode);
+    }
+
+    [Theory]
+    [MemberData(nameof(Samples))]
+    public async Task A_dotnet_client_with_DpopHandler_gets_bound_tokens_and_calls_the_api(Sample sample)
+    {
+        // What src/Samples/DpopClient does, against the in-memory server and API.
+        using var signer = new DpopSigner();
+        using var tokens = new HttpClient(new DpopHandler(signer, servers.Server.StartClock) { InnerHandler = servers.Server.Server.CreateHandler() })
+        {
+            BaseAddress = new Uri("http://localhost/"),
+        };
+        using var api = new HttpClient(new DpopHandler(signer) { InnerHandler = servers.ApiHandler(sample) }) { BaseAddress = new Uri("http://localhost/") };
+
+        using var response = await tokens.PostAsync("connect/token", new FormUrlEncodedContent(new Dictionary<string, string>
+        {
+            ["grant_type"] = "password", ["client_id"] = TokenClient.Spa, ["username"] = "alice", ["password"] = TestUsers.AlicePassword, ["scope"] = "openid api",
+        }), TestContext.Current.CancellationToken);
+        var body = (await TokenClient.ReadAsync(response)).ShouldSucceed();
+        Assert.Equal("DPoP", body.Get("token_type"));
+        var confirmation = new Microsoft.IdentityModel.JsonWebTokens.JsonWebToken(body.AccessToken!).GetClaim("cnf").Value;
+        Assert.Equal(signer.Thumbprint, System.Text.Json.JsonDocument.Parse(confirmation).RootElement.GetProperty("jkt").GetString());
+
+        using var call = new HttpRequestMessage(HttpMethod.Get, "/api/me") { Headers = { Authorization = new("DPoP", body.AccessToken) } };
+        using var answer = await api.SendAsync(call, TestContext.Current.CancellationToken);
+        Assert.Equal(HttpStatusCode.OK, answer.StatusCode);
     }
 
     public void Dispose()

@@ -43,6 +43,8 @@ public sealed class ResourceServers : IAsyncLifetime
 
     public HttpClient Api(Sample sample) => Started(sample).CreateClient();
 
+    public HttpMessageHandler ApiHandler(Sample sample) => Started(sample).CreateHandler();
+
     /// <summary>A request to a sample API with its headers exactly as given (see <see cref="SampleApi.SendRawAsync"/>).</summary>
     public Task<HttpContext> SendRawAsync(Sample sample, Action<HttpContext> configure) => Started(sample).SendRawAsync(configure);
 

@@ -66,6 +66,9 @@ public sealed class SampleApi : IDisposable
 
     public HttpClient CreateClient() => _createClient();
 
+    /// <summary>The in-memory server's handler, for a client that brings its own handlers in front (DPoP).</summary>
+    public HttpMessageHandler CreateHandler() => _server().CreateHandler();
+
     /// <summary>A request built on the server side: headers exactly as given (HttpClient re-serialises Authorization, folding its spaces).</summary>
     public Task<HttpContext> SendRawAsync(Action<HttpContext> configure) => _server().SendAsync(configure);
 

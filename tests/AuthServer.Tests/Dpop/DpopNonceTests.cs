@@ -1,4 +1,5 @@
 using System.Net;
+using AuthServer.Contracts.Dpop;
 using AuthServer.Tests.Infrastructure;
 
 namespace AuthServer.Tests;
@@ -34,6 +35,22 @@ public sealed class DpopNonceTests : IDisposable
         var accepted = (await SignInAsync(client, user.UserName!, _key.Proof(client.TokenEndpointUri, _first.Clock.GetUtcNow(), nonce: refused.DpopNonce))).ShouldSucceed();
         Assert.Equal("DPoP", accepted.Get("token_type"));
         Assert.NotNull(accepted.DpopNonce);
+    }
+
+    [Fact]
+    public async Task A_dotnet_client_with_DpopHandler_answers_the_nonce_request_by_itself()
+    {
+        var user = await _first.CreateUserAsync();
+        using var signer = new DpopSigner();
+        using var http = new HttpClient(new DpopHandler(signer, _first.Clock) { InnerHandler = _first.Server.CreateHandler() }) { BaseAddress = new Uri("http://localhost/") };
+
+        using var response = await http.PostAsync("connect/token", new FormUrlEncodedContent(new Dictionary<string, string>
+        {
+            ["grant_type"] = "password", ["client_id"] = TokenClient.Spa, ["username"] = user.UserName!, ["password"] = TestUsers.Password,
+            ["scope"] = "openid offline_access api",
+        }), TestContext.Current.CancellationToken);
+
+        Assert.Equal("DPoP", (await TokenClient.ReadAsync(response)).ShouldSucceed().Get("token_type"));
     }
 
     [Fact]
