@@ -12,6 +12,12 @@ builder.AddAuthServerTelemetry();
 
 // Issuer, audience, typ at+jwt, algorithms, lifetime, key caching and the revocation feed (AuthServer:RevocationFeed): all in this one call.
 builder.Services.AddAuthServerJwtBearer(builder.Configuration.GetSection(AuthServerJwtOptions.Section));
+
+// Browser apps on other origins (the sample SPA) call this API directly: CORS for exactly the configured origins, with the
+// headers a DPoP call needs; none configured, no CORS at all.
+var browserOrigins = builder.Configuration.GetSection("Api:BrowserOrigins").Get<string[]>() ?? [];
+builder.Services.AddCors(cors => cors.AddDefaultPolicy(policy => policy.WithOrigins(browserOrigins)
+    .WithMethods(HttpMethods.Get).WithHeaders("Authorization", "DPoP").WithExposedHeaders("WWW-Authenticate", "DPoP-Nonce")));
 builder.Services.AddAuthorizationBuilder()
     .AddScopePolicy("api", scope)
     .AddScopePolicy("reports", reportsScope)
@@ -25,6 +31,7 @@ if (!settings.Verify(app))
     return StartupSettings.InvalidConfiguration;
 }
 
+app.UseCors();
 app.UseBearerResponses();
 // Authentication with DPoP-bound tokens (RFC 9449): `Authorization: DPoP` with its proof; a bound token sent as Bearer is refused (AuthServer:Dpop).
 app.UseAuthServerAuthentication();

@@ -49,6 +49,12 @@ builder.Services.AddOpenIddict().AddValidation(validation =>
 builder.Services.AddAuthentication(OpenIddictValidationAspNetCoreDefaults.AuthenticationScheme);
 builder.Services.AddSingleton(new RememberValidatedTokens.Store(cacheSize));
 
+// Browser apps on other origins (the sample SPA) call this API directly: CORS for exactly the configured origins, with the
+// headers a DPoP call needs; none configured, no CORS at all.
+var browserOrigins = builder.Configuration.GetSection("Api:BrowserOrigins").Get<string[]>() ?? [];
+builder.Services.AddCors(cors => cors.AddDefaultPolicy(policy => policy.WithOrigins(browserOrigins)
+    .WithMethods(HttpMethods.Get).WithHeaders("Authorization", "DPoP").WithExposedHeaders("WWW-Authenticate", "DPoP-Nonce")));
+
 // Revocation within about a second instead of the token's 15 minutes: AuthServer:RevocationFeed, checked by RefuseRevokedTokens.
 // The same call supplies IssuerKeys: OpenIddict reads the issuer's keys through it, so the feed's key events reach it too.
 builder.Services.AddAuthServerRevocationFeed(builder.Configuration.GetSection(AuthServerJwtOptions.Section));
@@ -66,6 +72,7 @@ if (!settings.Verify(app) || !await IssuerCheck.VerifyAsync(app, authority!, set
     return StartupSettings.InvalidConfiguration;
 }
 
+app.UseCors();
 app.UseBearerResponses();
 // Authentication with DPoP-bound tokens (RFC 9449): `Authorization: DPoP` with its proof; a bound token sent as Bearer is refused (AuthServer:Dpop).
 app.UseAuthServerAuthentication();

@@ -8,7 +8,8 @@ namespace AuthServer.Tests;
 
 /// <summary>
 /// The sample SPA in real headless Chromium against the built server as a real process: sign in through the
-/// login page with DPoP, see the claims, call the API, refresh, find the tokens useless when copied out of the page,
+/// login page with DPoP, see the claims, call the sample API (a real process too), refresh, find the tokens useless
+/// when copied out of the page (at the token endpoint, the API and userinfo),
 /// sign out, and find the session's refresh token dead.
 /// </summary>
 [Collection(RunsAlone.Name)]
@@ -24,9 +25,15 @@ public sealed class SpaBrowserTests
         Assert.SkipUnless(File.Exists(Path.Combine(spaFolder, "node_modules", "oidc-client-ts", "dist", "browser", "oidc-client-ts.min.js")),
             "The sample SPA's packages are not installed (`npm ci --prefix src/Samples/Spa`, run by .ci/install).");
 
+        // The sample API, built by the solution's build beside this test assembly (same configuration).
+        var configuration = new DirectoryInfo(AppContext.BaseDirectory).Parent!.Name;
+        var apiDll = Path.GetFullPath(Path.Combine(ServerProcess.ContentRoot, "..", "Samples", "ResourceApi.JwtBearer", "bin", configuration, "net10.0", "ResourceApi.JwtBearer.dll"));
+        Assert.SkipUnless(File.Exists(apiDll), $"The sample API is not built ({apiDll}): `dotnet build` the solution.");
+
         var folder = Directory.CreateTempSubdirectory("authserver-e2e-").FullName;
         var serverPort = RunningProcess.FreePort();
         var spaPort = RunningProcess.FreePort();
+        var apiPort = RunningProcess.FreePort();
         var authority = $"http://localhost:{serverPort}/";
         var spa = $"http://localhost:{spaPort}";
         try
@@ -42,6 +49,17 @@ public sealed class SpaBrowserTests
                 ["Catalog__Clients__spa__PostLogoutRedirectUris__0"] = $"{spa}/",
             }, new Uri($"http://127.0.0.1:{serverPort}/health/ready"));
 
+            var apiStart = new ProcessStartInfo("dotnet") { WorkingDirectory = Path.GetDirectoryName(apiDll)! };
+            apiStart.ArgumentList.Add(apiDll);
+            await using var api = await RunningProcess.StartAsync(apiStart, new Dictionary<string, string>
+            {
+                ["ASPNETCORE_ENVIRONMENT"] = "Development",
+                ["ASPNETCORE_URLS"] = $"http://127.0.0.1:{apiPort}",
+                ["AuthServer__Authority"] = authority,
+                ["AuthServer__RevocationFeed__Enabled"] = "false",
+                ["Api__BrowserOrigins__0"] = spa,
+            }, new Uri($"http://127.0.0.1:{apiPort}/open"));
+
             var start = new ProcessStartInfo(node!) { WorkingDirectory = spaFolder };
             start.ArgumentList.Add("server.js");
             await using var spaServer = await RunningProcess.StartAsync(start, new Dictionary<string, string>
@@ -49,7 +67,7 @@ public sealed class SpaBrowserTests
                 ["PORT"] = spaPort.ToString(System.Globalization.CultureInfo.InvariantCulture),
                 ["HOST"] = "localhost",
                 ["AUTHORITY"] = authority,
-                ["API_URL"] = $"http://localhost:{RunningProcess.FreePort()}/api/me",
+                ["API_URL"] = $"http://localhost:{apiPort}/api/me",
             }, new Uri($"{spa}/config.json"));
 
             using var playwright = await Playwright.CreateAsync();
@@ -61,9 +79,9 @@ public sealed class SpaBrowserTests
             await HeadlessChromium.SignInAsAliceAsync(page, spa, authority);
             var status = page.Locator("#status");
 
-            // No resource API runs here: the app must say so clearly instead of failing silently.
+            // The page calls the API with its bound token and a proof of its key.
             await page.ClickAsync("#call-api");
-            await Assertions.Expect(page.Locator("#api")).ToContainTextAsync("not reachable");
+            await Assertions.Expect(page.Locator("#api")).ToContainTextAsync("200");
 
             var userKey = $"oidc.user:{authority}:spa";
             var first = await RefreshTokenAsync(page, userKey);
@@ -80,11 +98,12 @@ public sealed class SpaBrowserTests
             var stored = JsonDocument.Parse((await page.EvaluateAsync<string?>("key => sessionStorage.getItem(key)", userKey))!).RootElement;
             Assert.Equal("DPoP", stored.GetProperty("token_type").GetString());
             (await tokens.RefreshAsync(second)).ShouldFail(HttpStatusCode.BadRequest, "invalid_grant");
-            using (var userInfo = new HttpRequestMessage(HttpMethod.Get, "connect/userinfo"))
+            var copied = stored.GetProperty("access_token").GetString();
+            foreach (var (url, scheme) in new[] { ($"http://127.0.0.1:{apiPort}/api/me", "Bearer"), ($"http://127.0.0.1:{apiPort}/api/me", "DPoP"), ($"http://127.0.0.1:{serverPort}/connect/userinfo", "Bearer") })
             {
-                userInfo.Headers.Authorization = new("Bearer", stored.GetProperty("access_token").GetString());
-                using var refused = await http.SendAsync(userInfo, TestContext.Current.CancellationToken);
-                Assert.Equal(HttpStatusCode.Unauthorized, refused.StatusCode);
+                using var call = new HttpRequestMessage(HttpMethod.Get, url) { Headers = { Authorization = new(scheme, copied) } };
+                using var refused = await http.SendAsync(call, TestContext.Current.CancellationToken);
+                Assert.True(refused.StatusCode == HttpStatusCode.Unauthorized, $"{scheme} {url}: {(int)refused.StatusCode}");
             }
 
             await page.ClickAsync("#refresh");
