@@ -74,6 +74,7 @@ try
     app.UseRequestLimits();
     app.UseNoTokensInQueryString();
     app.UseBearerHeaderSpacing();
+    app.UseDpopAtUserInfo();
     app.UsePageAssets();
     app.UseBrowserCors();
     app.UseProtocolMethods();

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using AuthServer.Protocol;
+using Microsoft.AspNetCore;
 using OpenIddict.Abstractions;
 using OpenIddict.Server;
 using OpenIddict.Validation;
@@ -8,15 +9,15 @@ using static OpenIddict.Abstractions.OpenIddictConstants;
 namespace AuthServer.Dpop;
 
 /// <summary>
-/// A DPoP-bound access token (`cnf.jkt`) presented to the server's own endpoints (userinfo; the admin API and the
-/// Shared Signals endpoints, through OpenIddict's validation) as a bearer token is refused as `invalid_token`: a bound
-/// token without a proof of its key is what a thief would send (RFC 9449 §7). These endpoints do not accept the DPoP
-/// scheme yet, so such a token has no use there. Without this, OpenIddict's own proof-of-possession check, which knows
+/// A DPoP-bound access token (`cnf.jkt`) presented to the server's own endpoints without a proof of its key is refused
+/// as `invalid_token`: that is what a thief would send (RFC 9449 §7). Userinfo takes the DPoP scheme with a proof
+/// (<see cref="DpopAtUserInfo"/>); the admin API and the Shared Signals endpoints (OpenIddict's validation) take no
+/// proof, so a bound token has no use there. Without this, OpenIddict's own proof-of-possession check, which knows
 /// only certificate-bound tokens, would fail with a server error on the `jkt` member.
 /// </summary>
 public static class BoundTokensNeedProofs
 {
-    private const string Refusal = "This access token is bound to a DPoP key and this endpoint takes no DPoP proof.";
+    private const string Refusal = "This access token is bound to a DPoP key: send it with the DPoP scheme and a proof of that key where the endpoint takes one.";
 
     public static OpenIddictServerHandlerDescriptor ServerDescriptor { get; } = OpenIddictServerHandlerDescriptor.CreateBuilder<OpenIddictServerEvents.ValidateTokenContext>()
         .UseSingletonHandler<AtServerEndpoints>()
@@ -30,22 +31,23 @@ public static class BoundTokensNeedProofs
         .SetType(OpenIddictValidationHandlerType.Custom)
         .Build();
 
-    /// <summary>True when the token's `cnf` names a DPoP key thumbprint.</summary>
-    public static bool IsBound(System.Security.Claims.ClaimsPrincipal? principal)
+    /// <summary>The DPoP key thumbprint the token's `cnf` names, or null.</summary>
+    public static string? BoundKey(System.Security.Claims.ClaimsPrincipal? principal)
     {
         if (principal?.GetClaim(Claims.Confirmation) is not { Length: > 0 } confirmation)
         {
-            return false;
+            return null;
         }
 
         try
         {
             using var document = JsonDocument.Parse(confirmation);
-            return document.RootElement.ValueKind == JsonValueKind.Object && document.RootElement.TryGetProperty("jkt", out _);
+            return document.RootElement.ValueKind == JsonValueKind.Object && document.RootElement.TryGetProperty("jkt", out var jkt)
+                && jkt.ValueKind == JsonValueKind.String ? jkt.GetString() : null;
         }
         catch (JsonException)
         {
-            return false;
+            return null;
         }
     }
 
@@ -53,11 +55,21 @@ public static class BoundTokensNeedProofs
     {
         public ValueTask HandleAsync(OpenIddictServerEvents.ValidateTokenContext context)
         {
-            if (!context.DisableProofOfPossessionValidation && IsBound(context.Principal))
+            if (context.DisableProofOfPossessionValidation || BoundKey(context.Principal) is not { } bound)
             {
-                context.Reject(Errors.InvalidToken, Refusal);
+                return default;
             }
 
+            // Userinfo takes the DPoP scheme (DpopAtUserInfo checked the proof): the token's key must be the proof's.
+            var proven = context.Transaction.GetHttpRequest()?.HttpContext.Items[DpopAtUserInfo.ProvenKey] as string;
+            if (string.Equals(proven, bound, StringComparison.Ordinal))
+            {
+                // OpenIddict's own check knows certificate-bound tokens only; this one is checked here.
+                context.DisableProofOfPossessionValidation = true;
+                return default;
+            }
+
+            context.Reject(Errors.InvalidToken, proven is null ? Refusal : "The access token is not bound to the key of this DPoP proof.");
             return default;
         }
     }
@@ -66,7 +78,7 @@ public static class BoundTokensNeedProofs
     {
         public ValueTask HandleAsync(OpenIddictValidationEvents.ValidateTokenContext context)
         {
-            if (IsBound(context.Principal))
+            if (BoundKey(context.Principal) is not null)
             {
                 context.Reject(Errors.InvalidToken, Refusal);
             }

@@ -176,6 +176,35 @@ public sealed class DpopTokenEndpointTests(AuthServerFactory server) : IClassFix
     }
 
     [Fact]
+    public async Task Userinfo_takes_a_bound_token_with_a_proof_of_its_key_once_and_refuses_it_otherwise()
+    {
+        var user = await server.CreateUserAsync();
+        var token = (await SignInAsync(user.UserName!, _key.Proof(_client.TokenEndpointUri, Now))).ShouldSucceed().AccessToken!;
+        var userInfo = new Uri(_client.Http.BaseAddress!, "connect/userinfo").AbsoluteUri;
+        var proof = _key.Proof(userInfo, Now, htm: "GET", accessToken: token);
+
+        using (var accepted = await UserInfoAsync("DPoP", token, proof))
+        {
+            Assert.Equal(HttpStatusCode.OK, accepted.StatusCode);
+            Assert.Contains(user.Id, await accepted.Content.ReadAsStringAsync(TestContext.Current.CancellationToken), StringComparison.Ordinal);
+        }
+
+        (string Name, string Scheme, string? Proof)[] refusals =
+        [
+            ("replayed proof", "DPoP", proof),
+            ("no proof", "DPoP", null),
+            ("another key's proof", "DPoP", _other.Proof(userInfo, Now, htm: "GET", accessToken: token)),
+            ("proof for another token", "DPoP", _key.Proof(userInfo, Now, htm: "GET", accessToken: token + "x")),
+            ("bound token as bearer", "Bearer", null),
+        ];
+        foreach (var (name, scheme, refusedProof) in refusals)
+        {
+            using var refused = await UserInfoAsync(scheme, token, refusedProof);
+            Assert.True(refused.StatusCode == HttpStatusCode.Unauthorized, $"{name}: {(int)refused.StatusCode}");
+        }
+    }
+
+    [Fact]
     public async Task Discovery_advertises_the_proof_algorithms_asymmetric_only()
     {
         using var document = JsonDocument.Parse(await _client.Http.GetStringAsync("/.well-known/openid-configuration", TestContext.Current.CancellationToken));
@@ -197,6 +226,18 @@ public sealed class DpopTokenEndpointTests(AuthServerFactory server) : IClassFix
         ["grant_type"] = "password", ["client_id"] = TokenClient.Spa, ["username"] = userName, ["password"] = TestUsers.Password,
         ["scope"] = "openid offline_access api",
     }, proofs);
+
+    private async Task<HttpResponseMessage> UserInfoAsync(string scheme, string token, string? proof)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Get, "/connect/userinfo");
+        request.Headers.TryAddWithoutValidation("Authorization", $"{scheme} {token}");
+        if (proof is not null)
+        {
+            request.Headers.TryAddWithoutValidation("DPoP", proof);
+        }
+
+        return await _client.Http.SendAsync(request, TestContext.Current.CancellationToken);
+    }
 
     private Task<TokenResponse> RefreshAsync(string refreshToken, params string[] proofs) => _client.PostAsync(new()
     {
