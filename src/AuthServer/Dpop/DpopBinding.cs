@@ -1,4 +1,6 @@
 using System.Text.Json.Nodes;
+using AuthServer.Clients;
+using AuthServer.Contracts.Dpop;
 using AuthServer.Protocol;
 using Microsoft.AspNetCore;
 using Microsoft.Extensions.Options;
@@ -7,8 +9,6 @@ using OpenIddict.Server;
 using static OpenIddict.Abstractions.OpenIddictConstants;
 using static OpenIddict.Server.OpenIddictServerEvents;
 using static OpenIddict.Server.OpenIddictServerHandlers;
-
-using AuthServer.Contracts.Dpop;
 
 namespace AuthServer.Dpop;
 
@@ -84,7 +84,7 @@ public static class DpopBinding
             {
                 // A client registered with RequireDpop gets bound tokens or none (the catalog's setting, cached with the client).
                 if (context.ClientId is { } clientId && await applications.FindByClientIdAsync(clientId) is { } client
-                    && (await applications.GetSettingsAsync(client)).TryGetValue(Clients.CatalogSync.RequireDpopSetting, out var required) && required == "true")
+                    && (await applications.GetSettingsAsync(client)).TryGetValue(CatalogSync.RequireDpopSetting, out var required) && required == "true")
                 {
                     context.Reject(InvalidProof, "This client must send a DPoP proof with every token request.");
                 }
@@ -115,7 +115,6 @@ public static class DpopBinding
             }
 
             context.Transaction.SetProperty(s_proof, proof);
-            return;
         }
     }
 

@@ -1,11 +1,10 @@
 using System.Security.Cryptography;
 using System.Text;
+using AuthServer.Contracts.Dpop;
 using AuthServer.Persistence;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Infrastructure;
 using Microsoft.EntityFrameworkCore.Storage;
-
-using AuthServer.Contracts.Dpop;
 
 namespace AuthServer.Dpop;
 
