@@ -82,6 +82,8 @@ public sealed class DpopTokenEndpointTests(AuthServerFactory server) : IClassFix
     [
         "wrong-htu", "wrong-htm", "stale-iat", "future-iat", "private-key-in-jwk", "alg-none", "alg-hs256", "wrong-typ", "no-jwk",
         "signed-by-another-key", "no-jti", "not-a-jwt", "crit",
+        "jti-a-number", "iat-a-string", "htu-relative", "curve-mismatch", "short-x", "rsa-key-for-es256", "signature-truncated",
+        "claims-an-array", "header-not-json", "oversized",
     ];
 
     [Theory]
@@ -105,6 +107,16 @@ public sealed class DpopTokenEndpointTests(AuthServerFactory server) : IClassFix
             "no-jti" => _key.Proof(htu, Now, claims: c => c.Remove("jti")),
             "not-a-jwt" => "not.a.jwt!",
             "crit" => _key.Proof(htu, Now, header: h => h["crit"] = new System.Text.Json.Nodes.JsonArray("exp")),
+            "jti-a-number" => _key.Proof(htu, Now, claims: c => c["jti"] = 42),
+            "iat-a-string" => _key.Proof(htu, Now, claims: c => c["iat"] = "now"),
+            "htu-relative" => _key.Proof("/connect/token", Now),
+            "curve-mismatch" => _key.Proof(htu, Now, header: h => h["jwk"]!["crv"] = "P-384"),
+            "short-x" => _key.Proof(htu, Now, header: h => h["jwk"]!["x"] = "AAAA"),
+            "rsa-key-for-es256" => _key.Proof(htu, Now, header: h => h["jwk"] = new System.Text.Json.Nodes.JsonObject { ["kty"] = "RSA", ["n"] = new string('A', 342), ["e"] = "AQAB" }),
+            "signature-truncated" => _key.Proof(htu, Now)[..^10],
+            "claims-an-array" => string.Join('.', _key.Proof(htu, Now).Split('.') is var parts ? [parts[0], "W10", parts[2]] : []),
+            "header-not-json" => "bm90IGpzb24." + string.Join('.', _key.Proof(htu, Now).Split('.')[1..]),
+            "oversized" => _key.Proof(htu, Now, claims: c => c["pad"] = new string('x', 9000)),
             _ => throw new ArgumentOutOfRangeException(nameof(fault)),
         };
 
