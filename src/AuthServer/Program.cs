@@ -74,7 +74,7 @@ try
     app.UseRequestLimits();
     app.UseNoTokensInQueryString();
     app.UseBearerHeaderSpacing();
-    app.UseDpopAtUserInfo();
+    app.UseDpopAtServerEndpoints();
     app.UsePageAssets();
     app.UseBrowserCors();
     app.UseProtocolMethods();

@@ -10,9 +10,8 @@ namespace AuthServer.Dpop;
 
 /// <summary>
 /// A DPoP-bound access token (`cnf.jkt`) presented to the server's own endpoints without a proof of its key is refused
-/// as `invalid_token`: that is what a thief would send (RFC 9449 §7). Userinfo takes the DPoP scheme with a proof
-/// (<see cref="DpopAtUserInfo"/>); the admin API and the Shared Signals endpoints (OpenIddict's validation) take no
-/// proof, so a bound token has no use there. Without this, OpenIddict's own proof-of-possession check, which knows
+/// as `invalid_token`: that is what a thief would send (RFC 9449 §7). With the DPoP scheme and a proof of its key
+/// (<see cref="DpopAtServerEndpoints"/>: userinfo, the admin API, the Shared Signals endpoints) it is accepted. Without this, OpenIddict's own proof-of-possession check, which knows
 /// only certificate-bound tokens, would fail with a server error on the `jkt` member.
 /// </summary>
 public static class BoundTokensNeedProofs
@@ -60,8 +59,8 @@ public static class BoundTokensNeedProofs
                 return default;
             }
 
-            // Userinfo takes the DPoP scheme (DpopAtUserInfo checked the proof): the token's key must be the proof's.
-            var proven = context.Transaction.GetHttpRequest()?.HttpContext.Items[DpopAtUserInfo.ProvenKey] as string;
+            // The DPoP scheme came with a proof (DpopAtServerEndpoints checked it): the token's key must be the proof's.
+            var proven = context.Transaction.GetHttpRequest()?.HttpContext.Items[DpopAtServerEndpoints.ProvenKey] as string;
             if (string.Equals(proven, bound, StringComparison.Ordinal))
             {
                 // OpenIddict's own check knows certificate-bound tokens only; this one is checked here.
@@ -78,11 +77,19 @@ public static class BoundTokensNeedProofs
     {
         public ValueTask HandleAsync(OpenIddictValidationEvents.ValidateTokenContext context)
         {
-            if (BoundKey(context.Principal) is not null)
+            if (BoundKey(context.Principal) is not { } bound)
             {
-                context.Reject(Errors.InvalidToken, Refusal);
+                return default;
             }
 
+            var proven = context.Transaction.GetHttpRequest()?.HttpContext.Items[DpopAtServerEndpoints.ProvenKey] as string;
+            if (string.Equals(proven, bound, StringComparison.Ordinal))
+            {
+                context.DisableProofOfPossessionValidation = true;
+                return default;
+            }
+
+            context.Reject(Errors.InvalidToken, proven is null ? Refusal : "The access token is not bound to the key of this DPoP proof.");
             return default;
         }
     }

@@ -217,6 +217,28 @@ public sealed class DpopTokenEndpointTests(AuthServerFactory server) : IClassFix
     }
 
     [Fact]
+    public async Task An_operators_bound_client_credentials_token_reaches_the_admin_api_with_a_proof_and_only_so()
+    {
+        var response = (await _client.PostAsync(new()
+        {
+            ["grant_type"] = "client_credentials", ["client_id"] = TokenClient.Ops, ["client_secret"] = TokenClient.OpsSecret, ["scope"] = "ops",
+        }, _key.Proof(_client.TokenEndpointUri, Now))).ShouldSucceed();
+        Assert.Equal("DPoP", response.Get("token_type"));
+        var token = response.AccessToken!;
+        var keys = new Uri(_client.Http.BaseAddress!, "admin/keys").AbsoluteUri;
+
+        using (var accepted = await SendAsync("/admin/keys", "DPoP", token, _key.Proof(keys, Now, htm: "GET", accessToken: token)))
+        {
+            Assert.Equal(HttpStatusCode.OK, accepted.StatusCode);
+        }
+
+        using var asBearer = await SendAsync("/admin/keys", "Bearer", token, null);
+        using var otherKey = await SendAsync("/admin/keys", "DPoP", token, _other.Proof(keys, Now, htm: "GET", accessToken: token));
+        Assert.Equal(HttpStatusCode.Unauthorized, asBearer.StatusCode);
+        Assert.Equal(HttpStatusCode.Unauthorized, otherKey.StatusCode);
+    }
+
+    [Fact]
     public async Task Discovery_advertises_the_proof_algorithms_asymmetric_only()
     {
         using var document = JsonDocument.Parse(await _client.Http.GetStringAsync("/.well-known/openid-configuration", TestContext.Current.CancellationToken));
@@ -239,9 +261,11 @@ public sealed class DpopTokenEndpointTests(AuthServerFactory server) : IClassFix
         ["scope"] = "openid offline_access api",
     }, proofs);
 
-    private async Task<HttpResponseMessage> UserInfoAsync(string scheme, string token, string? proof)
+    private Task<HttpResponseMessage> UserInfoAsync(string scheme, string token, string? proof) => SendAsync("/connect/userinfo", scheme, token, proof);
+
+    private async Task<HttpResponseMessage> SendAsync(string path, string scheme, string token, string? proof)
     {
-        using var request = new HttpRequestMessage(HttpMethod.Get, "/connect/userinfo");
+        using var request = new HttpRequestMessage(HttpMethod.Get, path);
         request.Headers.TryAddWithoutValidation("Authorization", $"{scheme} {token}");
         if (proof is not null)
         {

@@ -1,3 +1,4 @@
+using AuthServer.Admin;
 using AuthServer.Contracts.Dpop;
 using AuthServer.Tokens;
 using Microsoft.Extensions.Options;
@@ -5,22 +6,23 @@ using Microsoft.Extensions.Options;
 namespace AuthServer.Dpop;
 
 /// <summary>
-/// Userinfo with a DPoP-bound access token (RFC 9449 §7): `Authorization: DPoP &lt;token&gt;` and one proof for this request
-/// (method, URI, `ath`, fresh, never seen by any instance). The proof is checked before OpenIddict reads the token, which
-/// then goes on as a bearer token with the proof's key noted; <see cref="BoundTokensNeedProofs"/> accepts a bound token
-/// only with the proof of its own key.
+/// The server's own bearer endpoints (userinfo, the admin API, the Shared Signals endpoints) with a DPoP-bound access token
+/// (RFC 9449 §7): `Authorization: DPoP &lt;token&gt;` and one proof for this request (method, URI, `ath`, fresh, never seen
+/// by any instance). The proof is checked before OpenIddict reads the token, which then goes on as a bearer token with the
+/// proof's key noted; <see cref="BoundTokensNeedProofs"/> accepts a bound token only with the proof of its own key.
 /// </summary>
-public static class DpopAtUserInfo
+public static class DpopAtServerEndpoints
 {
     private const string Scheme = "DPoP";
+    private static readonly PathString[] s_paths = [Endpoints.UserInfo, AdminSetup.Prefix, "/ssf"];
 
     /// <summary>The thumbprint of the key whose proof came with this request.</summary>
     public static readonly object ProvenKey = new();
 
-    public static IApplicationBuilder UseDpopAtUserInfo(this IApplicationBuilder app) => app.Use(async (context, next) =>
+    public static IApplicationBuilder UseDpopAtServerEndpoints(this IApplicationBuilder app) => app.Use(async (context, next) =>
     {
         var request = context.Request;
-        if (!request.Path.StartsWithSegments(Endpoints.UserInfo, StringComparison.OrdinalIgnoreCase)
+        if (!Array.Exists(s_paths, path => request.Path.StartsWithSegments(path, StringComparison.OrdinalIgnoreCase))
             || request.Headers.Authorization is not [{ } header]
             || !header.StartsWith(Scheme + " ", StringComparison.OrdinalIgnoreCase)
             || header[(Scheme.Length + 1)..].Trim() is not { Length: > 0 } token)
