@@ -1,3 +1,4 @@
+using AuthServer.Persistence;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Infrastructure;
 using Microsoft.EntityFrameworkCore.Migrations;
@@ -72,6 +73,20 @@ public sealed class MigrationScriptTests
         Assert.Contains(statements, statement => statement.StartsWith("UPDATE", StringComparison.Ordinal) && statement.Contains("EXISTS", StringComparison.Ordinal));
         Assert.All(statements, statement =>
         {
+            new TSql160Parser(initialQuotedIdentifiers: true).Parse(new StringReader(statement), out var errors);
+            Assert.True(errors.Count == 0, string.Join("; ", errors.Select(e => e.Message)) + "\n" + statement);
+        });
+    }
+
+    [Fact]
+    public void Conditional_inserts_parse_as_SQL_Server_2022_TSQL()
+    {
+        using var db = new AuthServer.Migrations.SqlServer.DesignTimeFactory().CreateDbContext([]);
+        string[] statements = [InsertIfAbsent.StatementFor<SignInThrottleEntry>(db), InsertIfAbsent.StatementFor<DpopProofUse>(db)];
+
+        Assert.All(statements, statement =>
+        {
+            Assert.Contains("WITH (UPDLOCK, HOLDLOCK)", statement, StringComparison.Ordinal);
             new TSql160Parser(initialQuotedIdentifiers: true).Parse(new StringReader(statement), out var errors);
             Assert.True(errors.Count == 0, string.Join("; ", errors.Select(e => e.Message)) + "\n" + statement);
         });

@@ -200,25 +200,9 @@ public sealed class SignInThrottle(AuthDbContext db, TimeProvider clock, IOption
         return backoff < max ? backoff : max;
     }
 
-    /// <summary>False when another request inserted the same key first.</summary>
-    private async Task<bool> TryInsertAsync(SignInThrottleEntry entry, CancellationToken cancellationToken)
-    {
-        db.SignInThrottles.Add(entry);
-        try
-        {
-            await db.SaveChangesAsync(cancellationToken);
-            return true;
-        }
-        catch (DbUpdateException exception) when (UniqueViolation.Is(exception))
-        {
-            // Any other failure (the database unreachable) is the request's failure, not a lost race to retry.
-            return false;
-        }
-        finally
-        {
-            db.Entry(entry).State = EntityState.Detached;
-        }
-    }
+    /// <summary>False when another request inserted the same key first (a lost race, not an error: <see cref="InsertIfAbsent"/>).</summary>
+    private Task<bool> TryInsertAsync(SignInThrottleEntry entry, CancellationToken cancellationToken) =>
+        InsertIfAbsent.ExecuteAsync(db, entry, cancellationToken);
 
     private static string Digest(string kind, string first, string second) =>
         Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes($"{kind}\n{first}\n{second}")));
