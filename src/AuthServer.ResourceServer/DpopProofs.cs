@@ -1,5 +1,4 @@
 using System.Security.Claims;
-using System.Text.Json;
 using AuthServer.Contracts.Dpop;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
@@ -115,24 +114,7 @@ public static class DpopProofs
     }
 
     /// <summary>The thumbprint in the token's `cnf.jkt`, or null for a bearer token.</summary>
-    public static string? BoundKey(ClaimsPrincipal? principal)
-    {
-        if (principal?.FindFirst("cnf")?.Value is not { Length: > 0 } confirmation)
-        {
-            return null;
-        }
-
-        try
-        {
-            using var document = JsonDocument.Parse(confirmation);
-            return document.RootElement.ValueKind == JsonValueKind.Object && document.RootElement.TryGetProperty("jkt", out var jkt)
-                && jkt.ValueKind == JsonValueKind.String ? jkt.GetString() : null;
-        }
-        catch (JsonException)
-        {
-            return null;
-        }
-    }
+    public static string? BoundKey(ClaimsPrincipal? principal) => DpopProof.BoundKeyOf(principal?.FindFirst("cnf")?.Value);
 
     private static void Refuse(HttpContext context, string error, string description)
     {

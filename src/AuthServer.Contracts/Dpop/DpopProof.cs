@@ -121,6 +121,26 @@ public sealed record DpopProof(string Thumbprint, string Jti, DateTimeOffset Iss
         return new DpopProof(thumbprint, jti, issuedAt.Value, Text(claims, "nonce"));
     }
 
+    /// <summary>The key thumbprint an access token's `cnf` claim (its JSON text) binds it to (`jkt`), or null for a bearer token.</summary>
+    public static string? BoundKeyOf(string? confirmation)
+    {
+        if (string.IsNullOrEmpty(confirmation))
+        {
+            return null;
+        }
+
+        try
+        {
+            using var document = JsonDocument.Parse(confirmation);
+            return document.RootElement.ValueKind == JsonValueKind.Object && document.RootElement.TryGetProperty("jkt", out var jkt)
+                && jkt.ValueKind == JsonValueKind.String ? jkt.GetString() : null;
+        }
+        catch (JsonException)
+        {
+            return null;
+        }
+    }
+
     /// <summary>`ath` (RFC 9449 §4.2): the base64url SHA-256 of the access token's ASCII.</summary>
     public static string AccessTokenHash(string accessToken) => Base64Url.EncodeToString(SHA256.HashData(Encoding.ASCII.GetBytes(accessToken)));
 

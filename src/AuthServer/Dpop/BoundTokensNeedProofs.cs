@@ -1,4 +1,4 @@
-using System.Text.Json;
+using AuthServer.Contracts.Dpop;
 using AuthServer.Protocol;
 using Microsoft.AspNetCore;
 using OpenIddict.Abstractions;
@@ -16,7 +16,7 @@ namespace AuthServer.Dpop;
 /// </summary>
 public static class BoundTokensNeedProofs
 {
-    private const string Refusal = "This access token is bound to a DPoP key: send it with the DPoP scheme and a proof of that key where the endpoint takes one.";
+    private const string NoProof = "This access token is bound to a DPoP key: send it with the DPoP scheme and a proof of that key where the endpoint takes one.";
 
     public static OpenIddictServerHandlerDescriptor ServerDescriptor { get; } = OpenIddictServerHandlerDescriptor.CreateBuilder<OpenIddictServerEvents.ValidateTokenContext>()
         .UseSingletonHandler<AtServerEndpoints>()
@@ -31,44 +31,33 @@ public static class BoundTokensNeedProofs
         .Build();
 
     /// <summary>The DPoP key thumbprint the token's `cnf` names, or null.</summary>
-    public static string? BoundKey(System.Security.Claims.ClaimsPrincipal? principal)
-    {
-        if (principal?.GetClaim(Claims.Confirmation) is not { Length: > 0 } confirmation)
-        {
-            return null;
-        }
+    public static string? BoundKey(System.Security.Claims.ClaimsPrincipal? principal) => DpopProof.BoundKeyOf(principal?.GetClaim(Claims.Confirmation));
 
-        try
-        {
-            using var document = JsonDocument.Parse(confirmation);
-            return document.RootElement.ValueKind == JsonValueKind.Object && document.RootElement.TryGetProperty("jkt", out var jkt)
-                && jkt.ValueKind == JsonValueKind.String ? jkt.GetString() : null;
-        }
-        catch (JsonException)
-        {
-            return null;
-        }
-    }
+    /// <summary>
+    /// For a bound token: null when the DPoP scheme came with a proof of its key (DpopAtServerEndpoints checked it), else
+    /// why it is refused.
+    /// </summary>
+    private static string? Refusal(string bound, HttpContext? http) => http?.Items[DpopAtServerEndpoints.ProvenKey] switch
+    {
+        string proven when string.Equals(proven, bound, StringComparison.Ordinal) => null,
+        string => "The access token is not bound to the key of this DPoP proof.",
+        _ => NoProof,
+    };
 
     private sealed class AtServerEndpoints : IOpenIddictServerHandler<OpenIddictServerEvents.ValidateTokenContext>
     {
         public ValueTask HandleAsync(OpenIddictServerEvents.ValidateTokenContext context)
         {
-            if (context.DisableProofOfPossessionValidation || BoundKey(context.Principal) is not { } bound)
+            if (!context.DisableProofOfPossessionValidation && BoundKey(context.Principal) is { } bound)
             {
-                return default;
-            }
-
-            // The DPoP scheme came with a proof (DpopAtServerEndpoints checked it): the token's key must be the proof's.
-            var proven = context.Transaction.GetHttpRequest()?.HttpContext.Items[DpopAtServerEndpoints.ProvenKey] as string;
-            if (string.Equals(proven, bound, StringComparison.Ordinal))
-            {
-                // OpenIddict's own check knows certificate-bound tokens only; this one is checked here.
+                // OpenIddict's own check knows certificate-bound tokens only; a DPoP-bound one is decided here.
                 context.DisableProofOfPossessionValidation = true;
-                return default;
+                if (Refusal(bound, context.Transaction.GetHttpRequest()?.HttpContext) is { } reason)
+                {
+                    context.Reject(Errors.InvalidToken, reason);
+                }
             }
 
-            context.Reject(Errors.InvalidToken, proven is null ? Refusal : "The access token is not bound to the key of this DPoP proof.");
             return default;
         }
     }
@@ -77,19 +66,15 @@ public static class BoundTokensNeedProofs
     {
         public ValueTask HandleAsync(OpenIddictValidationEvents.ValidateTokenContext context)
         {
-            if (BoundKey(context.Principal) is not { } bound)
-            {
-                return default;
-            }
-
-            var proven = context.Transaction.GetHttpRequest()?.HttpContext.Items[DpopAtServerEndpoints.ProvenKey] as string;
-            if (string.Equals(proven, bound, StringComparison.Ordinal))
+            if (BoundKey(context.Principal) is { } bound)
             {
                 context.DisableProofOfPossessionValidation = true;
-                return default;
+                if (Refusal(bound, context.Transaction.GetHttpRequest()?.HttpContext) is { } reason)
+                {
+                    context.Reject(Errors.InvalidToken, reason);
+                }
             }
 
-            context.Reject(Errors.InvalidToken, proven is null ? Refusal : "The access token is not bound to the key of this DPoP proof.");
             return default;
         }
     }
