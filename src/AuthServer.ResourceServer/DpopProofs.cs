@@ -2,6 +2,7 @@ using System.Security.Claims;
 using AuthServer.Contracts.Dpop;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.Extensions;
 using Microsoft.Extensions.Caching.Memory;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
@@ -56,7 +57,7 @@ public static class DpopProofs
                     return;
                 }
 
-                var target = new Uri($"{request.Scheme}://{request.Host}{request.PathBase}{request.Path}");
+                var target = new Uri(UriHelper.BuildAbsolute(request.Scheme, request.Host, request.PathBase, request.Path));
                 var proof = DpopProof.Read(compact, request.Method, target, clock.GetUtcNow(), settings.ProofLifetime, settings.ClockSkew, token, out var error);
                 if (proof is null)
                 {
@@ -64,15 +65,25 @@ public static class DpopProofs
                     return;
                 }
 
-                // One use per proof on this instance; the proof names this API's URI, so no other API accepts it either.
+                // One use per proof on this instance; the proof names this API's URI, so no other API accepts it either. The check
+                // and the write are one step: parallel requests carrying one proof cannot both find it unseen.
                 var key = $"{proof.Thumbprint}\n{proof.Jti}";
-                if (seen.Get(key) is not null)
+                bool first;
+                lock (seen)
+                {
+                    first = seen.Get(key) is null;
+                    if (first)
+                    {
+                        seen.Set(key, proof, new MemoryCacheEntryOptions { Size = 1, AbsoluteExpiration = proof.KeepUntil(settings.ProofLifetime, settings.ClockSkew) });
+                    }
+                }
+
+                if (!first)
                 {
                     Refuse(context, "invalid_dpop_proof", "This DPoP proof was already used: make a new one for each request.");
                     return;
                 }
 
-                seen.Set(key, proof, new MemoryCacheEntryOptions { Size = 1, AbsoluteExpiration = proof.IssuedAt + settings.ProofLifetime + 2 * settings.ClockSkew });
                 context.Items[proofKey] = proof;
 
                 // Both handlers read bearer tokens only; the proof has been checked, so the token goes on as one.

@@ -94,6 +94,23 @@ public sealed class DpopApiTests(ResourceServers servers) : IClassFixture<Resour
 
     [Theory]
     [MemberData(nameof(Samples))]
+    public async Task One_proof_sent_ten_times_at_once_is_accepted_once(Sample sample)
+    {
+        var token = await BoundTokenAsync();
+        var proof = _key.Proof(Me, DateTimeOffset.UtcNow, htm: "GET", accessToken: token);
+
+        var answers = await Task.WhenAll(Enumerable.Range(0, 10).Select(async _ =>
+        {
+            using var response = await CallAsync(sample, "DPoP " + token, proof);
+            return response.StatusCode;
+        }));
+
+        Assert.Single(answers, status => status == HttpStatusCode.OK);
+        Assert.All(answers.Where(status => status != HttpStatusCode.OK), status => Assert.Equal(HttpStatusCode.Unauthorized, status));
+    }
+
+    [Theory]
+    [MemberData(nameof(Samples))]
     public async Task An_unbound_token_still_works_as_a_bearer_token_where_dpop_is_allowed(Sample sample)
     {
         var token = await servers.AccessTokenAsync("alice", TestUsers.AlicePassword, "openid api");

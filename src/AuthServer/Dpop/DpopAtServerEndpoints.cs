@@ -1,6 +1,7 @@
 using AuthServer.Admin;
 using AuthServer.Contracts.Dpop;
 using AuthServer.Tokens;
+using Microsoft.AspNetCore.Http.Extensions;
 using Microsoft.Extensions.Options;
 
 namespace AuthServer.Dpop;
@@ -33,7 +34,7 @@ public static class DpopAtServerEndpoints
 
         var settings = context.RequestServices.GetRequiredService<IOptions<DpopOptions>>().Value;
         var clock = context.RequestServices.GetRequiredService<TimeProvider>();
-        var target = new Uri($"{request.Scheme}://{request.Host}{request.PathBase}{request.Path}");
+        var target = new Uri(UriHelper.BuildAbsolute(request.Scheme, request.Host, request.PathBase, request.Path));
         DpopProof? proof = null;
         var error = "Send exactly one DPoP proof with a DPoP-bound token.";
         if (request.Headers[Scheme] is [{ Length: > 0 } compact])
@@ -42,7 +43,7 @@ public static class DpopAtServerEndpoints
         }
 
         if (proof is not null && !await context.RequestServices.GetRequiredService<DpopReplayCache>()
-                .TryRememberAsync(proof, (proof.IssuedAt + settings.ProofLifetime + 2 * settings.ClockSkew).UtcDateTime, context.RequestAborted))
+                .TryRememberAsync(proof, context.RequestAborted))
         {
             (proof, error) = (null, "This DPoP proof was already used: make a new one for each request.");
         }

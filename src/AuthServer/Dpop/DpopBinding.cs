@@ -3,6 +3,7 @@ using AuthServer.Clients;
 using AuthServer.Contracts.Dpop;
 using AuthServer.Protocol;
 using Microsoft.AspNetCore;
+using Microsoft.AspNetCore.Http.Extensions;
 using Microsoft.Extensions.Options;
 using OpenIddict.Abstractions;
 using OpenIddict.Server;
@@ -99,7 +100,7 @@ public static class DpopBinding
             }
 
             var settings = options.Value;
-            var target = new Uri($"{request.Scheme}://{request.Host}{request.PathBase}{request.Path}");
+            var target = new Uri(UriHelper.BuildAbsolute(request.Scheme, request.Host, request.PathBase, request.Path));
             var now = context.Options.TimeProvider.GetUtcNow();
             if (DpopProof.Read(compact, request.Method, target, now, settings.ProofLifetime, settings.ClockSkew, accessToken: null, out var error) is not { } proof)
             {
@@ -118,7 +119,7 @@ public static class DpopBinding
         }
     }
 
-    public sealed class CheckBindingAndUse(IOptions<DpopOptions> options, DpopReplayCache replays) : IOpenIddictServerHandler<ValidateTokenRequestContext>
+    public sealed class CheckBindingAndUse(DpopReplayCache replays) : IOpenIddictServerHandler<ValidateTokenRequestContext>
     {
         public async ValueTask HandleAsync(ValidateTokenRequestContext context)
         {
@@ -139,9 +140,7 @@ public static class DpopBinding
                 return;
             }
 
-            var settings = options.Value;
-            var keepUntil = (proof.IssuedAt + settings.ProofLifetime + 2 * settings.ClockSkew).UtcDateTime;
-            if (!await replays.TryRememberAsync(proof, keepUntil, context.CancellationToken))
+            if (!await replays.TryRememberAsync(proof, context.CancellationToken))
             {
                 context.Reject(InvalidProof, "This DPoP proof was already used: make a new one for each request.");
             }

@@ -78,6 +78,18 @@ public sealed class DpopTokenEndpointTests(AuthServerFactory server) : IClassFix
         Assert.Contains("already used", replay.Get("error_description"), StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task One_proof_sent_ten_times_at_once_gets_tokens_once()
+    {
+        var user = await server.CreateUserAsync();
+        var proof = _key.Proof(_client.TokenEndpointUri, Now);
+
+        var answers = await Task.WhenAll(Enumerable.Range(0, 10).Select(_ => SignInAsync(user.UserName!, proof)));
+
+        Assert.Single(answers, a => a.Status == HttpStatusCode.OK);
+        Assert.All(answers.Where(a => a.Status != HttpStatusCode.OK), a => a.ShouldFail(HttpStatusCode.BadRequest, "invalid_dpop_proof"));
+    }
+
     public static TheoryData<string> MalformedProofs =>
     [
         "wrong-htu", "wrong-htm", "stale-iat", "future-iat", "private-key-in-jwk", "alg-none", "alg-hs256", "wrong-typ", "no-jwk",
