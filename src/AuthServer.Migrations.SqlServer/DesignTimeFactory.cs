@@ -8,7 +8,7 @@ namespace AuthServer.Migrations.SqlServer;
 public sealed class DesignTimeFactory : IDesignTimeDbContextFactory<AuthDbContext>
 {
     public AuthDbContext CreateDbContext(string[] args) => new(
-        new DbContextOptionsBuilder<AuthDbContext>()
+        new DbContextOptionsBuilder<AuthDbContext>().WithIdentitySchema()
             .UseSqlServer("Server=design-time;Database=AuthServer", sql => sql.MigrationsAssembly(typeof(DesignTimeFactory).Assembly.GetName().Name))
             .Options);
 }

@@ -8,7 +8,7 @@ namespace AuthServer.Migrations.Sqlite;
 public sealed class DesignTimeFactory : IDesignTimeDbContextFactory<AuthDbContext>
 {
     public AuthDbContext CreateDbContext(string[] args) => new(
-        new DbContextOptionsBuilder<AuthDbContext>()
+        new DbContextOptionsBuilder<AuthDbContext>().WithIdentitySchema()
             .UseSqlite("Data Source=design-time.db", sqlite => sqlite.MigrationsAssembly(typeof(DesignTimeFactory).Assembly.GetName().Name))
             .Options);
 }

@@ -7,7 +7,7 @@ using OpenIddict.EntityFrameworkCore.Models;
 namespace AuthServer.Persistence;
 
 /// <summary>
-/// The one store of the server: Identity users and roles, OpenIddict applications, scopes,
+/// The one store of the server: Identity users, roles and passkeys (<see cref="IdentitySchema"/>), OpenIddict applications, scopes,
 /// authorizations and tokens, the Data Protection key ring and the managed signing and encryption keys shared by every instance.
 /// </summary>
 public sealed class AuthDbContext(DbContextOptions<AuthDbContext> options)
@@ -17,7 +17,9 @@ public sealed class AuthDbContext(DbContextOptions<AuthDbContext> options)
 
     public DbSet<SignInThrottleEntry> SignInThrottles => Set<SignInThrottleEntry>();
 
-    public DbSet<DpopProofUse> DpopProofUses => Set<DpopProofUse>();
+    public DbSet<OneTimeUse> OneTimeUses => Set<OneTimeUse>();
+
+    public DbSet<AccountEvent> AccountEvents => Set<AccountEvent>();
 
     public DbSet<BrowserSession> BrowserSessions => Set<BrowserSession>();
 
@@ -58,12 +60,30 @@ public sealed class AuthDbContext(DbContextOptions<AuthDbContext> options)
             throttle.Property(t => t.Key).HasMaxLength(SignInThrottleEntry.KeyLength).IsUnicode(false);
             throttle.HasIndex(t => t.UpdatedAt);
         });
-        builder.Entity<DpopProofUse>(proof =>
+        builder.Entity<OneTimeUse>(use =>
         {
-            proof.ToTable("DpopProofUses");
-            proof.HasKey(p => p.Key);
-            proof.Property(p => p.Key).HasMaxLength(DpopProofUse.KeyLength).IsUnicode(false);
-            proof.HasIndex(p => p.ExpiresAt);
+            use.ToTable("OneTimeUses");
+            use.HasKey(u => u.Key);
+            use.Property(u => u.Key).HasMaxLength(OneTimeUse.KeyLength).IsUnicode(false);
+            use.HasIndex(u => u.ExpiresAt);
+        });
+
+        // When a passkey last signed its user in, for the account page (Identity's own passkey data has no such date).
+        builder.Entity<IdentityUserPasskey<string>>().Property<DateTime?>(IdentitySchema.LastUsedAt);
+        builder.Entity<AccountEvent>(e =>
+        {
+            e.ToTable("AccountEvents");
+            e.HasKey(x => x.Id);
+            e.Property(x => x.UserId).HasMaxLength(450);
+            e.Property(x => x.Kind).HasMaxLength(AccountEvent.KindLength).IsUnicode(false);
+            e.Property(x => x.Method).HasMaxLength(AccountEvent.MethodLength).IsUnicode(false);
+            e.Property(x => x.Source).HasMaxLength(AccountEvent.SourceLength).IsUnicode(false);
+            e.Property(x => x.ClientId).HasMaxLength(AccountEvent.ClientIdLength);
+            e.Property(x => x.Detail).HasMaxLength(AccountEvent.DetailLength);
+
+            // The account page reads one user's newest; pruning deletes by date.
+            e.HasIndex(x => new { x.UserId, x.OccurredAt });
+            e.HasIndex(x => x.OccurredAt);
         });
         builder.Entity<BrowserSession>(session =>
         {

@@ -82,7 +82,7 @@ public sealed class MigrationScriptTests
     public void Conditional_inserts_parse_as_SQL_Server_2022_TSQL()
     {
         using var db = new AuthServer.Migrations.SqlServer.DesignTimeFactory().CreateDbContext([]);
-        string[] statements = [InsertIfAbsent.StatementFor<SignInThrottleEntry>(db), InsertIfAbsent.StatementFor<DpopProofUse>(db)];
+        string[] statements = [InsertIfAbsent.StatementFor<SignInThrottleEntry>(db), InsertIfAbsent.StatementFor<OneTimeUse>(db)];
 
         Assert.All(statements, statement =>
         {

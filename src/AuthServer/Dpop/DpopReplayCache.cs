@@ -18,6 +18,6 @@ public sealed class DpopReplayCache(AuthDbContext db, IOptions<DpopOptions> opti
     {
         var key = Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes($"{proof.Thumbprint}\n{proof.Jti}")));
         var expiresAt = proof.KeepUntil(options.Value.ProofLifetime, options.Value.ClockSkew).UtcDateTime;
-        return InsertIfAbsent.ExecuteAsync(db, new DpopProofUse { Key = key, ExpiresAt = expiresAt }, cancellationToken);
+        return InsertIfAbsent.ExecuteAsync(db, new OneTimeUse { Key = key, ExpiresAt = expiresAt }, cancellationToken);
     }
 }

@@ -20,6 +20,10 @@ public sealed class PruningOptions
     [Range(typeof(TimeSpan), "00:01:00", "3650.00:00:00")]
     public TimeSpan Retention { get; set; } = TimeSpan.FromDays(7);
 
+    /// <summary>How long what happened to an account (sign-ins, failures, passkey and password changes) stays on its account page.</summary>
+    [Range(typeof(TimeSpan), "1.00:00:00", "3650.00:00:00")]
+    public TimeSpan AccountEventRetention { get; set; } = TimeSpan.FromDays(90);
+
     /// <summary>Rows deleted per statement: short statements keep locks short on a busy table.</summary>
     [Range(10, 100_000)]
     public int BatchSize { get; set; } = 1_000;

@@ -60,8 +60,12 @@ public sealed class TokenPruner(
         var idleSince = nowUtc - signals.Value.StreamInactivityTimeout;
         await db.SecurityEventStreams.Where(s => s.LastPolledAt < idleSince).ExecuteDeleteAsync(cancellationToken);
 
-        // DPoP proofs seen, once they could no longer pass the freshness check (Dpop/).
-        await db.DpopProofUses.Where(p => p.ExpiresAt < nowUtc).ExecuteDeleteAsync(cancellationToken);
+        // Account history on its own, longer clock (Account/).
+        var forgetBefore = nowUtc - options.Value.AccountEventRetention;
+        await db.AccountEvents.Where(e => e.OccurredAt < forgetBefore).ExecuteDeleteAsync(cancellationToken);
+
+        // DPoP proofs and passkey challenges seen, once they could no longer pass their freshness check (Dpop/, Passkeys/).
+        await db.OneTimeUses.Where(p => p.ExpiresAt < nowUtc).ExecuteDeleteAsync(cancellationToken);
 
         // Sign-in counters on their own, shorter clock (Throttling/).
         await throttle.PruneAsync(cancellationToken);

@@ -18,7 +18,7 @@ public sealed class DpopPruningTests(AuthServerFactory server) : IClassFixture<A
         {
             ["grant_type"] = "password", ["client_id"] = TokenClient.Spa, ["username"] = user.UserName!, ["password"] = TestUsers.Password,
         }, key.Proof(_client.TokenEndpointUri, server.Clock.GetUtcNow()))).ShouldSucceed();
-        var rows = () => server.WithDbAsync(db => db.DpopProofUses.CountAsync());
+        var rows = () => server.WithDbAsync(db => db.OneTimeUses.CountAsync());
         var before = await rows();
 
         await _admin.OkAsync(HttpMethod.Post, "/admin/prune");

@@ -43,7 +43,7 @@ public sealed class HotPathSqlTests
     public void A_column_the_model_gains_stops_the_first_statement_with_its_name(string table)
     {
         // What an upgrade of Identity or OpenIddict that adds a column looks like to the hand-written statements.
-        using var db = new AuthDbContext(new DbContextOptionsBuilder<AuthDbContext>()
+        using var db = new AuthDbContext(new DbContextOptionsBuilder<AuthDbContext>().WithIdentitySchema()
             .UseSqlite("Data Source=:memory:")
             .ReplaceService<IModelCustomizer, ExtraColumn>()
             .ReplaceService<IModelCacheKeyFactory, ExtraColumn.CacheKey>()
