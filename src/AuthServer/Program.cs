@@ -1,3 +1,4 @@
+using AuthServer.Account;
 using AuthServer.Admin;
 using AuthServer.Authorization;
 using AuthServer.BackchannelLogout;
@@ -13,6 +14,7 @@ using AuthServer.Keys;
 using AuthServer.Login;
 using AuthServer.Observability;
 using AuthServer.Pages;
+using AuthServer.Passkeys;
 using AuthServer.Persistence;
 using AuthServer.Protocol;
 using AuthServer.Revocation;
@@ -52,6 +54,8 @@ try
         .AddSharedSignals()
         .AddSessions()
         .AddLogin()
+        .AddPasskeys()
+        .AddAccountPage()
         .AddPages()
         .AddBrowserCors()
         .AddAdmin()
@@ -86,6 +90,7 @@ try
     app.MapTokenEndpoint();
     app.MapAdmin();
     app.MapLoginPage();
+    app.MapAccountPage();
     app.MapAuthorizeEndpoint();
     app.MapEndSessionEndpoint();
     app.MapUserInfoEndpoint();

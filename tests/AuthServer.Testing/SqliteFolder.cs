@@ -1,4 +1,5 @@
 using AuthServer.Migrations.Sqlite;
+using AuthServer.Persistence;
 using Microsoft.EntityFrameworkCore;
 
 namespace AuthServer.Tests.Infrastructure;
@@ -12,7 +13,7 @@ public static class SqliteFolder
 
     /// <summary>A context on the folder's file with the SQLite migrations, to move the schema back and forth.</summary>
     public static Persistence.AuthDbContext Context(string folder) => new(
-        new DbContextOptionsBuilder<Persistence.AuthDbContext>()
+        new DbContextOptionsBuilder<Persistence.AuthDbContext>().WithIdentitySchema()
             .UseSqlite($"Data Source={Path.Combine(folder, "auth.db")}", sqlite => sqlite.MigrationsAssembly(typeof(DesignTimeFactory).Assembly.GetName().Name))
             .UseOpenIddict()
             .Options);

@@ -10,7 +10,6 @@ using Microsoft.AspNetCore.Identity;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
 using OpenIddict.Abstractions;
-using OpenIddict.EntityFrameworkCore.Models;
 using static OpenIddict.Abstractions.OpenIddictConstants;
 
 namespace AuthServer.Admin;
@@ -204,23 +203,8 @@ public static class UserAdmin
         }
 
         var (number, size, skip) = Paging.Resolve(page, pageSize, options.Value);
-        var live = db.Set<OpenIddictEntityFrameworkCoreAuthorization>().AsNoTracking()
-            .Where(a => a.Subject == found.Id && a.Status == Statuses.Valid);
-        var total = await live.CountAsync(cancellationToken);
-        var sessions = await live
-            .OrderByDescending(a => a.CreationDate).ThenBy(a => a.Id)
-            .Skip(skip).Take(size)
-            .Select(a => new SessionView(
-                a.Id!,
-                a.Application!.ClientId,
-                a.CreationDate,
-                // Each refresh writes a new token row, so the newest row's creation is when the session was last used.
-                a.Tokens.Max(t => t.CreationDate),
-                a.Tokens.Where(t => t.Status == Statuses.Valid).Max(t => t.ExpirationDate),
-                a.Tokens.Count(t => t.Status == Statuses.Valid),
-                a.Tokens.Count,
-                db.BrowserSessionGrants.Where(g => g.AuthorizationId == a.Id).Select(g => g.SessionId).FirstOrDefault()))
-            .ToListAsync(cancellationToken);
+        var total = await BrowserSessions.LiveAuthorizations(db, found.Id).CountAsync(cancellationToken);
+        var sessions = await BrowserSessions.LiveChains(db, found.Id, skip, size).ToListAsync(cancellationToken);
         return TypedResults.Ok(new Page<SessionView>(sessions, number, size, total));
     }
 

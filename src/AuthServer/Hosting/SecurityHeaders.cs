@@ -36,12 +36,12 @@ public sealed class SecurityHeadersOptions
 public static class SecurityHeaders
 {
     /// <summary>
-    /// For our pages (login, consent, sign-out) and OpenIddict's form_post page. Styles only from this origin (the one
-    /// stylesheet, Pages/), none inline; one script, OpenIddict's form_post auto-submit (`document.form.submit();`),
-    /// allowed by its hash. No form-action: the consent post ends in a redirect to the client, which browsers would check against it.
+    /// For our pages (login, account, consent, sign-out) and OpenIddict's form_post page. Styles only from this origin (the one
+    /// stylesheet, Pages/), none inline; scripts only from files of this origin (the passkey ceremonies, Pages/) and one
+    /// inline script, OpenIddict's form_post auto-submit (`document.form.submit();`), allowed by its hash. No form-action: the consent post ends in a redirect to the client, which browsers would check against it.
     /// </summary>
     public const string PagePolicy =
-        "default-src 'self'; style-src 'self'; script-src 'sha256-j7OoGArf6XW6YY4cAyS3riSSvrJRqpSi1fOF9vQ5SrI='; "
+        "default-src 'self'; style-src 'self'; script-src 'self' 'sha256-j7OoGArf6XW6YY4cAyS3riSSvrJRqpSi1fOF9vQ5SrI='; "
         + "object-src 'none'; base-uri 'none'; frame-ancestors 'none'";
 
     /// <summary>JSON, redirects and the rest: nothing in them is ever rendered, loaded or framed.</summary>

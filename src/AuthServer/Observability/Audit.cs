@@ -9,8 +9,17 @@ public static partial class Audit
     [LoggerMessage(EventId = 2001, Level = LogLevel.Information, Message = "Token issued: grant {GrantType}, client {ClientId}, subject {Subject}")]
     public static partial void TokenIssued(ILogger logger, string grantType, string? clientId, string subject);
 
-    [LoggerMessage(EventId = 2002, Level = LogLevel.Warning, Message = "Sign-in failed: {Reason}, client {ClientId}, user {UserId}")]
-    public static partial void SignInFailed(ILogger logger, string reason, string? clientId, string? userId);
+    [LoggerMessage(EventId = 2002, Level = LogLevel.Warning, Message = "Sign-in failed: {Reason}, method {Method}, client {ClientId}, user {UserId}")]
+    public static partial void SignInFailed(ILogger logger, string reason, string method, string? clientId, string? userId);
+
+    [LoggerMessage(EventId = 2031, Level = LogLevel.Information, Message = "Signed in: method {Method}, client {ClientId}, user {UserId}")]
+    public static partial void SignedIn(ILogger logger, string method, string? clientId, string userId);
+
+    [LoggerMessage(EventId = 2032, Level = LogLevel.Information, Message = "Account changed by its user: {Change}, user {UserId}")]
+    public static partial void AccountChanged(ILogger logger, string change, string userId);
+
+    [LoggerMessage(EventId = 2033, Level = LogLevel.Information, Message = "Passkey registration refused: user {UserId}, {Reason}")]
+    public static partial void PasskeyRegistrationRefused(ILogger logger, string userId, string reason);
 
     [LoggerMessage(EventId = 2004, Level = LogLevel.Warning, Message = "Refresh refused: subject {Subject} may no longer sign in (deleted, locked out or credentials changed), client {ClientId}")]
     public static partial void RefreshRefused(ILogger logger, string? subject, string? clientId);

@@ -3,7 +3,7 @@ using System.Diagnostics.Metrics;
 namespace AuthServer.Observability;
 
 /// <summary>
-/// Counters for what operators alert on: tokens issued by grant, failed sign-ins, throttled requests, refresh replays, revocations by
+/// Counters for what operators alert on: tokens issued by grant, sign-ins and failed ones by method, throttled requests, refresh replays, revocations by
 /// source, key lifecycle transitions, and the token-table size (measured after each prune, so at most one pruning interval old).
 /// </summary>
 public sealed class AuthMetrics
@@ -11,6 +11,7 @@ public sealed class AuthMetrics
     public const string MeterName = "AuthServer";
 
     private readonly Counter<long> _issued;
+    private readonly Counter<long> _signIns;
     private readonly Counter<long> _failedSignIns;
     private readonly Counter<long> _replays;
     private readonly Counter<long> _revoked;
@@ -22,7 +23,8 @@ public sealed class AuthMetrics
     {
         var meter = meters.Create(MeterName);
         _issued = meter.CreateCounter<long>("authserver.tokens.issued", "{response}", "Token responses issued, by grant type.");
-        _failedSignIns = meter.CreateCounter<long>("authserver.signin.failures", "{attempt}", "Password sign-ins refused (grant and login form), throttling aside.");
+        _signIns = meter.CreateCounter<long>("authserver.signins", "{sign-in}", "Sign-ins that succeeded (grant and login form), by method (password, passkey).");
+        _failedSignIns = meter.CreateCounter<long>("authserver.signin.failures", "{attempt}", "Sign-ins refused (grant and login form), throttling aside, by method (password, passkey).");
         _replays = meter.CreateCounter<long>("authserver.refresh.replays", "{replay}", "Redeemed refresh tokens presented after the leeway (chain revoked).");
         _revoked = meter.CreateCounter<long>("authserver.tokens.revoked", "{token}", "Token rows revoked, by source.");
         _throttled = meter.CreateCounter<long>("authserver.throttled", "{request}", "Requests refused as too many, by reason (source, account-and-source, hashing-busy, client).");
@@ -37,7 +39,9 @@ public sealed class AuthMetrics
 
     public void TokenIssued(string? grantType) => _issued.Add(1, new KeyValuePair<string, object?>("grant_type", grantType ?? "unknown"));
 
-    public void SignInFailed() => _failedSignIns.Add(1);
+    public void SignedIn(string method) => _signIns.Add(1, new KeyValuePair<string, object?>("method", method));
+
+    public void SignInFailed(string method) => _failedSignIns.Add(1, new KeyValuePair<string, object?>("method", method));
 
     public void SignInThrottled(string reason) => _throttled.Add(1, new KeyValuePair<string, object?>("reason", reason));
 

@@ -4,11 +4,14 @@ namespace AuthServer.Pages;
 
 /// <summary>
 /// The server's HTML pages: Razor components rendered on the server (RazorComponentResult), no interactivity and no
-/// script, one layout (PageLayout) and one stylesheet. Encoding is the renderer's; security headers are Hosting/SecurityHeaders'.
+/// script but the passkey ceremonies' (a file, never inline), one layout (PageLayout) and one stylesheet. Encoding is the renderer's; security headers are Hosting/SecurityHeaders'.
 /// </summary>
 public static class PagesSetup
 {
     public const string Stylesheet = "/css/site.css";
+
+    /// <summary>The one script of the pages: the WebAuthn calls of the login and account pages, which no form can make.</summary>
+    public const string PasskeyScript = "/js/passkeys.js";
 
     public static IServiceCollection AddPages(this IServiceCollection services)
     {

@@ -46,6 +46,9 @@ public static class PersistenceSetup
             options.UseOpenIddict();
         }, database.ContextPoolSize);
 
+        // Identity's tables with passkeys: its context reads the version from the application's options (Persistence/IdentitySchema).
+        services.Configure<Microsoft.AspNetCore.Identity.IdentityOptions>(identity => identity.Stores.SchemaVersion = IdentitySchema.Version);
+
         // Registered before Data Protection's own hosted service, which reads the key ring from the schema this creates.
         services.AddHostedService<DatabaseInitializer>();
 

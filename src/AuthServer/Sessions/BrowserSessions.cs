@@ -8,6 +8,8 @@ using AuthServer.SharedSignals;
 using AuthServer.Throttling;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
+using OpenIddict.Abstractions;
+using OpenIddict.EntityFrameworkCore.Models;
 
 namespace AuthServer.Sessions;
 
@@ -120,6 +122,29 @@ public sealed class BrowserSessions(AuthDbContext db, TimeProvider clock, IOptio
             .OrderByDescending(s => s.CreatedAt).ThenBy(s => s.Id)
             .Skip(skip).Take(take)
             .ToListAsync(cancellationToken);
+
+    /// <summary>The user's live refresh-token chains (authorizations).</summary>
+    public static IQueryable<OpenIddictEntityFrameworkCoreAuthorization> LiveAuthorizations(AuthDbContext db, string userId) =>
+        db.Set<OpenIddictEntityFrameworkCoreAuthorization>().AsNoTracking().Where(a => a.Subject == userId && a.Status == OpenIddictConstants.Statuses.Valid);
+
+    /// <summary>
+    /// A page of the user's live chains, newest first, each with its client, when it was issued and last refreshed, and
+    /// the browser session it was issued in: what the admin API and the user's account page both list.
+    /// </summary>
+    public static IQueryable<SessionView> LiveChains(AuthDbContext db, string userId, int skip, int take) =>
+        LiveAuthorizations(db, userId)
+            .OrderByDescending(a => a.CreationDate).ThenBy(a => a.Id)
+            .Skip(skip).Take(take)
+            .Select(a => new SessionView(
+                a.Id!,
+                a.Application!.ClientId,
+                a.CreationDate,
+                // Each refresh writes a new token row, so the newest row's creation is when the session was last used.
+                a.Tokens.Max(t => t.CreationDate),
+                a.Tokens.Where(t => t.Status == OpenIddictConstants.Statuses.Valid).Max(t => t.ExpirationDate),
+                a.Tokens.Count(t => t.Status == OpenIddictConstants.Statuses.Valid),
+                a.Tokens.Count,
+                db.BrowserSessionGrants.Where(g => g.AuthorizationId == a.Id).Select(g => g.SessionId).FirstOrDefault()));
 
     /// <summary>
     /// Ends the sessions and queues the back-channel logout notices they owe, in the caller's unit of work. A live

@@ -22,7 +22,7 @@ public static class CaepEvents
     /// <summary>CAEP 1.0 §2 initiating_entity for each revocation reason.</summary>
     public static string InitiatingEntity(string reason) => reason switch
     {
-        "logout" or "password-changed" or "client-revoked" => "user",
+        "logout" or "user" or "password-changed" or "client-revoked" => "user",
         "refresh-replay" or "code-replay" => "system",
         _ => "admin",
     };

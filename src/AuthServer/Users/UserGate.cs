@@ -1,6 +1,8 @@
 using System.Collections.Concurrent;
 using System.Security.Claims;
+using AuthServer.Account;
 using AuthServer.Observability;
+using AuthServer.Passkeys;
 using AuthServer.Persistence;
 using AuthServer.Throttling;
 using Microsoft.AspNetCore.Identity;
@@ -49,9 +51,13 @@ public sealed class UserGate(
     SignInThrottle throttle,
     SignInLimits limits,
     AuthMetrics metrics,
+    AccountHistory history,
     IOptions<PasswordHasherOptions> hashing,
     ILogger<UserGate> logger)
 {
+    public const string PasswordMethod = "password";
+    public const string PasskeyMethod = "passkey";
+
     /// <summary>Claim kept only inside refresh tokens and codes (no destination), never in tokens a client can read.</summary>
     public const string SecurityStampClaim = "AspNet.Identity.SecurityStamp";
 
@@ -115,13 +121,62 @@ public sealed class UserGate(
         if (outcome == SignInOutcome.Succeeded)
         {
             await throttle.RecordSuccessAsync(reservation, cancellationToken);
+            await RecordSignInAsync(user!, PasswordMethod, attempt.ClientId, attempt.Source, cancellationToken);
             return new SignInVerdict(outcome, user);
         }
 
         // The failure was counted when the attempt was admitted; a refusal by the account's back-off counts nothing.
-        metrics.SignInFailed();
-        Audit.SignInFailed(logger, outcome.ToString(), attempt.ClientId, user?.Id);
+        await RecordFailureAsync(outcome.ToString(), PasswordMethod, user, attempt.ClientId, attempt.Source, cancellationToken);
         return new SignInVerdict(outcome, user);
+    }
+
+    /// <summary>
+    /// The source limit a passkey attempt shares with passwords, taken before the ceremony is checked: a passkey costs no
+    /// hash, but a flood of forged assertions still costs lookups and signature checks. Null when the attempt may go on.
+    /// </summary>
+    public SignInVerdict? ThrottlePasskeyAttempt(string? clientId, string source)
+    {
+        using var lease = limits.AttemptSignIn(source);
+        return lease.IsAcquired ? null : Throttled(new SignInAttempt("", "", clientId, source), SignInOutcome.SourceThrottled, SignInLimits.RetryAfter(lease), "source");
+    }
+
+    /// <summary>
+    /// A passkey ceremony's outcome under the rules a password sign-in has: an operator's lock and Identity's sign-in
+    /// rules refuse it, and it counts in the same audit events, metrics and account history (method passkey).
+    /// </summary>
+    public async Task<SignInVerdict> CheckPasskeyAsync(PasskeyVerdict ceremony, string? clientId, string source, CancellationToken cancellationToken)
+    {
+        var user = ceremony.User;
+        var outcome = !ceremony.Succeeded || user is null ? SignInOutcome.WrongPassword
+            : await users.IsLockedOutAsync(user) ? SignInOutcome.LockedOut
+            : !await signIn.CanSignInAsync(user) ? SignInOutcome.NotAllowed
+            : SignInOutcome.Succeeded;
+        if (outcome == SignInOutcome.Succeeded)
+        {
+            await RecordSignInAsync(user!, PasskeyMethod, clientId, source, cancellationToken);
+            return new SignInVerdict(outcome, user);
+        }
+
+        await RecordFailureAsync(ceremony.Failure ?? outcome.ToString(), PasskeyMethod, user, clientId, source, cancellationToken);
+        return new SignInVerdict(outcome, user);
+    }
+
+    private async Task RecordSignInAsync(IdentityUser user, string method, string? clientId, string source, CancellationToken cancellationToken)
+    {
+        metrics.SignedIn(method);
+        Audit.SignedIn(logger, method, clientId, user.Id);
+        await history.RecordAsync(user.Id, AccountHistory.Kinds.SignedIn, source, cancellationToken, method, clientId);
+    }
+
+    /// <summary>Attempts against an existing account are in its history (coarse source only); guesses at unknown names are only logged.</summary>
+    private async Task RecordFailureAsync(string reason, string method, IdentityUser? user, string? clientId, string source, CancellationToken cancellationToken)
+    {
+        metrics.SignInFailed(method);
+        Audit.SignInFailed(logger, reason, method, clientId, user?.Id);
+        if (user is not null)
+        {
+            await history.RecordAsync(user.Id, AccountHistory.Kinds.SignInFailed, source, cancellationToken, method, clientId);
+        }
     }
 
     /// <summary>

@@ -29,9 +29,6 @@ public static class UsersSetup
             // E-mail is optional; UserKeys.Validator keeps it unique when given (Identity's flag would also make it required).
             identity.User.RequireUniqueEmail = false;
             identity.User.AllowedUserNameCharacters = UserKeys.AllowedUserNameCharacters;
-
-            // The passkeys table (Passkeys/); Identity's context reads the version from here (Persistence/IdentitySchema).
-            identity.Stores.SchemaVersion = IdentitySchema.Version;
         });
 
         services.AddScoped<UserGate>();

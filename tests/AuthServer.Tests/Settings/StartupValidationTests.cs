@@ -19,6 +19,9 @@ public sealed class StartupValidationTests : IDisposable
     [InlineData("Development", "Throttling__FreeFailuresPerSource", "0", "Throttling:FreeFailuresPerSource", "must be between")]
     [InlineData("Development", "Limits__MaxRequestBodyBytes", "100", "Limits:MaxRequestBodyBytes", "must be between")]
     [InlineData("Development", "Login__IdleTimeout", "10:00:00", "Login:IdleTimeout", "must not exceed Login:SessionLifetime")]
+    [InlineData("Development", "Passkeys__RelyingPartyId", "example.org", "Passkeys:RelyingPartyId", "is neither the issuer's host 'id.example.com' nor a parent domain of it")]
+    [InlineData("Development", "Passkeys__RelyingPartyId", "https://id.example.com/", "Passkeys:RelyingPartyId", "must be a domain name (no scheme, port or path)")]
+    [InlineData("Development", "Passkeys__Origins__0", "https://login.other.example", "Passkeys:Origins", "is not on the relying-party id 'id.example.com' or below it")]
     [InlineData("Development", "SecurityHeaders__HstsMaxAge", "00:05:00", "SecurityHeaders:HstsMaxAge", "must be between")]
     [InlineData("Development", "Catalog__SecretOverlap", "8.00:00:00", "Catalog:SecretOverlap", "must be between")]
     [InlineData("Development", "Tokens__AccessTokenLifetime", "fifteen minutes", "Tokens:AccessTokenLifetime", "'fifteen minutes' is not a duration")]
@@ -32,6 +35,7 @@ public sealed class StartupValidationTests : IDisposable
     [InlineData("Production", "Keys__Automatic", "false", "Keys:SigningKeyFiles", "must name at least one signing key file outside Development")]
     [InlineData("Production", "Keys__AnnouncePeriod", "120.00:00:00", "Keys:AnnouncePeriod", "must be shorter than Keys:ActivePeriod")]
     [InlineData("Production", "DataProtection__Protection", "None", "DataProtection:Protection", "must be Certificate, KeyFile or Environment outside Development")]
+    [InlineData("Production", "Passkeys__Origins__0", "http://id.example.com", "Passkeys:Origins", "is plain HTTP; only a loopback origin in Development may be")]
     [InlineData("Production", "DataProtection__KeyFile", "/nonexistent/ring.kek", "DataProtection:KeyFile", "must name an existing file")]
     public async Task Invalid_setting_stops_the_server_naming_the_setting_without_a_stack_trace(
         string environment, string key, string value, string setting, string expected, bool withKeyFiles = false)

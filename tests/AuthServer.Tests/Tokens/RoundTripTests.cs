@@ -64,8 +64,8 @@ public sealed class RoundTripTests(RoundTripTests.CountingFactory server) : ICla
 
         // The sign-in throttle's counters: read in one statement, the attempt counted before its hash by a conditional
         // UPDATE (so parallel guesses cannot all pass one read, decision 015), and the count given back by one UPDATE
-        // after the success.
-        Assert.True(commands.Count <= 8, $"{commands.Count} commands:\n{string.Join("\n", commands)}");
+        // after the success. One INSERT records the sign-in in the account's history (its page lists sign-ins by method and network).
+        Assert.True(commands.Count <= 9, $"{commands.Count} commands:\n{string.Join("\n", commands)}");
     }
 
     [Fact]
