@@ -1,9 +1,12 @@
 using System.Net;
+using System.Security.Cryptography;
 using System.Text.Json;
 using System.Text.RegularExpressions;
 using AuthServer.Contracts.SharedSignals;
 using AuthServer.Tests.Infrastructure;
 using Microsoft.AspNetCore.Identity;
+using Microsoft.AspNetCore.WebUtilities;
+using Microsoft.EntityFrameworkCore;
 using Microsoft.IdentityModel.JsonWebTokens;
 
 namespace AuthServer.Tests;
@@ -263,6 +266,90 @@ public sealed partial class AccountPageTests(AccountPageTests.Server server) : I
         Assert.False(await CanSignInAsync(alice.UserName!, TestUsers.Password), "The old password no longer does.");
     }
 
+    /// <summary>
+    /// The race on the last way in: a user without a password and with two passkeys posts both removals at once (same
+    /// browser, same token). Each check alone sees a second passkey; only one removal may win, the other is refused,
+    /// and one passkey stays. A removal that checked, then deleted, would answer 303 twice and leave none.
+    /// </summary>
+    [Fact]
+    public async Task Two_parallel_removals_cannot_leave_a_passwordless_account_without_a_passkey()
+    {
+        var alice = await server.CreateUserAsync();
+        using var laptop = await SignInAsync(alice);
+        var remaining = await AddPasskeyAsync(alice, "first");
+
+        // The password goes without a new security stamp, so this browser's cookie stays valid.
+        var cleared = await server.WithDbAsync(db => db.Users.Where(u => u.Id == alice.Id).ExecuteUpdateAsync(s => s.SetProperty(u => u.PasswordHash, (string?)null), Cancel));
+        Assert.Equal(1, cleared);
+        Assert.Contains(">Set a password</h2>", await OpenAsync(laptop.Browser), StringComparison.Ordinal);
+
+        for (var round = 0; round < 5; round++)
+        {
+            var other = await AddPasskeyAsync(alice, $"round {round}");
+            Assert.Equal(2, await PasskeyCountAsync(alice.Id));
+            var token = TokenOf(await OpenAsync(laptop.Browser));
+
+            var answers = await Task.WhenAll(
+                PostAsync(laptop.Browser, "/account/passkeys/remove", token, ("id", WebEncoders.Base64UrlEncode(remaining))),
+                PostAsync(laptop.Browser, "/account/passkeys/remove", token, ("id", WebEncoders.Base64UrlEncode(other))));
+            try
+            {
+                Assert.True(
+                    answers.Count(a => a.StatusCode == HttpStatusCode.SeeOther) == 1 && answers.Count(a => a.StatusCode == HttpStatusCode.BadRequest) == 1,
+                    $"Round {round}: {string.Join(", ", answers.Select(a => (int)a.StatusCode))}");
+                AssertRedirect("/account?done=passkey-removed", answers.Single(a => a.StatusCode == HttpStatusCode.SeeOther));
+                await AssertLastWayInKeptAsync(answers.Single(a => a.StatusCode == HttpStatusCode.BadRequest));
+            }
+            finally
+            {
+                foreach (var answer in answers)
+                {
+                    answer.Dispose();
+                }
+            }
+
+            var left = await PasskeyIdsAsync(alice.Id);
+            Assert.Single(left);
+            remaining = left[0];
+        }
+
+        using (var last = await PostFromPageAsync(laptop.Browser, "/account/passkeys/remove", ("id", WebEncoders.Base64UrlEncode(remaining))))
+        {
+            await AssertLastWayInKeptAsync(last);
+        }
+
+        Assert.Equal([remaining], await PasskeyIdsAsync(alice.Id));
+    }
+
+    /// <summary>A passkey id is looked up among the signed-in user's own: another user's is neither renamed nor removed.</summary>
+    [Fact]
+    public async Task A_passkey_of_another_user_cannot_be_renamed_or_removed()
+    {
+        var alice = await server.CreateUserAsync();
+        var bob = await server.CreateUserAsync();
+        var bobsPasskey = await AddPasskeyAsync(bob, "bob's phone");
+        var bobsSecond = await AddPasskeyAsync(bob, "bob's laptop");
+        using var aliceDevice = await SignInAsync(alice);
+        var id = WebEncoders.Base64UrlEncode(bobsPasskey);
+        Assert.DoesNotContain(id, await OpenAsync(aliceDevice.Browser), StringComparison.Ordinal);
+
+        using (var rename = await PostFromPageAsync(aliceDevice.Browser, "/account/passkeys/rename", ("id", id), ("name", "renamed by alice")))
+        {
+            await AssertActionRefusedAsync(rename);
+        }
+
+        using (var remove = await PostFromPageAsync(aliceDevice.Browser, "/account/passkeys/remove", ("id", id)))
+        {
+            await AssertActionRefusedAsync(remove);
+        }
+
+        var names = await PasskeyNamesAsync(bob.Id);
+        Assert.Equal(2, names.Count);
+        Assert.Equal("bob's phone", names[Convert.ToHexString(bobsPasskey)]);
+        Assert.Equal("bob's laptop", names[Convert.ToHexString(bobsSecond)]);
+        Assert.Empty(await PasskeyIdsAsync(alice.Id));
+    }
+
     /// <summary>One browser of a user, signed in through the code flow: its browser session, and the refresh chain issued inside it.</summary>
     private sealed record Device(BrowserClient Browser, string SessionId, string ChainId, string RefreshToken) : IDisposable
     {
@@ -303,6 +390,45 @@ public sealed partial class AccountPageTests(AccountPageTests.Server server) : I
         using var browser = new BrowserClient(server);
         using var response = await browser.PostLoginAsync(LoginRedirect, userName, password);
         return response.StatusCode == HttpStatusCode.Redirect;
+    }
+
+    /// <summary>A passkey given to the user straight through Identity (no ceremony); its credential id.</summary>
+    private async Task<byte[]> AddPasskeyAsync(IdentityUser user, string name)
+    {
+        var credentialId = RandomNumberGenerator.GetBytes(16);
+        await server.WithUsersAsync(async users =>
+        {
+            var stored = await users.FindByIdAsync(user.Id);
+            Assert.NotNull(stored);
+            var passkey = new UserPasskeyInfo(
+                credentialId: credentialId, publicKey: RandomNumberGenerator.GetBytes(77), createdAt: server.Clock.GetUtcNow(), signCount: 0,
+                transports: null, isUserVerified: true, isBackupEligible: false, isBackedUp: false, attestationObject: [], clientDataJson: [])
+            {
+                Name = name,
+            };
+            Assert.True((await users.AddOrUpdatePasskeyAsync(stored, passkey)).Succeeded);
+        });
+        return credentialId;
+    }
+
+    private Task<int> PasskeyCountAsync(string userId) =>
+        server.WithDbAsync(db => db.Set<IdentityUserPasskey<string>>().CountAsync(p => p.UserId == userId, Cancel));
+
+    private Task<List<byte[]>> PasskeyIdsAsync(string userId) =>
+        server.WithDbAsync(db => db.Set<IdentityUserPasskey<string>>().Where(p => p.UserId == userId).Select(p => p.CredentialId).ToListAsync(Cancel));
+
+    /// <summary>The user's passkeys as Identity reads them: name by credential id (hex).</summary>
+    private async Task<Dictionary<string, string?>> PasskeyNamesAsync(string userId)
+    {
+        var names = new Dictionary<string, string?>(StringComparer.Ordinal);
+        await server.WithUsersAsync(async users =>
+        {
+            foreach (var passkey in await users.GetPasskeysAsync((await users.FindByIdAsync(userId))!))
+            {
+                names[Convert.ToHexString(passkey.CredentialId)] = passkey.Name;
+            }
+        });
+        return names;
     }
 
     private static async Task<string> OpenAsync(BrowserClient browser, string path = "/account")
@@ -353,6 +479,15 @@ public sealed partial class AccountPageTests(AccountPageTests.Server server) : I
     {
         Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
         Assert.Contains("id=\"account-error\"", await response.Content.ReadAsStringAsync(Cancel), StringComparison.Ordinal);
+    }
+
+    /// <summary>The refusal to remove the user's last way to sign in.</summary>
+    private static async Task AssertLastWayInKeptAsync(HttpResponseMessage response)
+    {
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        var html = await response.Content.ReadAsStringAsync(Cancel);
+        Assert.Contains("id=\"account-error\"", html, StringComparison.Ordinal);
+        Assert.Contains("This is your only way to sign in", html, StringComparison.Ordinal);
     }
 
     private async Task<FeedClient> NewFeedAsync()

@@ -10,7 +10,8 @@ namespace AuthServer.Tests;
 /// Passkeys in real headless Chromium with a virtual authenticator (the DevTools protocol's WebAuthn domain), against the
 /// built server as a process and the sample SPA: alice adds a passkey on her account page, signs out, and signs in to the
 /// SPA with it alone (tokens and all). Then the attacks: the same key answering a look-alike site's challenge (a phishing
-/// relay) is refused, a locked user's passkey is refused, and a removed passkey no longer signs in.
+/// relay) is refused, one captured answer replayed ten times at once signs in once (and not again later, even where the counter cannot tell), a locked user's passkey is refused, and
+/// a removed passkey no longer signs in.
 /// With AUTHSERVER_WRITE_SCREENSHOTS=1 it also refreshes the pictures of the login and account pages in docs/images.
 /// </summary>
 [Collection(RunsAlone.Name)]
@@ -104,7 +105,17 @@ public sealed class PasskeyBrowserTests
                 await page.GotoAsync($"{authority}account");
                 await Assertions.Expect(page).ToHaveURLAsync(HeadlessChromium.At($"{authority}account/login", anyQuery: true));
 
+                // A captured passkey answer replayed ten times at once: one sign-in, nine refusals (each challenge is used once).
+                await page.GotoAsync($"{authority}account/login");
+                var (signedIn, replay) = await ReplayInParallelAsync(context, page, authority, serverPort, times: 10);
+                Assert.Equal(1, signedIn);
+
+                // Replayed later, with the stored signature counter at 0, as synced passkeys report it: the challenge's one use refuses it.
+                await SetStoredSignCountToZeroAsync(folder);
+                Assert.False(await replay());
+
                 // A locked user's passkey is refused like their password.
+                await page.GotoAsync($"{authority}account/login");
                 await SetLockedAsync(folder, locked: true);
                 await page.ClickAsync("#passkey-button");
                 await Assertions.Expect(page.Locator("#login-error")).ToContainTextAsync("That passkey could not sign you in");
@@ -123,7 +134,7 @@ public sealed class PasskeyBrowserTests
             catch (Exception failure) when (failure is PlaywrightException or Xunit.Sdk.IAssertionException)
             {
                 // What the server said is the first thing to read when a step fails.
-                throw new InvalidOperationException($"{failure.Message}\n--- server output ---\n{server.Output[^Math.Min(server.Output.Length, 6000)..]}", failure);
+                throw new InvalidOperationException($"{failure.Message}\n--- server output ---\n{server.Output[^Math.Min(server.Output.Length, 30000)..]}", failure);
             }
         }
         finally
@@ -197,6 +208,46 @@ public sealed class PasskeyBrowserTests
             """, new[] { options.GetProperty("challenge").GetString()!, credential.GetProperty("credentialId").GetString()! });
         await lookAlike.CloseAsync();
         return relayed;
+    }
+
+    /// <summary>
+    /// Has the page's passkey answer its challenge without posting it, then posts the page's form with that answer
+    /// <paramref name="times"/> times at once with the page's cookies (as an attacker who captured the request would);
+    /// how many signed in.
+    /// </summary>
+    private static async Task<(int SignedIn, Func<Task<bool>> Again)> ReplayInParallelAsync(
+        IBrowserContext context, IPage page, string authority, int serverPort, int times)
+    {
+        var credential = await page.EvaluateAsync<string>(
+            """
+            async () => {
+              const options = PublicKeyCredential.parseRequestOptionsFromJSON(JSON.parse(document.querySelector('#passkey-form').dataset.passkeyOptions));
+              return JSON.stringify((await navigator.credentials.get({ publicKey: options })).toJSON());
+            }
+            """);
+        var fields = await page.EvalOnSelectorAsync<Dictionary<string, string>>(
+            "#passkey-form", "form => Object.fromEntries([...new FormData(form)].filter(([k]) => k !== 'credential'))");
+        fields["credential"] = credential;
+        var cookies = string.Join("; ", (await context.CookiesAsync([authority])).Select(c => $"{c.Name}={c.Value}"));
+
+        async Task<bool> PostAsync()
+        {
+            using var http = new HttpClient(new HttpClientHandler { AllowAutoRedirect = false, UseCookies = false });
+            using var request = new HttpRequestMessage(HttpMethod.Post, $"http://127.0.0.1:{serverPort}/account/login/passkey") { Content = new FormUrlEncodedContent(fields) };
+            request.Headers.Add("Cookie", cookies);
+            using var response = await http.SendAsync(request);
+            return response.Headers.TryGetValues("Set-Cookie", out var set) && set.Any(c => c.StartsWith("authserver.session=", StringComparison.Ordinal));
+        }
+
+        var signedIn = await Task.WhenAll(Enumerable.Range(0, times).Select(_ => PostAsync()));
+        return (signedIn.Count(yes => yes), PostAsync);
+    }
+
+    /// <summary>What a synced passkey's counter looks like to the server: always 0, so the counter check cannot catch a replay.</summary>
+    private static async Task SetStoredSignCountToZeroAsync(string folder)
+    {
+        await using var db = SqliteFolder.Context(folder);
+        await db.Database.ExecuteSqlRawAsync("UPDATE AspNetUserPasskeys SET Data = json_set(Data, '$.SignCount', 0)", TestContext.Current.CancellationToken);
     }
 
     /// <summary>An operator's lock, written straight to the database the server process uses.</summary>
