@@ -20,7 +20,7 @@ public sealed class AccountEvent
     /// <summary>UTC.</summary>
     public DateTime OccurredAt { get; set; }
 
-    /// <summary>signed-in, sign-in-failed, passkey-added, passkey-renamed, passkey-removed, password-changed, password-set, session-ended, chain-ended, sessions-ended.</summary>
+    /// <summary>What happened: one of AccountHistory.Kinds (signed-in, sign-in-failed, passkey-added, session-ended, replay-detected, …).</summary>
     public string Kind { get; set; } = "";
 
     /// <summary>password or passkey, for sign-ins.</summary>

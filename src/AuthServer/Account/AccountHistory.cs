@@ -18,8 +18,9 @@ public sealed class AccountHistory(AuthDbContext db, TimeProvider clock)
         public const string PasswordChanged = "password-changed";
         public const string PasswordSet = "password-set";
         public const string SessionEnded = "session-ended";
-        public const string ChainEnded = "chain-ended";
         public const string OtherSessionsEnded = "other-sessions-ended";
+        public const string EverythingEnded = "everything-ended";
+        public const string ReplayDetected = "replay-detected";
     }
 
     public async Task RecordAsync(
@@ -39,6 +40,18 @@ public sealed class AccountHistory(AuthDbContext db, TimeProvider clock)
         await db.SaveChangesAsync(cancellationToken);
         db.Entry(row).State = EntityState.Detached;
     }
+
+    /// <summary>
+    /// The row for a revocation, written with the revocation itself (SharedSignals/SecurityEventLog): one session or chain
+    /// ended, everything the user held, or a chain ended because one of its refresh tokens or codes was used twice.
+    /// </summary>
+    public static AccountEvent Revocation(string userId, string? sessionId, string reason, DateTime now) => new()
+    {
+        UserId = userId,
+        OccurredAt = now,
+        Kind = reason is "refresh-replay" or "code-replay" ? Kinds.ReplayDetected : sessionId is null ? Kinds.EverythingEnded : Kinds.SessionEnded,
+        Detail = reason,
+    };
 
     /// <summary>The user's newest events; only ever theirs (the caller passes the signed-in user's id, never one from the request).</summary>
     public Task<List<AccountEvent>> RecentAsync(string userId, int take, CancellationToken cancellationToken) =>

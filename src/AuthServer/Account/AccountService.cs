@@ -139,8 +139,8 @@ public sealed class AccountService(
             return false;
         }
 
+        // The revocation writes its own line in the account's history.
         var counts = await sessions.EndAsync(sessionId, UserReason, context.RequestAborted);
-        await RecordAsync(me, AccountHistory.Kinds.SessionEnded, context);
         return counts.BrowserSessions > 0 || counts.Authorizations > 0;
     }
 
@@ -155,7 +155,6 @@ public sealed class AccountService(
         }
 
         var counts = await revoker.RevokeSessionAsync(authorizationId, UserReason, context.RequestAborted);
-        await RecordAsync(me, AccountHistory.Kinds.ChainEnded, context);
         return counts.Authorizations > 0;
     }
 

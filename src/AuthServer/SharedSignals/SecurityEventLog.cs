@@ -1,4 +1,5 @@
 using System.Security.Cryptography;
+using AuthServer.Account;
 using AuthServer.Persistence;
 using AuthServer.Tokens;
 using Microsoft.Extensions.Options;
@@ -6,8 +7,8 @@ using Microsoft.Extensions.Options;
 namespace AuthServer.SharedSignals;
 
 /// <summary>
-/// Writes the feed's events in the caller's unit of work (the revocation's), so an event exists exactly when its
-/// revocation committed. Receivers refuse, until the event expires, every access token it covers.
+/// Writes the feed's events, and the user's account history of what ended, in the caller's unit of work (the
+/// revocation's), so an event exists exactly when its revocation committed. Receivers refuse, until the event expires, every access token it covers.
 /// </summary>
 public sealed partial class SecurityEventLog(AuthDbContext db, TimeProvider clock, IOptions<TokenServerOptions> tokens, IOptions<SharedSignalsOptions> options, ILogger<SecurityEventLog> logger)
 {
@@ -32,46 +33,52 @@ public sealed partial class SecurityEventLog(AuthDbContext db, TimeProvider cloc
 
     private async Task WriteAsync(string userId, string? sessionId, string? revokedSessions, string reason, CancellationToken cancellationToken, string? clientId = null)
     {
-        if (!options.Value.Enabled)
-        {
-            return;
-        }
-
         var now = clock.GetUtcNow().UtcDateTime;
-        var expires = now + tokens.Value.AccessTokenLifetime + options.Value.EventLifetimeMargin;
-        var txn = NewId();
-        List<SecurityEvent> events = [new SecurityEvent
-        {
-            Jti = NewId(),
-            Txn = txn,
-            Type = CaepEvents.SessionRevoked,
-            Subject = userId,
-            ClientId = clientId,
-            SessionId = sessionId,
-            RevokedSessions = revokedSessions,
-            Reason = reason,
-            InitiatingEntity = CaepEvents.InitiatingEntity(reason),
-            OccurredAt = now,
-            ExpiresAt = expires,
-        }];
 
-        // CAEP 1.0 §3.3: a password change is also a credential change; SSF 1.0 §4.1.9: the same txn ties the two SETs.
-        if (CaepEvents.PasswordChangeType(reason) is not null)
+        // The user's account page lists what ended and why, whether or not the feed is on; same unit of work.
+        List<object> rows = userId.Length > 0 ? [AccountHistory.Revocation(userId, sessionId, reason, now)] : [];
+        var txn = NewId();
+        if (options.Value.Enabled)
         {
-            events.Add(new SecurityEvent
+            var expires = now + tokens.Value.AccessTokenLifetime + options.Value.EventLifetimeMargin;
+            rows.Add(new SecurityEvent
             {
                 Jti = NewId(),
                 Txn = txn,
-                Type = CaepEvents.CredentialChange,
+                Type = CaepEvents.SessionRevoked,
                 Subject = userId,
+                ClientId = clientId,
+                SessionId = sessionId,
+                RevokedSessions = revokedSessions,
                 Reason = reason,
                 InitiatingEntity = CaepEvents.InitiatingEntity(reason),
                 OccurredAt = now,
                 ExpiresAt = expires,
             });
+
+            // CAEP 1.0 §3.3: a password change is also a credential change; SSF 1.0 §4.1.9: the same txn ties the two SETs.
+            if (CaepEvents.PasswordChangeType(reason) is not null)
+            {
+                rows.Add(new SecurityEvent
+                {
+                    Jti = NewId(),
+                    Txn = txn,
+                    Type = CaepEvents.CredentialChange,
+                    Subject = userId,
+                    Reason = reason,
+                    InitiatingEntity = CaepEvents.InitiatingEntity(reason),
+                    OccurredAt = now,
+                    ExpiresAt = expires,
+                });
+            }
         }
 
-        db.SecurityEvents.AddRange(events);
+        if (rows.Count == 0)
+        {
+            return;
+        }
+
+        db.AddRange(rows);
         try
         {
             await db.SaveChangesAsync(cancellationToken);
@@ -79,13 +86,16 @@ public sealed partial class SecurityEventLog(AuthDbContext db, TimeProvider cloc
         finally
         {
             // Saved or not, the rows leave the (pooled, shared) context: a retried unit of work adds them afresh.
-            foreach (var written in events)
+            foreach (var written in rows)
             {
                 db.Entry(written).State = Microsoft.EntityFrameworkCore.EntityState.Detached;
             }
         }
 
-        LogEventWritten(logger, CaepEvents.SessionRevoked, reason, clientId is null ? userId : $"client {clientId}", sessionId ?? "all", txn);
+        if (options.Value.Enabled)
+        {
+            LogEventWritten(logger, CaepEvents.SessionRevoked, reason, clientId is null ? userId : $"client {clientId}", sessionId ?? "all", txn);
+        }
     }
 
     private static string NewId() => Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(SecurityEvent.JtiLength / 2));

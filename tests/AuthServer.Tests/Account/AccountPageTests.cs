@@ -356,6 +356,30 @@ public sealed partial class AccountPageTests(AccountPageTests.Server server) : I
         public void Dispose() => Browser.Dispose();
     }
 
+    /// <summary>What ended, and why, reaches the owner's page: a stolen refresh token used after its owner's, a wrong password from elsewhere.</summary>
+    [Fact]
+    public async Task The_page_shows_a_replayed_refresh_token_and_a_failed_sign_in_to_the_owner_only()
+    {
+        var alice = await server.CreateUserAsync();
+        var bob = await server.CreateUserAsync();
+        using var aliceDevice = await SignInAsync(alice);
+        using var bobDevice = await SignInAsync(bob);
+
+        var tokens = aliceDevice.Browser.Tokens;
+        (await tokens.RefreshAsync(aliceDevice.RefreshToken)).ShouldSucceed();
+        server.Clock.Advance(TimeSpan.FromSeconds(31));
+        (await tokens.RefreshAsync(aliceDevice.RefreshToken)).ShouldFail(System.Net.HttpStatusCode.BadRequest, "invalid_grant");
+        (await new TokenClient(server.CreateClient()).PasswordAsync(alice.UserName!, "not-her-password")).ShouldFail(System.Net.HttpStatusCode.BadRequest, "invalid_grant");
+
+        // The page asks for a sign-in within a minute for some forms, not for reading: the clock moved 31 s.
+        var page = await OpenAsync(aliceDevice.Browser);
+        Assert.Contains("refresh token was used twice", page, StringComparison.Ordinal);
+        Assert.Contains("Failed sign-in attempt (password)", page, StringComparison.Ordinal);
+        var bobsPage = await OpenAsync(bobDevice.Browser);
+        Assert.DoesNotContain("used twice", bobsPage, StringComparison.Ordinal);
+        Assert.DoesNotContain("Failed sign-in attempt", bobsPage, StringComparison.Ordinal);
+    }
+
     private async Task<Device> SignInAsync(IdentityUser user)
     {
         var browser = new BrowserClient(server);
