@@ -13,12 +13,13 @@ namespace AuthServer.ResourceServer.Tests;
 /// revocation feed, within seconds: the revoked access token is refused (even when the JwtBearer API already cached
 /// it), a token issued afterwards is accepted, and another user's token is untouched.
 /// </summary>
-public sealed class RevocationFeedTests(FeedServers feed) : IClassFixture<FeedServers>
+public sealed partial class RevocationFeedTests(FeedServers feed) : IClassFixture<FeedServers>
 {
     private const string NewPassword = "Changed-Pass-7890!";
 
     public static TheoryData<string> Causes =>
-        ["revoke-user", "revoke-session", "lock", "password-change", "password-reset", "delete", "refresh-replay", "code-replay", "logout", "rfc7009"];
+        ["revoke-user", "revoke-session", "lock", "password-change", "password-reset", "delete", "refresh-replay", "code-replay", "logout", "rfc7009",
+            "account-page-chain", "account-page-session"];
 
     [Theory]
     [MemberData(nameof(Causes))]
@@ -31,7 +32,7 @@ public sealed class RevocationFeedTests(FeedServers feed) : IClassFixture<FeedSe
         var code = cause == "code-replay" ? BrowserClient.QueryOf(await browser.SignInAsync(BrowserClient.AuthorizeUrl(pkce), victim.UserName!, TestUsers.Password))["code"] : null;
         var before = cause switch
         {
-            "logout" or "revoke-session" => (await browser.CodeFlowAsync(victim.UserName!, TestUsers.Password)).ShouldSucceed(),
+            "logout" or "revoke-session" or "account-page-chain" or "account-page-session" => (await browser.CodeFlowAsync(victim.UserName!, TestUsers.Password)).ShouldSucceed(),
             "code-replay" => (await browser.RedeemAsync(code!, pkce.Verifier)).ShouldSucceed(),
             _ => await feed.SignInAsync(victim.UserName!),
         };
@@ -155,6 +156,18 @@ public sealed class RevocationFeedTests(FeedServers feed) : IClassFixture<FeedSe
                 }
 
                 break;
+            case "account-page-chain":
+                await EndFromAccountPageAsync(browser, "/account/chains/end", new JsonWebToken(before.AccessToken!).GetClaim("oi_au_id").Value);
+                break;
+            case "account-page-session":
+                // Ended from another browser of the same user, as after a device was stolen.
+                using (var other = new BrowserClient(feed.Server))
+                {
+                    (await other.CodeFlowAsync(victim.UserName!, TestUsers.Password)).ShouldSucceed();
+                    await EndFromAccountPageAsync(other, "/account/sessions/end", new JsonWebToken(before.AccessToken!).GetClaim("sid").Value);
+                }
+
+                break;
             case "rfc7009":
                 using (var revoked = await AdminClient.RevokeAsync(feed.Tokens.Http, before.RefreshToken!, TokenClient.Spa))
                 {
@@ -189,4 +202,17 @@ public sealed class RevocationFeedTests(FeedServers feed) : IClassFixture<FeedSe
                 return (await feed.SignInAsync(victim.UserName!)).AccessToken;
         }
     }
+
+    /// <summary>The user ends a chain or a session on their own account page (the form's antiforgery token from the page).</summary>
+    private static async Task EndFromAccountPageAsync(BrowserClient browser, string action, string id)
+    {
+        var page = await browser.Http.GetStringAsync("/account", TestContext.Current.CancellationToken);
+        var token = AntiforgeryField().Match(page).Groups[1].Value;
+        using var form = new FormUrlEncodedContent([new("__RequestVerificationToken", token), new("id", id)]);
+        using var ended = await browser.Http.PostAsync(action, form, TestContext.Current.CancellationToken);
+        Assert.Equal(HttpStatusCode.SeeOther, ended.StatusCode);
+    }
+
+    [System.Text.RegularExpressions.GeneratedRegex("name=\"__RequestVerificationToken\" value=\"([^\"]+)\"")]
+    private static partial System.Text.RegularExpressions.Regex AntiforgeryField();
 }
