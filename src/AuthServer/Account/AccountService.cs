@@ -193,6 +193,17 @@ public sealed class AccountService(
     {
         var user = me.User;
         var hadPassword = me.HasPassword;
+
+        // The current password is checked as a sign-in is (source limit, back-off, hashing slots, one message), or this
+        // form would be an unthrottled way to guess it, and to spend the server's hashing, for anyone holding a cookie.
+        if (hadPassword && await gate.CheckPasswordAsync(
+                new SignInAttempt(user.UserName ?? user.Id, current, ClientId: null, SourceAddress.Of(context), Confirmation: true), context.RequestAborted) is { Succeeded: false } check)
+        {
+            return IdentityResult.Failed(check.IsThrottled
+                ? new IdentityError { Code = "Throttled", Description = $"Too many attempts. Try again in {TooManyRequests.Seconds(check.RetryAfter).ToString(CultureInfo.InvariantCulture)} seconds." }
+                : users.ErrorDescriber.PasswordMismatch());
+        }
+
         var result = hadPassword ? await users.ChangePasswordAsync(user, current, next) : await users.AddPasswordAsync(user, next);
         if (!result.Succeeded)
         {

@@ -31,9 +31,10 @@ public enum SignInOutcome
 
 /// <summary>
 /// One password attempt, through the grant or the login form: who, from where (after trusted proxies), and the accounts
-/// the browser signed in to before (login form only; see <see cref="KnownDevices"/>).
+/// the browser signed in to before (login form only; see <see cref="KnownDevices"/>). A confirmation is the current
+/// password checked before a change (the account page): guarded alike, but its success is no sign-in.
 /// </summary>
-public sealed record SignInAttempt(string Login, string Password, string? ClientId, string Source, IReadOnlySet<string>? KnownDeviceOf = null);
+public sealed record SignInAttempt(string Login, string Password, string? ClientId, string Source, IReadOnlySet<string>? KnownDeviceOf = null, bool Confirmation = false);
 
 public sealed record SignInVerdict(SignInOutcome Outcome, IdentityUser? User, TimeSpan RetryAfter = default)
 {
@@ -121,7 +122,11 @@ public sealed class UserGate(
         if (outcome == SignInOutcome.Succeeded)
         {
             await throttle.RecordSuccessAsync(reservation, cancellationToken);
-            await RecordSignInAsync(user!, PasswordMethod, attempt.ClientId, attempt.Source, cancellationToken);
+            if (!attempt.Confirmation)
+            {
+                await RecordSignInAsync(user!, PasswordMethod, attempt.ClientId, attempt.Source, cancellationToken);
+            }
+
             return new SignInVerdict(outcome, user);
         }
 

@@ -245,6 +245,32 @@ public sealed partial class AccountPageTests(AccountPageTests.Server server) : I
         Assert.False(await CanSignInAsync(alice.UserName!, NewPassword), "The new password was never set.");
     }
 
+    /// <summary>
+    /// A cookie thief guessing the current password through the change form meets the sign-in back-off: after the free
+    /// failures the form answers "too many attempts" without checking, even the right password, and nothing changes.
+    /// </summary>
+    [Fact]
+    public async Task Guessing_the_current_password_through_the_change_form_backs_off_like_the_login_page()
+    {
+        var alice = await server.CreateUserAsync();
+        using var laptop = await SignInAsync(alice);
+        var answers = new List<string>();
+        for (var guess = 0; guess < 8; guess++)
+        {
+            using var refused = await PostFromPageAsync(laptop.Browser, "/account/password", ("current", $"Guess-{guess}-Pass!"), ("new", NewPassword), ("repeat", NewPassword));
+            Assert.Equal(System.Net.HttpStatusCode.BadRequest, refused.StatusCode);
+            answers.Add(await refused.Content.ReadAsStringAsync(TestContext.Current.CancellationToken));
+        }
+
+        Assert.Contains(answers, a => a.Contains("Too many attempts", StringComparison.Ordinal));
+        using (var right = await PostFromPageAsync(laptop.Browser, "/account/password", ("current", TestUsers.Password), ("new", NewPassword), ("repeat", NewPassword)))
+        {
+            Assert.Contains("Too many attempts", await right.Content.ReadAsStringAsync(TestContext.Current.CancellationToken), StringComparison.Ordinal);
+        }
+
+        Assert.False(await CanSignInAsync(alice.UserName!, NewPassword), "The password never changed.");
+    }
+
     /// <summary>A new password ends the other browser and its refresh token; this browser stays signed in, and only the new password works.</summary>
     [Fact]
     public async Task Changing_the_password_ends_the_other_sessions_and_keeps_this_browser_signed_in()
