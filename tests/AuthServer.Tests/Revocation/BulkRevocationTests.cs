@@ -28,10 +28,12 @@ public sealed class BulkRevocationTests(CountingServerFactory server, ITestOutpu
         Assert.Equal(TokenCount, counts.GetProperty("tokens").GetInt32());
         Assert.Single(commands, c => c.StartsWith("UPDATE \"OpenIddictTokens\"", StringComparison.Ordinal));
         Assert.Single(commands, c => c.StartsWith("UPDATE \"OpenIddictAuthorizations\"", StringComparison.Ordinal));
-        // The one row written is the revocation feed's event (SharedSignals/), in the same transaction.
+        // The rows written are the revocation feed's event (SharedSignals/) and the line in the user's account history, in the same transaction.
         Assert.Single(commands, c => c.StartsWith("INSERT INTO \"SecurityEvents\"", StringComparison.Ordinal));
+        Assert.Single(commands, c => c.StartsWith("INSERT INTO \"AccountEvents\"", StringComparison.Ordinal));
         Assert.DoesNotContain(commands, c => c.Contains("DELETE", StringComparison.Ordinal)
-            || (c.Contains("INSERT", StringComparison.Ordinal) && !c.StartsWith("INSERT INTO \"SecurityEvents\"", StringComparison.Ordinal)));
+            || (c.Contains("INSERT", StringComparison.Ordinal)
+                && !c.StartsWith("INSERT INTO \"SecurityEvents\"", StringComparison.Ordinal) && !c.StartsWith("INSERT INTO \"AccountEvents\"", StringComparison.Ordinal)));
         Assert.Equal(0, await server.WithDbAsync(db => db.Set<OpenIddictEntityFrameworkCoreToken>().CountAsync(t => t.Subject == user.Id && t.Status != "revoked")));
         (await _client.RefreshAsync(live.RefreshToken!)).ShouldFail(HttpStatusCode.BadRequest, "invalid_grant");
     }
