@@ -13,6 +13,7 @@ using AuthServer.Hosting;
 using AuthServer.Keys;
 using AuthServer.Login;
 using AuthServer.Observability;
+using AuthServer.OperatorsConsole;
 using AuthServer.Pages;
 using AuthServer.Passkeys;
 using AuthServer.Persistence;
@@ -56,6 +57,7 @@ try
         .AddLogin()
         .AddPasskeys()
         .AddAccountPage()
+        .AddOperatorsConsole()
         .AddPages()
         .AddBrowserCors()
         .AddAdmin()
@@ -91,6 +93,7 @@ try
     app.MapAdmin();
     app.MapLoginPage();
     app.MapAccountPage();
+    app.MapOperatorsConsoleIfEnabled();
     app.MapAuthorizeEndpoint();
     app.MapEndSessionEndpoint();
     app.MapUserInfoEndpoint();

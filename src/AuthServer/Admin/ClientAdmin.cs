@@ -20,7 +20,7 @@ public static class ClientAdmin
         return admin;
     }
 
-    private static async Task<Results<Ok<RotatedSecret>, ProblemHttpResult, ValidationProblem>> RotateSecretAsync(
+    internal static async Task<Results<Ok<RotatedSecret>, ProblemHttpResult, ValidationProblem>> RotateSecretAsync(
         string clientId, RotateSecretRequest? request, OpenIddictApplicationManager<Application> applications, IOpenIddictApplicationStore<Application> store,
         IOptions<CatalogOptions> options, TimeProvider clock, ClaimsPrincipal actor, ILoggerFactory loggers, CancellationToken cancellationToken)
     {

@@ -21,7 +21,7 @@ public static class KeyAdmin
             ? new KeyList("automatic", [.. (await keys.ListAsync(cancellationToken)).Select(KeyEntries.From)])
             : new KeyList(source.Source == KeySource.Files ? "files" : "development-folder", [.. KeyEntries.FromFiles(source.Current)]);
 
-    private static async Task<Results<Ok<KeyList>, ProblemHttpResult>> RotateAsync(
+    internal static async Task<Results<Ok<KeyList>, ProblemHttpResult>> RotateAsync(
         RotateKeysRequest? request, KeyRingSource source, ManagedKeys keys, ManagedKeyRefresher refresher, ClaimsPrincipal actor,
         ILoggerFactory loggers, CancellationToken cancellationToken)
     {
@@ -42,7 +42,7 @@ public static class KeyAdmin
         return TypedResults.Ok(new KeyList("automatic", [.. rotated.Select(KeyEntries.From)]));
     }
 
-    private static async Task<Results<Ok<KeyEntry>, ProblemHttpResult>> RevokeAsync(
+    internal static async Task<Results<Ok<KeyEntry>, ProblemHttpResult>> RevokeAsync(
         string kid, KeyRingSource source, ManagedKeys keys, ManagedKeyRefresher refresher, ClaimsPrincipal actor,
         ILoggerFactory loggers, CancellationToken cancellationToken)
     {

@@ -23,7 +23,7 @@ public static class LogoutNoticeAdmin
         return admin;
     }
 
-    private static async Task<Ok<IReadOnlyList<LogoutNoticeClientView>>> SummaryAsync(AuthDbContext db, CancellationToken cancellationToken)
+    internal static async Task<Ok<IReadOnlyList<LogoutNoticeClientView>>> SummaryAsync(AuthDbContext db, CancellationToken cancellationToken)
     {
         var rows = await db.BackchannelLogoutNotices.AsNoTracking()
             .GroupBy(n => n.ClientId)

@@ -25,7 +25,7 @@ public static class SessionAdmin
     /// A browser session or one refresh-token chain. Either way the whole sign-in ends: the browser session (so the
     /// cookie cannot mint new codes) and every chain issued inside it; a chain from the password grant ends alone.
     /// </summary>
-    private static async Task<Results<Ok<RevocationCounts>, ProblemHttpResult>> RevokeSessionAsync(
+    internal static async Task<Results<Ok<RevocationCounts>, ProblemHttpResult>> RevokeSessionAsync(
         string id, AuthDbContext db, TokenRevoker revoker, BrowserSessions sessions, AuthMetrics metrics, ClaimsPrincipal actor, ILoggerFactory loggers,
         CancellationToken cancellationToken)
     {
@@ -44,7 +44,7 @@ public static class SessionAdmin
         return TypedResults.Ok(counts);
     }
 
-    private static async Task<Results<Ok<RevocationCounts>, ProblemHttpResult>> RevokeClientAsync(
+    internal static async Task<Results<Ok<RevocationCounts>, ProblemHttpResult>> RevokeClientAsync(
         string clientId, IOpenIddictApplicationManager applications, TokenRevoker revoker, AuthMetrics metrics, ClaimsPrincipal actor, ILoggerFactory loggers, CancellationToken cancellationToken)
     {
         if (await applications.FindByClientIdAsync(clientId, cancellationToken) is null)

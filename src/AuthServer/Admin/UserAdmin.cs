@@ -109,7 +109,7 @@ public static class UserAdmin
         return TypedResults.NoContent();
     }
 
-    private static async Task<Results<NoContent, ProblemHttpResult, ValidationProblem>> ResetPasswordAsync(
+    internal static async Task<Results<NoContent, ProblemHttpResult, ValidationProblem>> ResetPasswordAsync(
         string user, ResetPasswordRequest request, UserManager<IdentityUser> users, ClaimsPrincipal actor, ILoggerFactory loggers)
     {
         if (await FindAsync(users, user) is not { } found)
@@ -128,7 +128,7 @@ public static class UserAdmin
         return TypedResults.NoContent();
     }
 
-    private static async Task<Results<NoContent, ProblemHttpResult, ValidationProblem>> LockAsync(
+    internal static async Task<Results<NoContent, ProblemHttpResult, ValidationProblem>> LockAsync(
         string user, UserManager<IdentityUser> users, ClaimsPrincipal actor, ILoggerFactory loggers)
     {
         if (await FindAsync(users, user) is not { } found)
@@ -147,7 +147,7 @@ public static class UserAdmin
         return TypedResults.NoContent();
     }
 
-    private static async Task<Results<NoContent, ProblemHttpResult, ValidationProblem>> UnlockAsync(
+    internal static async Task<Results<NoContent, ProblemHttpResult, ValidationProblem>> UnlockAsync(
         string user, UserManager<IdentityUser> users, Throttling.SignInThrottle throttle, ClaimsPrincipal actor, ILoggerFactory loggers, CancellationToken cancellationToken)
     {
         if (await FindAsync(users, user) is not { } found)
@@ -176,7 +176,7 @@ public static class UserAdmin
         return TypedResults.NoContent();
     }
 
-    private static async Task<Results<Ok<RevocationCounts>, ProblemHttpResult>> RevokeTokensAsync(
+    internal static async Task<Results<Ok<RevocationCounts>, ProblemHttpResult>> RevokeTokensAsync(
         string user, UserManager<IdentityUser> users, TokenRevoker revoker, AuthMetrics metrics, ClaimsPrincipal actor, ILoggerFactory loggers, CancellationToken cancellationToken)
     {
         if (await FindAsync(users, user) is not { } found)

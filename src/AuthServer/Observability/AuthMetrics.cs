@@ -3,7 +3,7 @@ using System.Diagnostics.Metrics;
 namespace AuthServer.Observability;
 
 /// <summary>
-/// Counters for what operators alert on: tokens issued by grant, sign-ins and failed ones by method, throttled requests, refresh replays, revocations by
+/// Counters for what operators alert on (also kept per minute for the console's charts, <see cref="RecentActivity"/>): tokens issued by grant, sign-ins and failed ones by method, throttled requests, refresh replays, revocations by
 /// source, key lifecycle transitions, and the token-table size (measured after each prune, so at most one pruning interval old).
 /// </summary>
 public sealed class AuthMetrics
@@ -17,10 +17,12 @@ public sealed class AuthMetrics
     private readonly Counter<long> _revoked;
     private readonly Counter<long> _throttled;
     private readonly Counter<long> _keyTransitions;
+    private readonly RecentActivity _recent;
     private long _tokenRows = -1;
 
-    public AuthMetrics(IMeterFactory meters)
+    public AuthMetrics(IMeterFactory meters, RecentActivity recent)
     {
+        _recent = recent;
         var meter = meters.Create(MeterName);
         _issued = meter.CreateCounter<long>("authserver.tokens.issued", "{response}", "Token responses issued, by grant type.");
         _signIns = meter.CreateCounter<long>("authserver.signins", "{sign-in}", "Sign-ins that succeeded (grant and login form), by method (password, passkey).");
@@ -37,18 +39,37 @@ public sealed class AuthMetrics
             "Log events the console could not keep up with, dropped instead of queued without bound (BufferedConsoleSink).");
     }
 
-    public void TokenIssued(string? grantType) => _issued.Add(1, new KeyValuePair<string, object?>("grant_type", grantType ?? "unknown"));
+    public void TokenIssued(string? grantType)
+    {
+        _issued.Add(1, new KeyValuePair<string, object?>("grant_type", grantType ?? "unknown"));
+        if (grantType == "refresh_token")
+        {
+            _recent.Add(RecentActivity.Series.Refreshes);
+        }
+    }
 
-    public void SignedIn(string method) => _signIns.Add(1, new KeyValuePair<string, object?>("method", method));
+    public void SignedIn(string method)
+    {
+        _signIns.Add(1, new KeyValuePair<string, object?>("method", method));
+        _recent.Add(RecentActivity.Series.SignIns);
+    }
 
-    public void SignInFailed(string method) => _failedSignIns.Add(1, new KeyValuePair<string, object?>("method", method));
+    public void SignInFailed(string method)
+    {
+        _failedSignIns.Add(1, new KeyValuePair<string, object?>("method", method));
+        _recent.Add(RecentActivity.Series.Failures);
+    }
 
     public void SignInThrottled(string reason) => _throttled.Add(1, new KeyValuePair<string, object?>("reason", reason));
 
     public void ReplayDetected() => _replays.Add(1);
 
     /// <summary>Source: client (RFC 7009), admin, or security-event.</summary>
-    public void Revoked(string source, int tokens) => _revoked.Add(tokens, new KeyValuePair<string, object?>("source", source));
+    public void Revoked(string source, int tokens)
+    {
+        _revoked.Add(tokens, new KeyValuePair<string, object?>("source", source));
+        _recent.Add(RecentActivity.Series.Revocations);
+    }
 
     public void KeyTransition(string use, string to) =>
         _keyTransitions.Add(1, new KeyValuePair<string, object?>("use", use), new KeyValuePair<string, object?>("to", to));

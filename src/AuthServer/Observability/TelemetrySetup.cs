@@ -21,6 +21,7 @@ public static class TelemetrySetup
         services.BindSettings<MetricsOptions>(MetricsOptions.Section);
         services.BindSettings<TelemetryOptions>(TelemetryOptions.Section);
         services.AddMetrics();
+        services.AddSingleton<RecentActivity>();
         services.AddSingleton<AuthMetrics>();
 
         var otlp = !string.IsNullOrWhiteSpace(configuration[TelemetryOptions.OtlpEndpointVariable]);

@@ -12,6 +12,7 @@ public static class RevocationSetup
 
         services.AddScoped<TokenRevoker>();
         services.AddScoped<TokenPruner>();
+        services.AddSingleton<PruningStatus>();
         services.AddHostedService<PruningService>();
         return services;
     }

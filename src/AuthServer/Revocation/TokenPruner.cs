@@ -19,7 +19,7 @@ namespace AuthServer.Revocation;
 /// instances may prune at once and no statement holds the table for long.
 /// </summary>
 public sealed class TokenPruner(
-    AuthDbContext db, SignInThrottle throttle, TimeProvider clock, IOptions<PruningOptions> options, IOptions<SharedSignalsOptions> signals, AuthMetrics metrics, ILogger<TokenPruner> logger)
+    AuthDbContext db, SignInThrottle throttle, TimeProvider clock, IOptions<PruningOptions> options, IOptions<SharedSignalsOptions> signals, AuthMetrics metrics, PruningStatus status, ILogger<TokenPruner> logger)
 {
     public async Task<PruneCounts> PruneAsync(CancellationToken cancellationToken)
     {
@@ -72,7 +72,9 @@ public sealed class TokenPruner(
 
         Audit.Pruned(logger, deletedTokens, deletedAuthorizations, threshold);
         metrics.TokenRows(await tokens.LongCountAsync(cancellationToken));
-        return new PruneCounts(deletedTokens, deletedAuthorizations, threshold);
+        var counts = new PruneCounts(deletedTokens, deletedAuthorizations, threshold);
+        status.Record(now, counts);
+        return counts;
     }
 
     private async Task<long> DeleteTokensAsync(Expression<Func<OpenIddictEntityFrameworkCoreToken, bool>> prunable, CancellationToken cancellationToken)
