@@ -24,7 +24,7 @@ public sealed record ConsoleModel(ConsoleSection Section)
         ["user-revoked"] = "Everything the user held has ended.",
         ["session-ended"] = "Session ended, with every refresh token issued in it.",
         ["client-revoked"] = "Everything issued to the client has ended.",
-        ["keys-rotated"] = "New keys are active; the old ones keep verifying until their tokens expire.",
+        ["keys-rotated"] = "Rotation started: the new key is published now and signs from its 'Active from' time, once the APIs had time to fetch it; the old one keeps verifying until its tokens expire.",
         ["key-revoked"] = "Key revoked: unpublished now, dropped by every API on the feed within seconds.",
     };
 
