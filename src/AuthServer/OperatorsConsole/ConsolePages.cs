@@ -47,26 +47,26 @@ public static class ConsolePages
                 return new ConsoleModel(ConsoleSection.Events) { Events = events, UserNames = names };
             }));
 
-        console.MapPost("/users/{id}/lock", (HttpContext context, string id) => ActAsync(context, UserPage(id), async (s, actor) =>
+        console.MapPost("/users/{id}/lock", (HttpContext context, string id) => ActAsync(context, () => UserPage(id), async (s, actor) =>
             Say(await UserAdmin.LockAsync(id, s.Get<UserManager<IdentityUser>>(), actor, s.Get<ILoggerFactory>()), "locked")))
             .ValidateAntiforgery();
-        console.MapPost("/users/{id}/unlock", (HttpContext context, string id) => ActAsync(context, UserPage(id), async (s, actor) =>
+        console.MapPost("/users/{id}/unlock", (HttpContext context, string id) => ActAsync(context, () => UserPage(id), async (s, actor) =>
             Say(await UserAdmin.UnlockAsync(id, s.Get<UserManager<IdentityUser>>(), s.Get<Throttling.SignInThrottle>(), actor, s.Get<ILoggerFactory>(), context.RequestAborted),
                 "unlocked")))
             .ValidateAntiforgery();
-        console.MapPost("/users/{id}/reset-password", (HttpContext context, string id) => ActAsync(context, UserPage(id), async (s, actor) =>
+        console.MapPost("/users/{id}/reset-password", (HttpContext context, string id) => ActAsync(context, () => UserPage(id), async (s, actor) =>
             Say(await UserAdmin.ResetPasswordAsync(id, new ResetPasswordRequest(context.Request.Form["password"].ToString() is { Length: > 0 } p ? p : null),
                 s.Get<UserManager<IdentityUser>>(), actor, s.Get<ILoggerFactory>()), "password-reset")))
             .ValidateAntiforgery();
-        console.MapPost("/users/{id}/revoke", (HttpContext context, string id) => ActAsync(context, UserPage(id), async (s, actor) =>
+        console.MapPost("/users/{id}/revoke", (HttpContext context, string id) => ActAsync(context, () => UserPage(id), async (s, actor) =>
             Say(await UserAdmin.RevokeTokensAsync(id, s.Get<UserManager<IdentityUser>>(), s.Get<Revocation.TokenRevoker>(), s.Get<Observability.AuthMetrics>(), actor,
                 s.Get<ILoggerFactory>(), context.RequestAborted), "user-revoked")))
             .ValidateAntiforgery();
-        console.MapPost("/sessions/{id}/end", (HttpContext context, string id) => ActAsync(context, Back(context), async (s, actor) =>
+        console.MapPost("/sessions/{id}/end", (HttpContext context, string id) => ActAsync(context, () => Back(context), async (s, actor) =>
             Say(await SessionAdmin.RevokeSessionAsync(id, s.Get<Persistence.AuthDbContext>(), s.Get<Revocation.TokenRevoker>(), s.Get<Sessions.BrowserSessions>(),
                 s.Get<Observability.AuthMetrics>(), actor, s.Get<ILoggerFactory>(), context.RequestAborted), "session-ended")))
             .ValidateAntiforgery();
-        console.MapPost("/clients/{clientId}/rotate-secret", (HttpContext context, string clientId) => ActAsync(context, Path + "/clients", async (s, actor) =>
+        console.MapPost("/clients/{clientId}/rotate-secret", (HttpContext context, string clientId) => ActAsync(context, () => Path + "/clients", async (s, actor) =>
             await ClientAdmin.RotateSecretAsync(clientId, null, s.Get<OpenIddictApplicationManager<Application>>(),
                 s.Get<IOpenIddictApplicationStore<Application>>(), s.Get<IOptions<Clients.CatalogOptions>>(), s.Get<TimeProvider>(), actor, s.Get<ILoggerFactory>(), context.RequestAborted) switch
             {
@@ -74,17 +74,17 @@ public static class ConsolePages
                 var other => Say(other, ""),
             }))
             .ValidateAntiforgery();
-        console.MapPost("/clients/{clientId}/revoke", (HttpContext context, string clientId) => ActAsync(context, Path + "/clients", async (s, actor) =>
+        console.MapPost("/clients/{clientId}/revoke", (HttpContext context, string clientId) => ActAsync(context, () => Path + "/clients", async (s, actor) =>
             Say(await SessionAdmin.RevokeClientAsync(clientId, s.Get<IOpenIddictApplicationManager>(), s.Get<Revocation.TokenRevoker>(), s.Get<Observability.AuthMetrics>(),
                 actor, s.Get<ILoggerFactory>(), context.RequestAborted), "client-revoked")))
             .ValidateAntiforgery();
-        console.MapPost("/keys/rotate", (Func<HttpContext, Task<IResult>>)(context => ActAsync(context, Path + "/keys", async (s, actor) =>
+        console.MapPost("/keys/rotate", (Func<HttpContext, Task<IResult>>)(context => ActAsync(context, () => Path + "/keys", async (s, actor) =>
             !Confirmed(context) ? new ActionOutcome(null, NotConfirmed, null)
             : Say(await KeyAdmin.RotateAsync(new RotateKeysRequest(context.Request.Form["use"].ToString() is { Length: > 0 } use ? use : null),
                 s.Get<Keys.KeyRingSource>(), s.Get<Keys.ManagedKeys>(), s.Get<Keys.ManagedKeyRefresher>(), actor, s.Get<ILoggerFactory>(), context.RequestAborted),
                 "keys-rotated"))))
             .ValidateAntiforgery();
-        console.MapPost("/keys/{kid}/revoke", (HttpContext context, string kid) => ActAsync(context, Path + "/keys", async (s, actor) =>
+        console.MapPost("/keys/{kid}/revoke", (HttpContext context, string kid) => ActAsync(context, () => Path + "/keys", async (s, actor) =>
             !Confirmed(context) ? new ActionOutcome(null, NotConfirmed, null)
             : Say(await KeyAdmin.RevokeAsync(kid, s.Get<Keys.KeyRingSource>(), s.Get<Keys.ManagedKeys>(), s.Get<Keys.ManagedKeyRefresher>(), actor, s.Get<ILoggerFactory>(),
                 context.RequestAborted), "key-revoked")))
@@ -113,14 +113,18 @@ public static class ConsolePages
 
     /// <summary>
     /// The frame of every change: the antiforgery token (the middleware's verdict), an operator with a recent sign-in,
-    /// then the admin API's handler; success goes back to <paramref name="back"/> with a notice (303), failure re-renders there with the reason.
+    /// then the admin API's handler; success goes back to the page it came from (<paramref name="whereFrom"/>) with a notice (303), failure re-renders there with the reason.
     /// </summary>
-    private static async Task<IResult> ActAsync(HttpContext context, string back, Func<IServiceProvider, System.Security.Claims.ClaimsPrincipal, Task<ActionOutcome>> action)
+    private static async Task<IResult> ActAsync(
+        HttpContext context, Func<string> whereFrom, Func<IServiceProvider, System.Security.Claims.ClaimsPrincipal, Task<ActionOutcome>> action)
     {
         if (!context.HasValidAntiforgeryToken() || !context.Request.HasFormContentType)
         {
             return Results.Problem(statusCode: StatusCodes.Status400BadRequest, title: "The form expired or did not come from this site. Reload the page and try again.");
         }
+
+        // Read only now: a form the antiforgery check refused cannot be read at all.
+        var back = whereFrom();
 
         var (op, refusal) = await context.RequestServices.GetRequiredService<ConsoleAccess>().AdmitAsync(context, change: true, back);
         if (refusal is not null)

@@ -76,7 +76,7 @@ public sealed partial class ConsoleBrowserTests
                 await Assertions.Expect(console.Locator("#console-notice")).ToContainTextAsync("Session ended");
                 await Assertions.Expect(console.Locator("#sessions li[data-chain-id]")).ToHaveCountAsync(1);
                 (await tokens.RefreshAsync(first.RefreshToken!)).ShouldFail(HttpStatusCode.BadRequest, "invalid_grant");
-                (await tokens.RefreshAsync(second.RefreshToken!)).ShouldSucceed();
+                var secondNext = (await tokens.RefreshAsync(second.RefreshToken!)).ShouldSucceed();
 
                 // Rotating a key says what happens, and needs the box ticked.
                 await console.ClickAsync("nav >> text=Keys");
@@ -99,10 +99,23 @@ public sealed partial class ConsoleBrowserTests
                 await console.ClickAsync("nav >> text=Clients");
                 await Screenshot(console, "console-clients.png");
 
-                // A post without this browser's token (none, or the token of another browser's page) changes nothing.
+                // Every post without this browser's token (none, or the token of another browser's page) is refused and changes nothing.
                 var bobId = await UserIdAsync(folder, "bob");
-                await AssertRefusedWithoutOwnTokenAsync(alices, browser, server, $"/console/users/{bobId}/lock");
+                var secondChain = new JsonWebToken(second.AccessToken).GetClaim("oi_au_id").Value;
+                var kid = await console.GotoAsync(server + "/console/keys") is not null ? await console.Locator("#keys tr[data-kid]").First.GetAttributeAsync("data-kid") : null;
+                string[] posts =
+                [
+                    $"/console/users/{bobId}/lock", $"/console/users/{bobId}/unlock", $"/console/users/{bobId}/reset-password", $"/console/users/{bobId}/revoke",
+                    $"/console/sessions/{secondChain}/end", "/console/clients/ops/rotate-secret", "/console/clients/spa/revoke", "/console/keys/rotate",
+                    $"/console/keys/{kid}/revoke",
+                ];
+                foreach (var post in posts)
+                {
+                    await AssertRefusedWithoutOwnTokenAsync(alices, browser, server, post);
+                }
+
                 Assert.False(await IsLockedAsync(folder, "bob"), "bob was locked by a forged post");
+                (await tokens.RefreshAsync(secondNext.RefreshToken!)).ShouldSucceed();
 
                 // Alice locked (by another operator): her console ends at its next request.
                 await SetLockedAsync(folder, "alice");
@@ -151,7 +164,8 @@ public sealed partial class ConsoleBrowserTests
 
         foreach (var token in new[] { null, foreignToken })
         {
-            var form = new Dictionary<string, string>();
+            // Fields that would act if the post were accepted.
+            var form = new Dictionary<string, string> { ["confirm"] = "yes", ["password"] = "Forged-Pass-123!", ["use"] = "access" };
             if (token is not null)
             {
                 form["__RequestVerificationToken"] = token;

@@ -22,6 +22,7 @@ public sealed class StartupValidationTests : IDisposable
     [InlineData("Development", "Passkeys__RelyingPartyId", "example.org", "Passkeys:RelyingPartyId", "is neither the issuer's host 'id.example.com' nor a parent domain of it")]
     [InlineData("Development", "Passkeys__RelyingPartyId", "https://id.example.com/", "Passkeys:RelyingPartyId", "must be a domain name (no scheme, port or path)")]
     [InlineData("Development", "Passkeys__Origins__0", "https://login.other.example", "Passkeys:Origins", "is not on the relying-party id 'id.example.com' or below it")]
+    [InlineData("Development", "Console__Enabled", "true", "Console:Enabled", "needs Catalog:Scopes:ops:RequiredRole", false, "Catalog__Scopes__ops__RequiredRole", "")]
     [InlineData("Development", "SecurityHeaders__HstsMaxAge", "00:05:00", "SecurityHeaders:HstsMaxAge", "must be between")]
     [InlineData("Development", "Catalog__SecretOverlap", "8.00:00:00", "Catalog:SecretOverlap", "must be between")]
     [InlineData("Development", "Tokens__AccessTokenLifetime", "fifteen minutes", "Tokens:AccessTokenLifetime", "'fifteen minutes' is not a duration")]
@@ -38,7 +39,7 @@ public sealed class StartupValidationTests : IDisposable
     [InlineData("Production", "Passkeys__Origins__0", "http://id.example.com", "Passkeys:Origins", "is plain HTTP; only a loopback origin in Development may be")]
     [InlineData("Production", "DataProtection__KeyFile", "/nonexistent/ring.kek", "DataProtection:KeyFile", "must name an existing file")]
     public async Task Invalid_setting_stops_the_server_naming_the_setting_without_a_stack_trace(
-        string environment, string key, string value, string setting, string expected, bool withKeyFiles = false)
+        string environment, string key, string value, string setting, string expected, bool withKeyFiles = false, string? alsoKey = null, string? alsoValue = null)
     {
         var settings = new Dictionary<string, string>
         {
@@ -65,6 +66,10 @@ public sealed class StartupValidationTests : IDisposable
         }
 
         settings[key] = value;
+        if (alsoKey is not null)
+        {
+            settings[alsoKey] = alsoValue ?? "";
+        }
         var (exitCode, output) = await ServerProcess.RunUntilExitAsync(settings, TimeSpan.FromSeconds(60));
 
         Assert.True(exitCode == 2, $"Exit code {exitCode}:\n{output}");
