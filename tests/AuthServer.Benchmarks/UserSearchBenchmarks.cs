@@ -4,6 +4,8 @@ using AuthServer.Migrations.Sqlite;
 using AuthServer.OperatorsConsole;
 using AuthServer.Persistence;
 using BenchmarkDotNet.Attributes;
+using BenchmarkDotNet.Configs;
+using BenchmarkDotNet.Reports;
 using Microsoft.Data.Sqlite;
 using Microsoft.EntityFrameworkCore;
 
@@ -21,6 +23,7 @@ namespace AuthServer.Benchmarks;
 /// (pooled) context would: the console's query runs without tracking, so nothing accumulates in it.
 /// </remarks>
 [MemoryDiagnoser]
+[Config(typeof(WideParameterColumn))]
 public class UserSearchBenchmarks
 {
     public const int Users = 1_000_000;
@@ -252,4 +255,10 @@ public class UserSearchBenchmarks
             await _db.Database.CloseConnectionAsync();
         }
     }
+}
+
+/// <summary>The search's kind, expected matches and prefix in full, not cut to 20 characters.</summary>
+internal sealed class WideParameterColumn : ManualConfig
+{
+    public WideParameterColumn() => SummaryStyle = SummaryStyle.Default.WithMaxParameterColumnWidth(40);
 }

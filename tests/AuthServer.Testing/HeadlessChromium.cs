@@ -43,6 +43,22 @@ public static class HeadlessChromium
     }
 
     /// <summary>
+    /// With AUTHSERVER_WRITE_SCREENSHOTS=1, the page as it looks now, saved as docs/images/<paramref name="name"/> for the
+    /// docs; otherwise nothing (a test run never rewrites committed files by default).
+    /// </summary>
+    public static async Task ScreenshotForDocsAsync(IPage page, string name)
+    {
+        if (Environment.GetEnvironmentVariable("AUTHSERVER_WRITE_SCREENSHOTS") != "1")
+        {
+            return;
+        }
+
+        var images = System.IO.Path.GetFullPath(System.IO.Path.Combine(ServerProcess.ContentRoot, "..", "..", "docs", "images"));
+        Directory.CreateDirectory(images);
+        await page.ScreenshotAsync(new PageScreenshotOptions { Path = System.IO.Path.Combine(images, name), FullPage = true });
+    }
+
+    /// <summary>
     /// A page at exactly this address, for Playwright's retrying URL assertion. It polls the page's address, where
     /// WaitForURL waits for a navigation event and, on a busy machine, can miss one that arrives while it starts waiting.
     /// </summary>

@@ -36,6 +36,10 @@ public sealed partial class RunningProcess : IAsyncDisposable
         }
     }
 
+    /// <summary>A failed step of a test against this process, with the end of what the process said: the first thing to read.</summary>
+    public Exception Explain(Exception failure) =>
+        new InvalidOperationException($"{failure.Message}\n--- process output ---\n{Output[^Math.Min(Output.Length, 20000)..]}", failure);
+
     /// <summary>The built AuthServer, as an operator runs it.</summary>
     public static Task<RunningProcess> StartServerAsync(IDictionary<string, string> environment, Uri readyUrl) =>
         StartAsync(ServerProcess.CreateStartInfo(environment), address: null, readyUrl, TimeSpan.FromSeconds(90));

@@ -17,4 +17,18 @@ public static class SqliteFolder
             .UseSqlite($"Data Source={Path.Combine(folder, "auth.db")}", sqlite => sqlite.MigrationsAssembly(typeof(DesignTimeFactory).Assembly.GetName().Name))
             .UseOpenIddict()
             .Options);
+
+    /// <summary>Removes a server process's folder once its connections are closed; left for the temp cleanup if something still holds a file.</summary>
+    public static void DeleteQuietly(string folder)
+    {
+        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+        try
+        {
+            Directory.Delete(folder, recursive: true);
+        }
+        catch (IOException)
+        {
+            // The result of the test does not depend on it.
+        }
+    }
 }

@@ -221,15 +221,4 @@ public static class AccountPage
     }
 
     private sealed record Outcome(IResult? Result, string? Error);
-
-    /// <summary>303 See Other: the browser follows with a GET, so a reload never posts the form again.</summary>
-    private sealed class SeeOther(string location) : IResult
-    {
-        public Task ExecuteAsync(HttpContext httpContext)
-        {
-            httpContext.Response.StatusCode = StatusCodes.Status303SeeOther;
-            httpContext.Response.Headers.Location = location;
-            return Task.CompletedTask;
-        }
-    }
 }

@@ -178,14 +178,4 @@ public static class ConsolePages
     };
 
     private sealed record ActionOutcome(string? Notice, string? Error, RotatedSecret? Secret);
-
-    private sealed class SeeOther(string location) : IResult
-    {
-        public Task ExecuteAsync(HttpContext httpContext)
-        {
-            httpContext.Response.StatusCode = StatusCodes.Status303SeeOther;
-            httpContext.Response.Headers.Location = location;
-            return Task.CompletedTask;
-        }
-    }
 }

@@ -63,7 +63,7 @@ public sealed partial class ConsoleBrowserTests
                 await using var alices = await browser.NewContextAsync(new BrowserNewContextOptions { ViewportSize = new ViewportSize { Width = 1100, Height = 900 } });
                 var console = await SignInAsync(alices, server, "alice", TestUsers.AlicePassword);
                 await Assertions.Expect(console.Locator("#console-operator")).ToHaveTextAsync("alice");
-                await Screenshot(console, "console-overview.png");
+                await HeadlessChromium.ScreenshotForDocsAsync(console, "console-overview.png");
 
                 // Find bob by the start of his name, open him, end one chain.
                 await console.ClickAsync("nav >> text=Users");
@@ -71,7 +71,7 @@ public sealed partial class ConsoleBrowserTests
                 await console.ClickAsync("form.search button");
                 await console.ClickAsync("#users >> text=bob");
                 await Assertions.Expect(console.Locator("#sessions li[data-chain-id]")).ToHaveCountAsync(2);
-                await Screenshot(console, "console-user.png");
+                await HeadlessChromium.ScreenshotForDocsAsync(console, "console-user.png");
                 await console.ClickAsync($"#sessions li[data-chain-id=\"{firstChain}\"] button");
                 await Assertions.Expect(console.Locator("#console-notice")).ToContainTextAsync("Session ended");
                 await Assertions.Expect(console.Locator("#sessions li[data-chain-id]")).ToHaveCountAsync(1);
@@ -84,7 +84,7 @@ public sealed partial class ConsoleBrowserTests
                 var before = await accessKeys.CountAsync();
                 await console.SelectOptionAsync("#rotate-use", "access");
                 await console.CheckAsync("#rotate-confirm");
-                await Screenshot(console, "console-keys.png");
+                await HeadlessChromium.ScreenshotForDocsAsync(console, "console-keys.png");
                 await console.ClickAsync("#rotate-button");
                 await Assertions.Expect(console.Locator("#console-notice")).ToContainTextAsync("new key is published");
                 await Assertions.Expect(accessKeys).ToHaveCountAsync(before + 1);
@@ -95,9 +95,9 @@ public sealed partial class ConsoleBrowserTests
                 await Assertions.Expect(console.Locator("#account-events")).ToContainTextAsync("session-ended");
                 await Assertions.Expect(console.Locator("#account-events")).ToContainTextAsync("bob");
                 await Assertions.Expect(console.Locator("#feed-events")).ToContainTextAsync("key-change");
-                await Screenshot(console, "console-events.png");
+                await HeadlessChromium.ScreenshotForDocsAsync(console, "console-events.png");
                 await console.ClickAsync("nav >> text=Clients");
-                await Screenshot(console, "console-clients.png");
+                await HeadlessChromium.ScreenshotForDocsAsync(console, "console-clients.png");
 
                 // Every post without this browser's token (none, or the token of another browser's page) is refused and changes nothing.
                 var bobId = await UserIdAsync(folder, "bob");
@@ -124,20 +124,12 @@ public sealed partial class ConsoleBrowserTests
             }
             catch (Exception failure) when (failure is PlaywrightException or Xunit.Sdk.IAssertionException)
             {
-                throw new InvalidOperationException($"{failure.Message}\n--- server output ---\n{process.Output[^Math.Min(process.Output.Length, 20000)..]}", failure);
+                throw process.Explain(failure);
             }
         }
         finally
         {
-            Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
-            try
-            {
-                Directory.Delete(folder, recursive: true);
-            }
-            catch (IOException)
-            {
-                // Left for the temp folder cleanup; the result does not depend on it.
-            }
+            SqliteFolder.DeleteQuietly(folder);
         }
     }
 
@@ -206,17 +198,5 @@ public sealed partial class ConsoleBrowserTests
         await db.Users.Where(u => u.UserName == userName).ExecuteUpdateAsync(set => set
             .SetProperty(u => u.LockoutEnabled, true)
             .SetProperty(u => u.LockoutEnd, DateTimeOffset.MaxValue), TestContext.Current.CancellationToken);
-    }
-
-    private static async Task Screenshot(IPage page, string name)
-    {
-        if (Environment.GetEnvironmentVariable("AUTHSERVER_WRITE_SCREENSHOTS") != "1")
-        {
-            return;
-        }
-
-        var images = Path.GetFullPath(Path.Combine(ServerProcess.ContentRoot, "..", "..", "docs", "images"));
-        Directory.CreateDirectory(images);
-        await page.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(images, name), FullPage = true });
     }
 }

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Text.Json;
 using AuthServer.Tests.Infrastructure;
 using Microsoft.EntityFrameworkCore;
@@ -20,12 +19,7 @@ public sealed class PasskeyBrowserTests
     [Fact]
     public async Task A_passkey_added_on_the_account_page_signs_in_to_the_spa_and_phishing_relays_locks_and_removal_are_refused()
     {
-        Assert.SkipUnless(File.Exists(HeadlessChromium.Path), HeadlessChromium.MissingReason);
-        var node = RunningProcess.FindOnPath("node");
-        Assert.SkipWhen(node is null, "Node.js is not on PATH: the sample SPA's static server needs it.");
-        var spaFolder = Path.GetFullPath(Path.Combine(ServerProcess.ContentRoot, "..", "Samples", "Spa"));
-        Assert.SkipUnless(File.Exists(Path.Combine(spaFolder, "node_modules", "oidc-client-ts", "dist", "browser", "oidc-client-ts.min.js")),
-            "The sample SPA's packages are not installed (`npm ci --prefix src/Samples/Spa`, run by .ci/install).");
+        SampleSpa.SkipUnlessRunnable();
 
         var folder = Directory.CreateTempSubdirectory("authserver-passkeys-").FullName;
         var serverPort = RunningProcess.FreePort();
@@ -45,15 +39,7 @@ public sealed class PasskeyBrowserTests
                 ["Catalog__Clients__spa__PostLogoutRedirectUris__0"] = $"{spa}/",
             }, new Uri($"http://127.0.0.1:{serverPort}/health/ready"));
 
-            var start = new ProcessStartInfo(node!) { WorkingDirectory = spaFolder };
-            start.ArgumentList.Add("server.js");
-            await using var spaServer = await RunningProcess.StartAsync(start, new Dictionary<string, string>
-            {
-                ["PORT"] = spaPort.ToString(System.Globalization.CultureInfo.InvariantCulture),
-                ["HOST"] = "localhost",
-                ["AUTHORITY"] = authority,
-                ["API_URL"] = $"http://localhost:{spaPort}/none",
-            }, new Uri($"{spa}/config.json"));
+            await using var spaServer = await SampleSpa.StartAsync(spaPort, authority, $"http://localhost:{spaPort}/none");
 
             try
             {
@@ -133,21 +119,12 @@ public sealed class PasskeyBrowserTests
             }
             catch (Exception failure) when (failure is PlaywrightException or Xunit.Sdk.IAssertionException)
             {
-                // What the server said is the first thing to read when a step fails.
-                throw new InvalidOperationException($"{failure.Message}\n--- server output ---\n{server.Output[^Math.Min(server.Output.Length, 30000)..]}", failure);
+                throw server.Explain(failure);
             }
         }
         finally
         {
-            Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
-            try
-            {
-                Directory.Delete(folder, recursive: true);
-            }
-            catch (IOException)
-            {
-                // Left for the temp folder cleanup; the result does not depend on it.
-            }
+            SqliteFolder.DeleteQuietly(folder);
         }
     }
 
@@ -259,26 +236,19 @@ public sealed class PasskeyBrowserTests
             .SetProperty(u => u.LockoutEnd, locked ? DateTimeOffset.MaxValue : null));
     }
 
+    /// <summary>The docs' picture of a page: this one, or <paramref name="url"/> in a tab of its own.</summary>
     private static async Task Screenshot(IPage page, string? url, string name)
     {
-        if (Environment.GetEnvironmentVariable("AUTHSERVER_WRITE_SCREENSHOTS") != "1")
+        if (url is null)
         {
+            await HeadlessChromium.ScreenshotForDocsAsync(page, name);
             return;
         }
 
-        var shot = url is null ? page : await page.Context.NewPageAsync();
-        if (url is not null)
-        {
-            await shot.GotoAsync(url);
-        }
-
-        var images = Path.GetFullPath(Path.Combine(ServerProcess.ContentRoot, "..", "..", "docs", "images"));
-        Directory.CreateDirectory(images);
-        await shot.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(images, name), FullPage = true });
-        if (url is not null)
-        {
-            await shot.CloseAsync();
-        }
+        var tab = await page.Context.NewPageAsync();
+        await tab.GotoAsync(url);
+        await HeadlessChromium.ScreenshotForDocsAsync(tab, name);
+        await tab.CloseAsync();
     }
 
     /// <summary>A platform authenticator with user verification that always consents, on one tab (DevTools WebAuthn domain).</summary>

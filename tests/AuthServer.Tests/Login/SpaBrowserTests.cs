@@ -18,12 +18,7 @@ public sealed class SpaBrowserTests
     [Fact]
     public async Task Alice_signs_in_through_the_sample_spa_refreshes_and_signs_out_and_her_refresh_token_dies()
     {
-        Assert.SkipUnless(File.Exists(HeadlessChromium.Path), HeadlessChromium.MissingReason);
-        var node = RunningProcess.FindOnPath("node");
-        Assert.SkipWhen(node is null, "Node.js is not on PATH: the sample SPA's static server needs it.");
-        var spaFolder = Path.GetFullPath(Path.Combine(ServerProcess.ContentRoot, "..", "Samples", "Spa"));
-        Assert.SkipUnless(File.Exists(Path.Combine(spaFolder, "node_modules", "oidc-client-ts", "dist", "browser", "oidc-client-ts.min.js")),
-            "The sample SPA's packages are not installed (`npm ci --prefix src/Samples/Spa`, run by .ci/install).");
+        SampleSpa.SkipUnlessRunnable();
 
         // The sample API, built by the solution's build beside this test assembly (same configuration).
         var configuration = new DirectoryInfo(AppContext.BaseDirectory).Parent!.Name;
@@ -60,15 +55,7 @@ public sealed class SpaBrowserTests
                 ["Api__BrowserOrigins__0"] = spa,
             }, new Uri($"http://127.0.0.1:{apiPort}/open"));
 
-            var start = new ProcessStartInfo(node!) { WorkingDirectory = spaFolder };
-            start.ArgumentList.Add("server.js");
-            await using var spaServer = await RunningProcess.StartAsync(start, new Dictionary<string, string>
-            {
-                ["PORT"] = spaPort.ToString(System.Globalization.CultureInfo.InvariantCulture),
-                ["HOST"] = "localhost",
-                ["AUTHORITY"] = authority,
-                ["API_URL"] = $"http://localhost:{apiPort}/api/me",
-            }, new Uri($"{spa}/config.json"));
+            await using var spaServer = await SampleSpa.StartAsync(spaPort, authority, $"http://localhost:{apiPort}/api/me");
 
             using var playwright = await Playwright.CreateAsync();
             await using var browser = await HeadlessChromium.LaunchAsync(playwright);
@@ -124,15 +111,7 @@ public sealed class SpaBrowserTests
         }
         finally
         {
-            Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
-            try
-            {
-                Directory.Delete(folder, recursive: true);
-            }
-            catch (IOException)
-            {
-                // Left for the temp folder cleanup; the result does not depend on it.
-            }
+            SqliteFolder.DeleteQuietly(folder);
         }
     }
 
