@@ -32,6 +32,7 @@ public sealed record EventsModel(
 public sealed class ConsoleReads(
     AuthDbContext db,
     UserManager<IdentityUser> users,
+    ILookupNormalizer normalizer,
     AccountService account,
     IOpenIddictApplicationManager applications,
     HealthCheckService health,
@@ -47,37 +48,52 @@ public sealed class ConsoleReads(
     private static readonly TimeSpan s_staleAfter = TimeSpan.FromMinutes(5);
 
     /// <summary>
-    /// Users whose normalized name or e-mail starts with the query, in name order: a range on each unique index, so a
-    /// million users cost two index seeks (docs/benchmarks.md). SQL Server's LIKE with a constant prefix seeks as well.
+    /// The console's user search, one page: by e-mail when the query holds '@', otherwise by user name, and by e-mail when
+    /// no user name starts so. Each is one ordered range on one unique index that stops after the page, so the cost
+    /// does not grow with the number of matches (docs/benchmarks.md: a million users). The query is normalized as
+    /// Identity normalizes what it stores.
     /// </summary>
-    public static IQueryable<IdentityUser> Search(AuthDbContext db, string prefix)
+    public static async Task<(List<UserRow> Rows, bool More)> FindUsersAsync(
+        AuthDbContext db, ILookupNormalizer normalizer, string? query, int page, DateTimeOffset now, CancellationToken cancellationToken)
     {
-        var key = prefix.Trim().ToUpperInvariant();
-        if (key.Length == 0)
+        var text = query?.Trim() ?? "";
+        var byEmail = text.Contains('@', StringComparison.Ordinal);
+        var rows = await PageQuery(db, Normalize(normalizer, text, byEmail), byEmail, page, now).ToListAsync(cancellationToken);
+        if (rows.Count == 0 && !byEmail && text.Length > 0)
         {
-            return db.Users;
+            rows = await PageQuery(db, Normalize(normalizer, text, byEmail: true), byEmail: true, page, now).ToListAsync(cancellationToken);
         }
 
-        if (db.Database.IsSqlite())
-        {
-            // SQLite seeks an index for a range, not for LIKE (its LIKE ignores case, the index does not).
-            var end = key[..^1] + (char)(key[^1] + 1);
-            return db.Users.Where(u => (string.Compare(u.NormalizedUserName, key) >= 0 && string.Compare(u.NormalizedUserName, end) < 0)
-                || (string.Compare(u.NormalizedEmail, key) >= 0 && string.Compare(u.NormalizedEmail, end) < 0));
-        }
-
-        return db.Users.Where(u => u.NormalizedUserName!.StartsWith(key) || u.NormalizedEmail!.StartsWith(key));
-    }
-
-    public async Task<(IReadOnlyList<UserRow> Rows, bool More)> UsersAsync(string? query, int page, CancellationToken cancellationToken)
-    {
-        var now = clock.GetUtcNow();
-        var rows = await Search(db, query ?? "").AsNoTracking()
-            .OrderBy(u => u.NormalizedUserName).Skip((page - 1) * PageSize).Take(PageSize + 1)
-            .Select(u => new UserRow(u.Id, u.UserName, u.Email, u.LockoutEnd != null && u.LockoutEnd > now))
-            .ToListAsync(cancellationToken);
         return (rows.Take(PageSize).ToList(), rows.Count > PageSize);
     }
+
+    /// <summary>One page of users whose normalized name (or e-mail) starts with <paramref name="normalizedPrefix"/>, in that column's order.</summary>
+    public static IQueryable<UserRow> PageQuery(AuthDbContext db, string normalizedPrefix, bool byEmail, int page, DateTimeOffset now)
+    {
+        var users = db.Users.AsNoTracking();
+        if (normalizedPrefix.Length > 0)
+        {
+            // SQLite seeks an index for a range, not for LIKE (its LIKE ignores case, the index does not); SQL Server seeks for both.
+            var end = normalizedPrefix[..^1] + (char)(normalizedPrefix[^1] + 1);
+            users = (db.Database.IsSqlite(), byEmail) switch
+            {
+                (true, false) => users.Where(u => string.Compare(u.NormalizedUserName, normalizedPrefix) >= 0 && string.Compare(u.NormalizedUserName, end) < 0),
+                (true, true) => users.Where(u => string.Compare(u.NormalizedEmail, normalizedPrefix) >= 0 && string.Compare(u.NormalizedEmail, end) < 0),
+                (false, false) => users.Where(u => u.NormalizedUserName!.StartsWith(normalizedPrefix)),
+                (false, true) => users.Where(u => u.NormalizedEmail!.StartsWith(normalizedPrefix)),
+            };
+        }
+
+        var ordered = byEmail ? users.OrderBy(u => u.NormalizedEmail) : users.OrderBy(u => u.NormalizedUserName);
+        return ordered.Skip((page - 1) * PageSize).Take(PageSize + 1)
+            .Select(u => new UserRow(u.Id, u.UserName, u.Email, u.LockoutEnd != null && u.LockoutEnd > now));
+    }
+
+    public Task<(List<UserRow> Rows, bool More)> UsersAsync(string? query, int page, CancellationToken cancellationToken) =>
+        FindUsersAsync(db, normalizer, query, page, clock.GetUtcNow(), cancellationToken);
+
+    private static string Normalize(ILookupNormalizer normalizer, string text, bool byEmail) =>
+        text.Length == 0 ? "" : (byEmail ? normalizer.NormalizeEmail(text) : normalizer.NormalizeName(text)) ?? "";
 
     /// <summary>One user as the console shows them: what they hold is read by the account page's own query.</summary>
     public async Task<UserDetail?> UserAsync(string id, HttpContext context)

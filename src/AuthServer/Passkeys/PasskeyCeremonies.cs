@@ -167,5 +167,5 @@ public sealed class PasskeyCeremonies(
 
     /// <summary>Identity reports what it recognises as a failed ceremony; input too broken for its parser throws instead.</summary>
     private static bool IsMalformedInput(Exception ex) =>
-        ex is JsonException or FormatException or ArgumentException or CryptographicException or InvalidOperationException or OverflowException or IndexOutOfRangeException;
+        ex is JsonException or FormatException or ArgumentException or CryptographicException or OverflowException or IndexOutOfRangeException;
 }
