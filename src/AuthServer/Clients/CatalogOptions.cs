@@ -54,6 +54,9 @@ public sealed class ClientRegistration
     /// <summary>RFC 9449: every token request of this client must carry a DPoP proof, so all its tokens are bound to a key.</summary>
     public bool RequireDpop { get; set; }
 
+    /// <summary>RFC 9126 §5: authorization requests only by `request_uri` from the pushed authorization endpoint (code flow clients).</summary>
+    public bool RequirePushedAuthorizationRequests { get; set; }
+
     public bool IsConfidential => !string.IsNullOrEmpty(ClientSecret);
 }
 

@@ -66,10 +66,11 @@ public sealed record CatalogStamp(long? Version, string? Hash, string? SecretSou
     };
 
     /// <summary>SHA-256 of the normalized settings (sets sorted). The secret is left out: an unsalted fast hash of it must not sit in a table.</summary>
-    public static string HashOf(ClientRegistration client) => (client.BackchannelLogoutUri is null && client.BackchannelLogoutSessionRequired, client.RequireDpop) switch
+    public static string HashOf(ClientRegistration client) =>
+        (client.BackchannelLogoutUri is null && client.BackchannelLogoutSessionRequired, client.RequireDpop, client.RequirePushedAuthorizationRequests) switch
     {
-        (true, false) => HashOf(Normalized(client)),
-        (false, false) => HashOf(new
+        (true, false, false) => HashOf(Normalized(client)),
+        (false, false, false) => HashOf(new
         {
             Settings = Normalized(client),
             BackchannelLogoutUri = client.BackchannelLogoutUri?.OriginalString,
@@ -77,12 +78,20 @@ public sealed record CatalogStamp(long? Version, string? Hash, string? SecretSou
         }),
 
         // Added later again: a client without it keeps its hash.
+        (_, true, false) => HashOf(new
+        {
+            Settings = Normalized(client),
+            BackchannelLogoutUri = client.BackchannelLogoutUri?.OriginalString,
+            client.BackchannelLogoutSessionRequired,
+            client.RequireDpop,
+        }),
         _ => HashOf(new
         {
             Settings = Normalized(client),
             BackchannelLogoutUri = client.BackchannelLogoutUri?.OriginalString,
             client.BackchannelLogoutSessionRequired,
             client.RequireDpop,
+            client.RequirePushedAuthorizationRequests,
         }),
     };
 

@@ -101,6 +101,7 @@ public sealed class CatalogSync(IServiceProvider services, IOptions<CatalogOptio
         switch (decision)
         {
             case CatalogDecision.Unchanged:
+                await AddDerivedAsync(manager, existing, stored, Describe(clientId, client), cancellationToken);
                 return decision;
             case CatalogDecision.Older:
                 CatalogLog.OlderConfiguration(logger, "client", clientId, version, stamp.Version!.Value);
@@ -213,6 +214,32 @@ public sealed class CatalogSync(IServiceProvider services, IOptions<CatalogOptio
         provider.GetRequiredService<OpenIddictApplicationManager<Application>>() as CachingApplicationManager<Application>
         ?? throw new InvalidOperationException("The application manager must be CachingApplicationManager: it checks rotated secrets.");
 
+    /// <summary>
+    /// What this server derives from an unchanged configuration that the server which wrote the row did not (a new
+    /// endpoint's permission, such as RFC 9126's pushed authorization): added in place, nothing else touched, the version
+    /// kept. Only ever more: what the configuration stopped granting goes with its next version, as before.
+    /// </summary>
+    private static async Task AddDerivedAsync(
+        OpenIddictApplicationManager<Application> manager, Application existing, OpenIddictApplicationDescriptor stored, OpenIddictApplicationDescriptor derived,
+        CancellationToken cancellationToken)
+    {
+        if (derived.Permissions.IsSubsetOf(stored.Permissions) && derived.Requirements.IsSubsetOf(stored.Requirements))
+        {
+            return;
+        }
+
+        stored.Permissions.UnionWith(derived.Permissions);
+        stored.Requirements.UnionWith(derived.Requirements);
+        try
+        {
+            await manager.UpdateAsync(existing, stored, cancellationToken);
+        }
+        catch (OpenIddictExceptions.ConcurrencyException)
+        {
+            // Another instance starting at the same moment added them.
+        }
+    }
+
     private static OpenIddictApplicationDescriptor Describe(string clientId, ClientRegistration client)
     {
         var descriptor = new OpenIddictApplicationDescriptor
@@ -230,10 +257,17 @@ public sealed class CatalogSync(IServiceProvider services, IOptions<CatalogOptio
 
         if (client.GrantTypes.Contains(GrantTypes.AuthorizationCode))
         {
-            descriptor.Permissions.UnionWith([Permissions.Endpoints.Authorization, Permissions.Endpoints.EndSession, Permissions.ResponseTypes.Code]);
+            descriptor.Permissions.UnionWith([
+                Permissions.Endpoints.Authorization, Permissions.Endpoints.PushedAuthorization, Permissions.Endpoints.EndSession, Permissions.ResponseTypes.Code]);
 
             // RFC 9700 §2.1.1: PKCE for every client using the code flow, public or not.
             descriptor.Requirements.Add(Requirements.Features.ProofKeyForCodeExchange);
+
+            // RFC 9126 §5: such a client's authorization requests come only through the pushed authorization endpoint.
+            if (client.RequirePushedAuthorizationRequests)
+            {
+                descriptor.Requirements.Add(Requirements.Features.PushedAuthorizationRequests);
+            }
         }
 
         descriptor.RedirectUris.UnionWith(client.RedirectUris);

@@ -31,6 +31,7 @@ public sealed class AdvertiseIssuerUrls : IOpenIddictServerHandler<HandleConfigu
         context.DeviceAuthorizationEndpoint = At(issuer, options.DeviceAuthorizationEndpointUris);
         context.IntrospectionEndpoint = At(issuer, options.IntrospectionEndpointUris);
         context.EndSessionEndpoint = At(issuer, options.EndSessionEndpointUris);
+        context.PushedAuthorizationEndpoint = At(issuer, options.PushedAuthorizationEndpointUris);
         context.RevocationEndpoint = At(issuer, options.RevocationEndpointUris);
         context.TokenEndpoint = At(issuer, options.TokenEndpointUris);
         context.UserInfoEndpoint = At(issuer, options.UserInfoEndpointUris);

@@ -31,6 +31,13 @@ public sealed class TokenServerOptions
     [Range(typeof(TimeSpan), "00:00:10", "00:10:00")]
     public TimeSpan AuthorizationCodeLifetime { get; set; } = TimeSpan.FromMinutes(1);
 
+    /// <summary>
+    /// How long a pushed authorization request's `request_uri` may be used (RFC 9126 §2.2: short, it only has to reach
+    /// the authorization endpoint; the sign-in it starts may take longer, as the login page keeps it). Used once.
+    /// </summary>
+    [Range(typeof(TimeSpan), "00:00:10", "00:10:00")]
+    public TimeSpan PushedRequestLifetime { get; set; } = TimeSpan.FromMinutes(1);
+
     /// <summary>Development may run on plain HTTP on localhost; nothing else may.</summary>
     public bool RequireHttps { get; set; } = true;
 }

@@ -38,6 +38,7 @@ public static class TokenServerSetup
                     .SetJsonWebKeySetEndpointUris(Endpoints.Jwks)
                     .SetConfigurationEndpointUris(Endpoints.Discovery)
                     .SetAuthorizationEndpointUris(Endpoints.Authorization)
+                    .SetPushedAuthorizationEndpointUris(Endpoints.PushedAuthorization)
                     .SetEndSessionEndpointUris(Endpoints.EndSession)
                     .SetUserInfoEndpointUris(Endpoints.UserInfo);
 
@@ -89,6 +90,7 @@ public static class TokenServerSetup
             options.RefreshTokenLifetime = settings.RefreshTokenLifetime;
             options.RefreshTokenReuseLeeway = settings.RefreshTokenReuseLeeway;
             options.AuthorizationCodeLifetime = settings.AuthorizationCodeLifetime;
+            options.RequestTokenLifetime = settings.PushedRequestLifetime;
 
             // RFC 7636 §4.4.1 / RFC 9700 §2.1.1: S256 only. Without `plain` here, OpenIddict also refuses a challenge with no method.
             options.CodeChallengeMethods.Remove(CodeChallengeMethods.Plain);
