@@ -283,7 +283,7 @@ public sealed class BasicPlanTests(AuthServerFactory server) : IClassFixture<Aut
     {
         var (rp, _) = await StartAsync();
         using var session = rp;
-        using var response = await rp.Browser.GetAsync(rp.AuthorizeUrl(With(("redirect_uri", "https://attacker.example/callback"))));
+        using var response = await AsBrowserAsync(rp, rp.AuthorizeUrl(With(("redirect_uri", "https://attacker.example/callback"))));
         Assert.False(response.Headers.Location?.ToString().Contains("attacker.example", StringComparison.Ordinal) == true, "Redirected to the unregistered URI.");
         await ErrorPageAsync(response, "redirect_uri");
     }
@@ -338,7 +338,7 @@ public sealed class BasicPlanTests(AuthServerFactory server) : IClassFixture<Aut
             ["client_id"] = rp.Client.Id, ["response_type"] = "code", ["scope"] = "openid",
             ["redirect_uri"] = "https://attacker.example/callback", ["request"] = Unsigned(inner),
         });
-        using var response = await rp.Browser.GetAsync(request);
+        using var response = await AsBrowserAsync(rp, request);
         Assert.False(response.Headers.Location?.ToString().Contains("attacker.example", StringComparison.Ordinal) == true, "Redirected to the parameter's URI.");
         if (response.Headers.Location is { } location && location.IsAbsoluteUri && location.AbsoluteUri.StartsWith(rp.Client.RedirectUri, StringComparison.Ordinal))
         {
@@ -439,11 +439,21 @@ public sealed class BasicPlanTests(AuthServerFactory server) : IClassFixture<Aut
     }
 
     /// <summary>What the suite's screenshot shows: an error page of the server's own (4xx, no redirect) naming the problem.</summary>
+    /// <summary>What the suite's screenshot shows: an HTML error page of the server's own that names the problem.</summary>
     private static async Task ErrorPageAsync(HttpResponseMessage response, string problem)
     {
         var body = await response.Content.ReadAsStringAsync(TestContext.Current.CancellationToken);
         Assert.True((int)response.StatusCode is >= 400 and < 500, $"Expected an error page, got {(int)response.StatusCode} {response.Headers.Location}");
+        Assert.Equal("text/html", response.Content.Headers.ContentType?.MediaType);
+        Assert.Contains("id=\"error-description\"", body, StringComparison.Ordinal);
         Assert.Contains(problem, body, StringComparison.Ordinal);
+    }
+
+    /// <summary>A GET as a browser sends it (Accept: text/html), for the modules the suite judges by what the user sees.</summary>
+    private static Task<HttpResponseMessage> AsBrowserAsync(RelyingParty rp, string url)
+    {
+        var request = new HttpRequestMessage(HttpMethod.Get, url) { Headers = { { "Accept", "text/html,application/xhtml+xml" } } };
+        return rp.Browser.Http.SendAsync(request, TestContext.Current.CancellationToken);
     }
 
     private static string Unsigned(Dictionary<string, object> claims) =>

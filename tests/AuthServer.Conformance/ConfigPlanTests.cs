@@ -9,6 +9,20 @@ namespace AuthServer.Conformance;
 /// <summary>oidcc-config-certification-test-plan: the discovery document against OpenID Connect Discovery 1.0 and RFC 8414.</summary>
 public sealed partial class ConfigPlanTests(AuthServerFactory server) : IClassFixture<AuthServerFactory>
 {
+    // The same module's https rule, on a server configured as in production: every advertised endpoint is https under the issuer.
+    [Fact]
+    public async Task oidcc_discovery_endpoint_verification_outside_development_every_endpoint_is_https()
+    {
+        await using var production = new ProductionServerFactory();
+        using var http = production.CreateClient(new Microsoft.AspNetCore.Mvc.Testing.WebApplicationFactoryClientOptions { BaseAddress = new Uri("https://id.example.test/") });
+        var metadata = JsonDocument.Parse(await http.GetStringAsync(Endpoints.Discovery, TestContext.Current.CancellationToken)).RootElement;
+
+        Assert.Equal("https://id.example.test/", metadata.GetProperty("issuer").GetString());
+        var endpoints = metadata.EnumerateObject().Where(p => p.Name.EndsWith("_endpoint", StringComparison.Ordinal) || p.Name == "jwks_uri").ToList();
+        Assert.True(endpoints.Count >= 6, $"Only {endpoints.Count} endpoints advertised.");
+        Assert.All(endpoints, endpoint => Assert.StartsWith("https://id.example.test/", endpoint.Value.GetString(), StringComparison.Ordinal));
+    }
+
     // Every required field, the values a Basic OP must offer, RS256 among the ID token algorithms, a fetchable JWKS.
     [Fact]
     public async Task oidcc_discovery_endpoint_verification()

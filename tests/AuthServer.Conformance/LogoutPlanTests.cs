@@ -152,12 +152,15 @@ public sealed class LogoutPlanTests(AuthServerFactory server) : IClassFixture<Au
     /// <summary>What the screenshot shows: no redirect anywhere, the server's "Sign out?" confirmation or an error saying why, and the session intact.</summary>
     private static async Task NoRedirectAsync(RelyingParty rp, params (string Key, string? Value)[] parameters)
     {
-        using var response = await rp.Browser.GetAsync(EndSession(parameters));
+        // As a browser asks (Accept: text/html): what the suite's screenshot would show is a page.
+        using var request = new HttpRequestMessage(HttpMethod.Get, EndSession(parameters)) { Headers = { { "Accept", "text/html,application/xhtml+xml" } } };
+        using var response = await rp.Browser.Http.SendAsync(request, TestContext.Current.CancellationToken);
         Assert.True(response.Headers.Location is null, $"Redirected to {response.Headers.Location}");
         Assert.True(response.StatusCode is HttpStatusCode.OK or HttpStatusCode.BadRequest, $"{(int)response.StatusCode}");
+        Assert.Equal("text/html", response.Content.Headers.ContentType?.MediaType);
         var body = await response.Content.ReadAsStringAsync(TestContext.Current.CancellationToken);
         Assert.True(body.Contains("Sign out?", StringComparison.Ordinal) || body.Contains("Sign-out failed", StringComparison.Ordinal)
-            || body.Contains("error_description", StringComparison.Ordinal), $"Neither a confirmation nor an error that says why: {body}");
+            || body.Contains("id=\"error-description\"", StringComparison.Ordinal), $"Neither a confirmation nor an error page that says why: {body}");
         using var silent = await rp.Browser.GetAsync(rp.AuthorizeUrl(new Dictionary<string, string?> { ["prompt"] = "none" }));
         Assert.True((await rp.AnswerAsync(rp.ToClient(silent))).ContainsKey("code"), "The session ended without the user confirming.");
     }

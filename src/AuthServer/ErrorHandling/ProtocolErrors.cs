@@ -3,6 +3,7 @@ using System.Text.RegularExpressions;
 using Microsoft.AspNetCore;
 using Microsoft.AspNetCore.Diagnostics;
 using Microsoft.AspNetCore.Http.Features;
+using Microsoft.AspNetCore.Http.HttpResults;
 using static OpenIddict.Abstractions.OpenIddictConstants;
 
 namespace AuthServer.ErrorHandling;
@@ -55,6 +56,18 @@ public static partial class ProtocolErrors
 
     private static async Task WriteJsonAsync(HttpContext context, int status, string error, string description)
     {
+        if (IsBrowserPage(context))
+        {
+            // A person is looking: the same error, on a page (OIDC Core §3.1.2.6 leaves the form to the server).
+            await new RazorComponentResult<Pages.ErrorPage>(new Dictionary<string, object?>
+            {
+                [nameof(Pages.ErrorPage.Error)] = error,
+                [nameof(Pages.ErrorPage.Description)] = description,
+            })
+            { StatusCode = status }.ExecuteAsync(context);
+            return;
+        }
+
         if (IsProtocolPath(context.Request.Path))
         {
             context.Response.ContentType = "application/json;charset=UTF-8";
@@ -70,6 +83,11 @@ public static partial class ProtocolErrors
                 .ExecuteAsync(context);
         }
     }
+
+    /// <summary>The browser endpoints (authorize, sign-out) asked by a browser: an error there that cannot go back to the client is a page.</summary>
+    private static bool IsBrowserPage(HttpContext context) =>
+        (context.Request.Path.StartsWithSegments(Tokens.Endpoints.Authorization) || context.Request.Path.StartsWithSegments(Tokens.Endpoints.EndSession))
+        && context.Request.Headers.Accept.ToString().Contains("text/html", StringComparison.OrdinalIgnoreCase);
 
     private static bool IsProtocolPath(PathString path) => Array.Exists(s_protocolPaths, prefix => path.StartsWithSegments(prefix));
 
