@@ -27,7 +27,11 @@ public sealed class BffSessionTests : IAsyncLifetime
         // The server's redirect back carries a code, never a token (RFC 9700 §2.1.1: code + PKCE, confidential client).
         Assert.Contains(visited, url => url.AbsolutePath == "/bff/signin-oidc" && url.Query.Contains("code=", StringComparison.Ordinal));
         Assert.DoesNotContain(visited, url => url.Query.Contains("token", StringComparison.OrdinalIgnoreCase));
-        Assert.Contains(visited, url => url.Query.Contains("code_challenge_method=S256", StringComparison.Ordinal));
+        // The BFF pushes its request (RFC 9126, advertised by the server): the browser carries only the request_uri, and the
+        // PKCE challenge, scope and state go server to server (PushedAuthorizationTests: a push without PKCE is refused).
+        Assert.Contains(visited, url => url.AbsolutePath == "/connect/authorize"
+            && url.Query.Contains("request_uri=urn%3Aietf%3Aparams%3Aoauth%3Arequest_uri%3A", StringComparison.Ordinal)
+            && !url.Query.Contains("code_challenge", StringComparison.Ordinal));
 
         var session = Assert.Single(browser.SetCookies, c => c.Cookie.Name == "__Host-bff" && c.Cookie.Value.Length > 0).Cookie;
         Assert.True(session.HttpOnly);

@@ -10,7 +10,7 @@ namespace AuthServer.Conformance;
 /// oidcc-backchannel-rp-initiated-logout-certification-test-plan's logout module: the `spa` client registers a back-channel
 /// logout URI (a real listener), and an RP-initiated logout must post it a valid logout token for the session.
 /// </summary>
-public sealed class BackchannelPlanTests(BackchannelPlanTests.Factory server) : IClassFixture<BackchannelPlanTests.Factory>
+public sealed class BackchannelPlanTests(BackchannelLogoutServerFactory server) : IClassFixture<BackchannelLogoutServerFactory>
 {
     // Logout at the end_session_endpoint: a logout token to the client (Back-Channel Logout 1.0 §2.4), back to the client, session gone.
     [Fact]
@@ -54,27 +54,5 @@ public sealed class BackchannelPlanTests(BackchannelPlanTests.Factory server) : 
         Assert.Contains("http://schemas.openid.net/event/backchannel-logout", token.GetClaim("events").Value, StringComparison.Ordinal);
         Assert.Equal(flow.IdToken.Subject, token.Subject);
         Assert.False(token.TryGetPayloadValue<string>("nonce", out _), "A logout token must not carry a nonce.");
-    }
-
-    public sealed class Factory : AuthServerFactory
-    {
-        public Factory()
-        {
-            Receiver = LogoutReceiver.StartAsync().GetAwaiter().GetResult();
-            Set("Catalog:Clients:spa:BackchannelLogoutUri", Receiver.Uri.AbsoluteUri);
-            Set("BackchannelLogout:PollInterval", "00:00:01");
-            Set("BackchannelLogout:Timeout", "00:00:02");
-        }
-
-        public LogoutReceiver Receiver { get; }
-
-        protected override void Dispose(bool disposing)
-        {
-            base.Dispose(disposing);
-            if (disposing)
-            {
-                Receiver.DisposeAsync().AsTask().GetAwaiter().GetResult();
-            }
-        }
     }
 }

@@ -21,7 +21,7 @@ namespace AuthServer.Tests;
 /// client that took part in it; a background sender delivers it to the client's real endpoint, retries, and never holds
 /// up the request that ended the session.
 /// </summary>
-public sealed class BackchannelLogoutTests(BackchannelLogoutTests.Factory server) : IClassFixture<BackchannelLogoutTests.Factory>
+public sealed class BackchannelLogoutTests(BackchannelLogoutServerFactory server) : IClassFixture<BackchannelLogoutServerFactory>
 {
     /// <summary>The test clock's move per 50 ms round while waiting on the sender: a second per 100 ms of real time.</summary>
     private static readonly TimeSpan SenderStep = TimeSpan.FromMilliseconds(500);
@@ -248,29 +248,6 @@ public sealed class BackchannelLogoutTests(BackchannelLogoutTests.Factory server
             default:
                 await AccountEndings.ApplyAsync(ending, server, _admin, user, () => Task.FromResult(SidOf(tokens)));
                 break;
-        }
-    }
-
-    /// <summary>The server, with the `spa` client's back-channel logout URI pointing at a real receiver.</summary>
-    public sealed class Factory : AuthServerFactory
-    {
-        public Factory()
-        {
-            Receiver = LogoutReceiver.StartAsync().GetAwaiter().GetResult();
-            Set("Catalog:Clients:spa:BackchannelLogoutUri", Receiver.Uri.AbsoluteUri);
-            Set("BackchannelLogout:PollInterval", "00:00:01");
-            Set("BackchannelLogout:Timeout", "00:00:02");
-        }
-
-        public LogoutReceiver Receiver { get; }
-
-        protected override void Dispose(bool disposing)
-        {
-            base.Dispose(disposing);
-            if (disposing)
-            {
-                Receiver.DisposeAsync().AsTask().GetAwaiter().GetResult();
-            }
         }
     }
 }
