@@ -67,7 +67,9 @@ public sealed class PasskeyBrowserTests
                 await Assertions.Expect(page).ToHaveURLAsync(HeadlessChromium.At($"{authority}account/login", anyQuery: true));
 
                 // Back in through the SPA with the passkey alone, offered by the name field's autofill (conditional
-                // mediation): the virtual authenticator answers it at once, as a user picking the passkey would.
+                // mediation): the virtual authenticator answers it at once, as a user picking the passkey would. The
+                // login page's own pending request goes first (a blank page), or it would answer and race the SPA's navigation.
+                await page.GotoAsync("about:blank");
                 await authenticator.SetPresenceAsync(true);
                 await SignInToSpaWithPasskeyAsync(page, spa, authority, click: false);
                 await page.GotoAsync($"{authority}account");
@@ -78,6 +80,8 @@ public sealed class PasskeyBrowserTests
                 await context.AddInitScriptAsync("PublicKeyCredential.isConditionalMediationAvailable = async () => false;");
                 await authenticator.SetPresenceAsync(false);
                 await page.ClickAsync("#sign-out");
+                await Assertions.Expect(page).ToHaveURLAsync(HeadlessChromium.At($"{authority}account/login", anyQuery: true));
+                await page.GotoAsync("about:blank");
                 await authenticator.SetPresenceAsync(true);
                 await SignInToSpaWithPasskeyAsync(page, spa, authority, click: true);
                 await page.GotoAsync($"{authority}account");
