@@ -112,15 +112,27 @@ public sealed class PushedAuthorizationTests(AuthServerFactory factory) : IClass
             {
                 using var client = before.CreateClient();
                 await using var db = SqliteFolder.Context(folder);
-                var spa = await db.Set<OpenIddict.EntityFrameworkCore.Models.OpenIddictEntityFrameworkCoreApplication>().SingleAsync(a => a.ClientId == TokenClient.Spa, TestContext.Current.CancellationToken);
-                spa.Permissions = spa.Permissions!.Replace(",\"ept:pushed_authorization\"", "", StringComparison.Ordinal).Replace("\"ept:pushed_authorization\",", "", StringComparison.Ordinal);
-                Assert.DoesNotContain("pushed_authorization", spa.Permissions, StringComparison.Ordinal);
+                foreach (var clientId in new[] { TokenClient.Spa, "bff" })
+                {
+                    var row = await db.Set<OpenIddict.EntityFrameworkCore.Models.OpenIddictEntityFrameworkCoreApplication>()
+                        .SingleAsync(a => a.ClientId == clientId, TestContext.Current.CancellationToken);
+                    row.Permissions = row.Permissions!.Replace(",\"ept:pushed_authorization\"", "", StringComparison.Ordinal).Replace("\"ept:pushed_authorization\",", "", StringComparison.Ordinal);
+                    Assert.DoesNotContain("pushed_authorization", row.Permissions, StringComparison.Ordinal);
+                }
+
                 await db.SaveChangesAsync(TestContext.Current.CancellationToken);
             }
 
             await using var after = SqliteFolder.Server(folder);
             using var browser = new BrowserClient(after);
             await PushAsync(browser, PushedFields(Pkce.Create()));
+
+            // A confidential client keeps its secret through the upgrade step: it pushes with it.
+            var confidential = PushedFields(Pkce.Create());
+            confidential["client_id"] = "bff";
+            confidential["client_secret"] = "bff-demo-secret";
+            confidential["redirect_uri"] = "http://localhost:5175/bff/signin-oidc";
+            await PushAsync(browser, confidential);
         }
         finally
         {
