@@ -64,7 +64,7 @@ public sealed class PasskeyCeremonies(
 
         if (!result.Succeeded)
         {
-            return PasskeyVerdict.Failed(result.Failure.Message);
+            return PasskeyVerdict.Failed(ForLog(result.Failure.Message));
         }
 
         if (!await UseOnceAsync(state, context.RequestAborted))
@@ -109,7 +109,7 @@ public sealed class PasskeyCeremonies(
 
         if (!result.Succeeded)
         {
-            return PasskeyVerdict.Failed(result.Failure.Message);
+            return PasskeyVerdict.Failed(ForLog(result.Failure.Message));
         }
 
         if (result.UserEntity.Id != user.Id || !await UseOnceAsync(state, context.RequestAborted))
@@ -163,6 +163,16 @@ public sealed class PasskeyCeremonies(
         var now = clock.GetUtcNow().UtcDateTime;
         return db.Set<IdentityUserPasskey<string>>().Where(p => p.CredentialId == credentialId)
             .ExecuteUpdateAsync(s => s.SetProperty(p => EF.Property<DateTime?>(p, IdentitySchema.LastUsedAt), now), cancellationToken);
+    }
+
+    /// <summary>
+    /// Identity's reason, for the audit log: it can quote what the browser sent (an origin, a type), which is the
+    /// caller's to write, so control characters (a forged log line) go and the length is capped.
+    /// </summary>
+    private static string ForLog(string reason)
+    {
+        var clean = new string([.. reason.Select(c => char.IsControl(c) ? ' ' : c)]);
+        return clean.Length > 200 ? clean[..200] : clean;
     }
 
     /// <summary>Identity reports what it recognises as a failed ceremony; input too broken for its parser throws instead.</summary>
